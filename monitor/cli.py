@@ -1,0 +1,237 @@
+"""The `qinglang` command: a thin skin over the library that adds files, flags and exit codes.
+
+Exit codes (DESIGN.md): 0 every verdict is pass, 1 any review or block, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections import Counter
+from importlib.resources import files
+from pathlib import Path
+
+import click
+
+from .checker import Checker
+from .errors import QinglangError
+from .lexicon import SEVERITIES, load_lexicon
+from .profiles import find_profile
+from .render import render_report
+from .settings import Settings
+from .text_input import check_size, read_script, read_stream
+
+EXIT_PASS, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"qinglang: 错误 error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _clear_errors(command):
+    """Turn the library's errors into a one-line message and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except QinglangError as exc:
+            problems = getattr(exc, "problems", None)
+            if problems:
+                for problem in problems[1:]:
+                    click.echo(f"  {problem}", err=True)
+                _fail(f"{len(problems)} problem(s) in lexicon: {problems[0]}")
+            _fail(str(exc))
+
+    return wrapper
+
+
+def _checker(extra: tuple[str, ...], settings: Settings) -> Checker:
+    return Checker.from_files([*settings.extra_lexicon_files(), *extra])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qinglang")
+def main() -> None:
+    """清朗 qinglang — 直播带货违规话术检测 / livestream compliance checker."""
+
+
+_lexicon_option = click.option(
+    "--lexicon",
+    "extra",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Extra lexicon file (terms, whitelist, profiles); repeatable.",
+)
+
+
+@main.command("check")
+@click.argument("source", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the check report as JSON.")
+@click.option(
+    "--batch", type=click.Path(dir_okay=False), help='JSONL file of {"id", "text"} lines.'
+)
+@click.option("--profile", help="Lexicon profile (see `qinglang lexicon profiles`).")
+@click.option("--product-class", help="Product class of the goods, e.g. food, cosmetics, drug.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@_lexicon_option
+@_clear_errors
+def check_command(source, as_json, batch, profile, product_class, color, extra) -> None:
+    """Check a script FILE (.txt, .md, .docx; UTF-8 or GB18030), or - for standard input."""
+    settings = Settings()
+    if (source is None) == (batch is None):
+        _fail("give exactly one of FILE, - (stdin) or --batch FILE.jsonl")
+    checker = _checker(extra, settings)
+    profile = profile or settings.profile
+    find_profile(checker.profiles, profile)
+    _check_product_class(checker, product_class)
+    if batch:
+        sys.exit(_run_batch(checker, Path(batch), profile, product_class, settings))
+    if source == "-":
+        text, name = read_stream(sys.stdin.buffer, "stdin", settings.max_text_bytes), "stdin"
+    else:
+        text, name = read_script(source, settings.max_text_bytes), source
+    report = checker.check(text, profile=profile, product_class=product_class)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        colour = color == "always" or (color == "auto" and sys.stdout.isatty())
+        click.echo(render_report(text, report, name, colour), nl=False)
+    sys.exit(EXIT_PASS if report.verdict == "pass" else EXIT_FLAGGED)
+
+
+def _check_product_class(checker: Checker, product_class: str | None) -> None:
+    classes = checker.lexicon.product_classes
+    if product_class is not None and product_class not in classes:
+        _fail(f"unknown product class '{product_class}' (known: {', '.join(classes)})")
+
+
+def _run_batch(
+    checker: Checker, path: Path, profile: str, product_class: str | None, settings: Settings
+) -> int:
+    """One output line per input line; a bad line gets an error record and the exit code 2."""
+    try:
+        check_size(path.stat().st_size, str(path), settings.max_text_bytes * 10)
+        handle = path.open(encoding="utf-8-sig")
+    except FileNotFoundError:
+        _fail(f"{path}: 文件不存在 / no such file")
+    except UnicodeDecodeError:
+        _fail(f"{path}: batch files must be UTF-8 JSON lines")
+    flagged = bad = False
+    with handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                record, error = _batch_record(line, number)
+                if error:
+                    bad = True
+                    click.echo(json.dumps(error, ensure_ascii=False))
+                    continue
+                try:
+                    report = checker.check(
+                        record["text"],
+                        profile=record.get("profile") or profile,
+                        product_class=record.get("product_class") or product_class,
+                    )
+                except QinglangError as exc:
+                    bad = True
+                    click.echo(
+                        json.dumps({"id": record.get("id"), "line": number, "error": str(exc)})
+                    )
+                    continue
+                flagged |= report.verdict != "pass"
+                click.echo(
+                    json.dumps({"id": record.get("id"), **report.to_dict()}, ensure_ascii=False)
+                )
+        except UnicodeDecodeError:
+            _fail(f"{path}: batch files must be UTF-8 JSON lines")
+    return EXIT_BAD_INPUT if bad else (EXIT_FLAGGED if flagged else EXIT_PASS)
+
+
+def _batch_record(line: str, number: int) -> tuple[dict, dict | None]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {}, {"id": None, "line": number, "error": f"invalid JSON: {exc.msg}"}
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        rid = record.get("id") if isinstance(record, dict) else None
+        return {}, {
+            "id": rid,
+            "line": number,
+            "error": 'each line needs {"id": ..., "text": "..."}',
+        }
+    return record, None
+
+
+@main.group("lexicon")
+def lexicon_group() -> None:
+    """Inspect and validate lexicons."""
+
+
+@lexicon_group.command("stats")
+@_lexicon_option
+@_clear_errors
+def lexicon_stats(extra) -> None:
+    """Entries by category and severity."""
+    lexicon = load_lexicon([*Settings().extra_lexicon_files(), *extra])
+    counts = Counter((e.category, e.severity) for e in lexicon.entries)
+    header = (
+        f"{'category':<24}{'名称':<14}" + "".join(f"{s:>8}" for s in SEVERITIES) + f"{'total':>8}"
+    )
+    click.echo(header)
+    for cid, category in lexicon.categories.items():
+        row = [counts[(cid, s)] for s in SEVERITIES]
+        click.echo(
+            f"{cid:<24}{category.zh:<14}" + "".join(f"{n:>8}" for n in row) + f"{sum(row):>8}"
+        )
+    totals = [sum(counts[(c, s)] for c in lexicon.categories) for s in SEVERITIES]
+    click.echo(
+        f"{'total':<24}{'合计':<14}" + "".join(f"{n:>8}" for n in totals) + f"{sum(totals):>8}"
+    )
+    languages = Counter(e.lang for e in lexicon.entries)
+    click.echo(
+        f"entries: {len(lexicon.entries)} (zh {languages['zh']}, en {languages['en']}); "
+        f"whitelist phrases: {len(lexicon.whitelist)}; "
+        f"with variants: {sum(1 for e in lexicon.entries if e.variants)}"
+    )
+
+
+@lexicon_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+@_clear_errors
+def lexicon_check(path) -> None:
+    """Validate a user's lexicon FILE against the schema and the shipped lexicon."""
+    if not Path(path).is_file():
+        _fail(f"{path}: 文件不存在 / no such file")
+    lexicon = load_lexicon([path])
+    own = [e for e in lexicon.entries if e.source == Path(path).name]
+    checker = Checker.from_files([path])
+    click.echo(
+        f"{path}: OK — {len(own)} entries, "
+        f"{sum(1 for w in lexicon.whitelist if w.source == Path(path).name)} whitelist phrases, "
+        f"profiles: {', '.join(sorted(checker.profiles))}"
+    )
+
+
+@lexicon_group.command("profiles")
+@_lexicon_option
+@_clear_errors
+def lexicon_profiles(extra) -> None:
+    """List the lexicon profiles."""
+    checker = _checker(extra, Settings())
+    for name, profile in sorted(checker.profiles.items()):
+        click.echo(f"{name:<20}{profile.description}")
+
+
+@main.command("demo")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@_clear_errors
+def demo(color) -> None:
+    """Check the bundled demo script (a 杨梅 livestream) and print the report."""
+    text = files("monitor").joinpath("demo_script.txt").read_text(encoding="utf-8")
+    report = Checker.from_files(Settings().extra_lexicon_files()).check(text)
+    colour = color == "always" or (color == "auto" and sys.stdout.isatty())
+    click.echo(render_report(text, report, "demo_script.txt", colour), nl=False)

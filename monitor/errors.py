@@ -1,0 +1,21 @@
+"""Exceptions raised by the core library; the CLI and the API turn them into messages and exit codes."""
+
+
+class QinglangError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class LexiconError(QinglangError):
+    """A lexicon file is unreadable or breaks the schema; `problems` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems) if problems else "invalid lexicon")
+
+
+class InputError(QinglangError):
+    """Input text or a file cannot be checked (binary, bad encoding, empty, too large)."""
+
+
+class UnknownProfileError(QinglangError):
+    """A lexicon profile name that no loaded profile file defines."""

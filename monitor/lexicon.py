@@ -1,0 +1,299 @@
+"""Loading and validating banned-claims lexicons (YAML data files) into immutable entries.
+
+This module reads files and checks the schema; it does not match text (see matcher.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .data_files import data_dir
+from .errors import LexiconError
+
+SEVERITIES = ("low", "medium", "high")
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_REQUIRED = ("id", "term", "category", "severity", "basis", "explanation", "suggestion")
+_KNOWN_FIELDS = set(_REQUIRED) | {
+    "variants",
+    "exceptions",
+    "applies_to",
+    "exempt_for",
+    "negatable",
+    "requires_context",
+    "lang",
+    "note",
+}
+CONFIG_FILES = frozenset(
+    {"categories", "normalization", "context", "scoring", "whitelist", "profiles"}
+)
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One banned claim with its legal basis and a compliant rewording."""
+
+    id: str
+    term: str
+    category: str
+    severity: str
+    basis: tuple[str, ...]
+    explanation: str
+    suggestion: str
+    variants: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    regex_exceptions: tuple[str, ...] = ()
+    applies_to: tuple[str, ...] = ("all",)
+    exempt_for: tuple[str, ...] = ()
+    negatable: bool = True
+    requires_context: tuple[str, ...] = ()
+    lang: str = "zh"
+    source: str = ""
+
+    def applies(self, product_class: str | None) -> bool:
+        """Whether this entry is a violation for goods of `product_class` (None: unknown, applies)."""
+        if product_class is None:
+            return True
+        if product_class in self.exempt_for:
+            return False
+        return "all" in self.applies_to or product_class in self.applies_to
+
+
+@dataclass(frozen=True)
+class WhitelistPhrase:
+    phrase: str
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every loaded entry and whitelist phrase, with the categories and product classes they use."""
+
+    entries: tuple[Entry, ...]
+    whitelist: tuple[WhitelistPhrase, ...]
+    categories: Mapping[str, Category]
+    product_classes: Mapping[str, str]
+    files: tuple[str, ...] = field(default=())
+
+
+def _as_tuple(value: Any) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)
+
+
+def read_yaml(path: Path) -> dict:
+    """Parse one YAML file into a mapping, or raise LexiconError naming the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LexiconError([f"{path}: cannot read ({exc})"]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise LexiconError(
+            [f"{path}:{where} invalid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise LexiconError([f"{path}: top level must be a mapping with an 'entries' list"])
+    return data
+
+
+def _load_categories(data: dict) -> tuple[dict[str, Category], dict[str, str]]:
+    categories = {
+        cid: Category(cid, names.get("zh", cid), names.get("en", cid))
+        for cid, names in (data.get("categories") or {}).items()
+    }
+    return categories, dict(data.get("product_classes") or {})
+
+
+def _entry_problems(
+    raw: dict, where: str, categories: Mapping[str, Category], classes: Mapping[str, str]
+) -> list[str]:
+    problems = []
+    for name in _REQUIRED:
+        value = raw.get(name)
+        if value is None or value == "" or value == []:
+            problems.append(f"{where}: missing '{name}'")
+    unknown = set(raw) - _KNOWN_FIELDS
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {sorted(unknown)}")
+    if raw.get("id") and not _ID_PATTERN.match(str(raw["id"])):
+        problems.append(f"{where}: id must be lowercase letters, digits, '_', '.', '-'")
+    if raw.get("category") and raw["category"] not in categories:
+        problems.append(f"{where}: unknown category '{raw['category']}'")
+    if raw.get("severity") and raw["severity"] not in SEVERITIES:
+        problems.append(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+    term = str(raw.get("term") or "")
+    if term and len(term.strip()) < 2:
+        problems.append(f"{where}: term '{term}' is shorter than two characters")
+    for item in _as_tuple(raw.get("exceptions")):
+        problems.extend(_exception_problems(item, term, where))
+    for pattern in _as_tuple(raw.get("requires_context")):
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            problems.append(f"{where}: requires_context regex '{pattern}' is invalid ({exc})")
+    for key in ("applies_to", "exempt_for"):
+        for cls in _as_tuple(raw.get(key)):
+            if cls not in classes:
+                problems.append(f"{where}: unknown product class '{cls}' in {key}")
+    if raw.get("lang", "zh") not in ("zh", "en"):
+        problems.append(f"{where}: lang must be zh or en")
+    return problems
+
+
+def _exception_problems(item: Any, term: str, where: str) -> list[str]:
+    if isinstance(item, dict) and "regex" in item:
+        try:
+            compiled = re.compile(str(item["regex"]))
+        except re.error as exc:
+            return [f"{where}: exception regex '{item['regex']}' is invalid ({exc})"]
+        if term and compiled.fullmatch(term.lower()):
+            return [
+                f"{where}: exception regex '{item['regex']}' matches the bare term and swallows it"
+            ]
+        return []
+    if not isinstance(item, str):
+        return [f"{where}: exception must be a phrase or {{regex: ...}}, got {item!r}"]
+    if term and item.lower() == term.lower():
+        return [f"{where}: exception '{item}' equals the term and would swallow every hit"]
+    if term and term.lower() not in item.lower():
+        return [
+            f"{where}: exception '{item}' does not contain the term '{term}', so it never applies"
+        ]
+    return []
+
+
+def _build_entry(raw: dict, source: str) -> Entry:
+    exceptions = _as_tuple(raw.get("exceptions"))
+    return Entry(
+        id=str(raw["id"]),
+        term=str(raw["term"]).strip(),
+        category=str(raw["category"]),
+        severity=str(raw["severity"]),
+        basis=tuple(str(b) for b in _as_tuple(raw["basis"])),
+        explanation=str(raw["explanation"]).strip(),
+        suggestion=str(raw["suggestion"]).strip(),
+        variants=tuple(str(v) for v in _as_tuple(raw.get("variants"))),
+        exceptions=tuple(str(e) for e in exceptions if isinstance(e, str)),
+        regex_exceptions=tuple(str(e["regex"]) for e in exceptions if isinstance(e, dict)),
+        applies_to=tuple(_as_tuple(raw.get("applies_to")) or ("all",)),
+        exempt_for=tuple(_as_tuple(raw.get("exempt_for"))),
+        negatable=bool(raw.get("negatable", True)),
+        requires_context=tuple(str(p) for p in _as_tuple(raw.get("requires_context"))),
+        lang=str(raw.get("lang", "zh")),
+        source=source,
+    )
+
+
+def _entries_of_file(
+    data: dict, path: Path, categories: Mapping[str, Category], classes: Mapping[str, str]
+) -> tuple[list[Entry], list[str]]:
+    defaults = data.get("defaults") or {}
+    file_category = data.get("category")
+    raw_entries = data.get("entries")
+    if not isinstance(raw_entries, list):
+        return [], [f"{path}: 'entries' must be a list"]
+    entries, problems = [], []
+    for index, raw in enumerate(raw_entries, start=1):
+        if not isinstance(raw, dict):
+            problems.append(f"{path}: entry #{index}: must be a mapping")
+            continue
+        merged = {**defaults, **raw}
+        if file_category and "category" not in merged:
+            merged["category"] = file_category
+        where = f"{path.name}: entry #{index} ({merged.get('id', 'no id')})"
+        found = _entry_problems(merged, where, categories, classes)
+        if found:
+            problems.extend(found)
+        else:
+            entries.append(_build_entry(merged, path.name))
+    return entries, problems
+
+
+def _whitelist_of(data: dict, path: Path) -> tuple[list[WhitelistPhrase], list[str]]:
+    phrases, problems = [], []
+    for index, item in enumerate(data.get("whitelist") or [], start=1):
+        phrase = item.get("phrase") if isinstance(item, dict) else item
+        if not isinstance(phrase, str) or len(phrase.strip()) < 2:
+            problems.append(
+                f"{path.name}: whitelist #{index}: needs a 'phrase' of two or more characters"
+            )
+            continue
+        note = item.get("note", "") if isinstance(item, dict) else ""
+        phrases.append(WhitelistPhrase(phrase.strip(), str(note), path.name))
+    return phrases, problems
+
+
+def cross_file_problems(entries: Iterable[Entry]) -> list[str]:
+    """Duplicate ids anywhere, and the same term twice in one category."""
+    problems, ids, terms = [], {}, {}
+    for entry in entries:
+        if entry.id in ids:
+            problems.append(f"{entry.source}: duplicate id '{entry.id}' (also in {ids[entry.id]})")
+        ids.setdefault(entry.id, entry.source)
+        key = (entry.category, entry.term.lower())
+        if key in terms:
+            problems.append(
+                f"{entry.source}: term '{entry.term}' appears twice in category "
+                f"{entry.category} ({terms[key]} and {entry.id})"
+            )
+        terms.setdefault(key, entry.id)
+    return problems
+
+
+def builtin_lexicon_files(folder: Path | None = None) -> list[Path]:
+    """The category lexicon files shipped with the package, in a stable order."""
+    folder = folder or data_dir("lexicons")
+    return sorted(p for p in folder.glob("*.yaml") if p.stem not in CONFIG_FILES)
+
+
+def load_lexicon(extra_files: Iterable[str | Path] = (), folder: Path | None = None) -> Lexicon:
+    """Load the shipped lexicon plus users' files; raise LexiconError listing every problem."""
+    folder = folder or data_dir("lexicons")
+    categories, classes = _load_categories(read_yaml(folder / "categories.yaml"))
+    files = [*builtin_lexicon_files(folder), folder / "whitelist.yaml"]
+    files += [Path(p) for p in extra_files]
+    entries: list[Entry] = []
+    whitelist: list[WhitelistPhrase] = []
+    problems: list[str] = []
+    for path in files:
+        data = read_yaml(path)
+        for cid, names in (data.get("categories") or {}).items():
+            if path.parent != folder or path.stem != "categories":
+                categories.setdefault(
+                    cid, Category(cid, names.get("zh", cid), names.get("en", cid))
+                )
+        if "entries" in data:
+            found, bad = _entries_of_file(data, path, categories, classes)
+            entries.extend(found)
+            problems.extend(bad)
+        found_phrases, bad = _whitelist_of(data, path)
+        whitelist.extend(found_phrases)
+        problems.extend(bad)
+        if not {"entries", "whitelist", "categories", "profiles"} & set(data):
+            problems.append(f"{path}: no 'entries', 'whitelist' or 'profiles' in this file")
+    problems.extend(cross_file_problems(entries))
+    if problems:
+        raise LexiconError(problems)
+    return Lexicon(tuple(entries), tuple(whitelist), categories, classes, tuple(map(str, files)))

@@ -1,0 +1,49 @@
+"""Negated claims: "我们不说全网最低价", "这个不能治病". Cues and gaps are data (lexicons/context.yaml)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CueGroup:
+    pattern: re.Pattern
+    max_gap: int
+
+
+class NegationRule:
+    """Decides whether a candidate term is negated by a cue shortly before it in its clause."""
+
+    def __init__(self, rules: dict, normalize):
+        self._groups = tuple(
+            CueGroup(_alternation([normalize(c) for c in group["cues"]]), int(group["max_gap"]))
+            for group in rules.get("cue_groups", [])
+        )
+        self._breakers = tuple(normalize(b) for b in rules.get("gap_breakers", []))
+        self._not_cues = _alternation([normalize(c) for c in rules.get("not_cues", [])])
+        self._longest_cue = max(
+            (len(p) for g in self._groups for p in g.pattern.pattern.split("|")), default=0
+        )
+
+    def is_negated(self, text: str, clause_start: int, term_start: int) -> bool:
+        """Whether a cue in text[clause_start:term_start] negates the term starting at term_start."""
+        for group in self._groups:
+            window_start = max(clause_start, term_start - group.max_gap - self._longest_cue)
+            window = text[window_start:term_start]
+            for cue in group.pattern.finditer(window):
+                gap = window[cue.end() :]
+                if len(gap) > group.max_gap or any(b in gap for b in self._breakers):
+                    continue
+                if self._inside_not_cue(window, cue.start(), cue.end()):
+                    continue
+                return True
+        return False
+
+    def _inside_not_cue(self, window: str, start: int, end: int) -> bool:
+        return any(m.start() <= start < m.end() for m in self._not_cues.finditer(window))
+
+
+def _alternation(words: list[str]) -> re.Pattern:
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words) or r"(?!)")

@@ -1,0 +1,179 @@
+"""Text normalisation for matching, with an exact map back to offsets in the text as given.
+
+Steps (rules in lexicons/normalization.yaml): one-to-one character folding (NFKC, lower case,
+traditional to simplified, look-alike characters), removal of noise characters inserted between
+letters, then phrase forms (百分百 -> 100%). Pure: no I/O after the rules are loaded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+
+from .data_files import data_dir
+from .lexicon import read_yaml
+from .offsets import Rewrite, delete_with_map, rewrite_with_map
+
+# Code points scanned when building tables: everything up to the CJK extension planes.
+_SCAN_LIMIT = 0x2FFFF
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2A6DF))
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """A normalised text and the rewrites that map it back to `original`."""
+
+    original: str
+    text: str
+    rewrites: tuple[Rewrite, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in `original` of the normalised span [start, end)."""
+        for rewrite in reversed(self.rewrites):
+            start, end = rewrite.old_start(start), rewrite.old_end(end)
+        return start, end
+
+
+def _traditional_to_simplified_table() -> dict[int, str]:
+    converter = opencc.OpenCC("t2s")
+    chars = [chr(cp) for low, high in _CJK_RANGES for cp in range(low, high + 1)]
+    converted = converter.convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # OpenCC merged a line: fall back to one call per character
+        converted = [converter.convert(c) for c in chars]
+    return {ord(c): s for c, s in zip(chars, converted, strict=True) if len(s) == 1 and s != c}
+
+
+def _fold_char(c: str, t2s: dict[int, str], char_map: dict[str, str]) -> str:
+    folded = unicodedata.normalize("NFKC", c)
+    folded = folded.lower() if len(folded.lower()) == len(folded) else folded
+    folded = "".join(t2s.get(ord(ch), ch) for ch in folded)
+    return "".join(char_map.get(ch, ch) for ch in folded)
+
+
+@lru_cache(maxsize=1)
+def _base_tables() -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """(one-to-one folding, expansions to several characters, t2s) before the data char map."""
+    t2s = _traditional_to_simplified_table()
+    one_to_one: dict[int, str] = {}
+    expanding: dict[int, str] = {}
+    for cp in range(0x80, _SCAN_LIMIT + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        folded = _fold_char(c, t2s, {})
+        if folded == c:
+            continue
+        if len(folded) == 1:
+            one_to_one[cp] = folded
+        elif folded:
+            expanding[cp] = folded
+    for cp in range(ord("A"), ord("Z") + 1):
+        one_to_one[cp] = chr(cp).lower()
+    return one_to_one, expanding, t2s
+
+
+_NOISE_MARK = "\x01"  # every noise character is folded to this one, so the noise regex stays simple
+
+
+def _noise_code_points(table: dict[int, str], categories: set[str], keep: set[str]) -> list[int]:
+    """Every code point that folds to a character of a noise category, except the kept ones."""
+    noise = []
+    for cp in range(_SCAN_LIMIT + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        folded = table.get(cp, chr(cp))
+        if folded not in keep and unicodedata.category(folded) in categories:
+            noise.append(cp)
+    return noise
+
+
+def _word_gap(before_folding: str, match: re.Match) -> str:
+    """A noise run between latin letters or digits: a decimal point stays, anything else is a space."""
+    original = before_folding[match.start() : match.end()]
+    if (
+        original == "."
+        and match.string[match.start() - 1].isdigit()
+        and match.string[match.end()].isdigit()
+    ):
+        return "."
+    return " "
+
+
+class Normalizer:
+    """Compiled normalisation rules; `normalize` is pure and thread-safe."""
+
+    def __init__(self, rules: dict):
+        one_to_one, expanding, t2s = _base_tables()
+        char_map = {str(k): str(v) for k, v in (rules.get("char_map") or {}).items()}
+        self.boundaries = frozenset(rules.get("boundaries", "。！？，；：!?,;:\n"))
+        table = {cp: char_map.get(v, v) for cp, v in one_to_one.items()}
+        for source, target in char_map.items():
+            folded_target = _fold_char(target, t2s, {})
+            table[ord(source)] = folded_target
+            for cp, v in list(table.items()):
+                if v == source:
+                    table[cp] = folded_target
+        self._table = table
+        self._expanding = {
+            chr(cp): "".join(table.get(ord(ch), ch) for ch in v) for cp, v in expanding.items()
+        }
+        self._expanding_pattern = (
+            re.compile("[" + "".join(re.escape(c) for c in self._expanding) + "]")
+            if self._expanding
+            else None
+        )
+        keep = set(str(rules.get("keep_chars", "%"))) | set(self.boundaries)
+        for cp in _noise_code_points(table, set(rules.get("noise_categories", [])), keep):
+            table[cp] = _NOISE_MARK
+        self._noise_pattern = re.compile(f"{_NOISE_MARK}+")
+        self._word_gap_pattern = re.compile(f"(?<=[a-z0-9]){_NOISE_MARK}+(?=[a-z0-9])")
+        self._expanding_chars = frozenset(self._expanding)
+        self._phrase_pattern = None
+        phrases = {
+            self.normalize(str(k)).text: self.normalize(str(v)).text
+            for k, v in (rules.get("phrase_map") or {}).items()
+        }
+        self._phrases = phrases
+        self._phrase_pattern = (
+            re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+            if phrases
+            else None
+        )
+
+    def normalize(self, text: str) -> NormalizedText:
+        """Normalise `text` for matching, keeping an exact offset map back to it."""
+        rewrites: list[Rewrite] = []
+        current = text
+        if not self._expanding_chars.isdisjoint(current):
+            current, rewrite = rewrite_with_map(
+                current, self._expanding_pattern, lambda m: self._expanding[m.group()]
+            )
+            rewrites.append(rewrite)
+        folded_from = current
+        current = current.translate(self._table)
+        if _NOISE_MARK in current:
+            current, gaps = rewrite_with_map(
+                current, self._word_gap_pattern, lambda m: _word_gap(folded_from, m)
+            )
+            current, deleted = delete_with_map(current, self._noise_pattern)
+            rewrites += [gaps, deleted]
+        if self._phrase_pattern is not None:
+            current, phrases = rewrite_with_map(
+                current, self._phrase_pattern, lambda m: self._phrases[m.group()]
+            )
+            rewrites.append(phrases)
+        return NormalizedText(text, current, tuple(r for r in rewrites if r is not None))
+
+
+@lru_cache(maxsize=4)
+def load_normalizer(path: Path | None = None) -> Normalizer:
+    """The normaliser for the rules file (default: the shipped one), built once per process."""
+    return Normalizer(read_yaml(path or data_dir("lexicons") / "normalization.yaml"))
+
+
+__all__ = ["NormalizedText", "Normalizer", "load_normalizer"]

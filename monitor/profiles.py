@@ -1,0 +1,73 @@
+"""Lexicon profiles: which categories, entries and severities apply for a platform or industry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import LexiconError, UnknownProfileError
+from .lexicon import SEVERITIES, Entry, read_yaml
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str = ""
+    categories: frozenset[str] | None = None
+    exclude_categories: frozenset[str] = frozenset()
+    min_severity: str = "low"
+    severity_overrides: Mapping[str, str] = field(default_factory=dict)
+    product_class: str | None = None
+
+    def select(self, entry: Entry) -> Entry | None:
+        """The entry as this profile applies it (severity overridden), or None when left out."""
+        if self.categories is not None and entry.category not in self.categories:
+            return None
+        if entry.category in self.exclude_categories:
+            return None
+        severity = self.severity_overrides.get(
+            entry.id, self.severity_overrides.get(entry.category, entry.severity)
+        )
+        if SEVERITIES.index(severity) < SEVERITIES.index(self.min_severity):
+            return None
+        return entry if severity == entry.severity else replace(entry, severity=severity)
+
+
+def _profile(name: str, raw: dict, where: str) -> Profile:
+    problems = []
+    min_severity = raw.get("min_severity", "low")
+    overrides = {str(k): str(v) for k, v in (raw.get("severity_overrides") or {}).items()}
+    for severity in [min_severity, *overrides.values()]:
+        if severity not in SEVERITIES:
+            problems.append(f"{where}: profile '{name}': unknown severity '{severity}'")
+    if problems:
+        raise LexiconError(problems)
+    categories = raw.get("categories")
+    return Profile(
+        name=name,
+        description=str(raw.get("description", "")),
+        categories=frozenset(categories) if categories else None,
+        exclude_categories=frozenset(raw.get("exclude_categories") or ()),
+        min_severity=min_severity,
+        severity_overrides=overrides,
+        product_class=raw.get("product_class"),
+    )
+
+
+def load_profiles(files: Iterable[Path]) -> dict[str, Profile]:
+    """Profiles from every file that has a `profiles:` map; later files override earlier ones."""
+    profiles = {"default": Profile("default")}
+    for path in files:
+        for name, raw in (read_yaml(Path(path)).get("profiles") or {}).items():
+            profiles[str(name)] = _profile(str(name), raw or {}, str(path))
+    return profiles
+
+
+def find_profile(profiles: Mapping[str, Profile], name: str | None) -> Profile:
+    name = name or "default"
+    if name not in profiles:
+        raise UnknownProfileError(
+            f"unknown profile '{name}' (known: {', '.join(sorted(profiles))})"
+        )
+    return profiles[name]

@@ -1,0 +1,92 @@
+"""The human-readable check report for the terminal: highlighted text, then each hit explained."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+
+import click
+
+from .report import Hit, Report
+
+_SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan"}
+_SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+_VERDICT_ZH = {"pass": "通过", "review": "需复核", "block": "拦截"}
+_MATCH_ZH = {
+    "exact": "原词",
+    "variant": "变体写法",
+    "pinyin": "拼音",
+    "filler": "插字变形",
+    "homophone": "同音字",
+}
+_FULL_TEXT_LIMIT = 3000  # longer texts show only the lines that have hits
+
+
+def _highlight(text: str, hits: Iterable[Hit], offset: int, colour: bool) -> str:
+    pieces, position = [], 0
+    for hit in sorted(hits, key=lambda h: h.start):
+        start, end = hit.start - offset, hit.end - offset
+        if start < position:
+            continue
+        pieces.append(text[position:start])
+        mark = text[start:end]
+        fg = _SEVERITY_COLOUR[hit.severity]
+        pieces.append(
+            click.style(mark, fg=fg, bold=True, underline=True) if colour else f"【{mark}】"
+        )
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(i + 1 for i, c in enumerate(text) if c == "\n")
+    return starts
+
+
+def render_report(text: str, report: Report, name: str, colour: bool) -> str:
+    """A report in Chinese (with English where it helps) for anchors and reviewers."""
+    verdict = f"{_VERDICT_ZH[report.verdict]} {report.verdict}"
+    lines = [
+        f"{name}  结论 verdict: {verdict}  风险 risk: {report.risk:.2f}  "
+        f"命中 hits: {len(report.hits)}  规则集 profile: {report.profile}",
+        "",
+    ]
+    starts = _line_starts(text)
+    if len(text) <= _FULL_TEXT_LIMIT:
+        lines.append(_highlight(text, report.hits, 0, colour).rstrip("\n"))
+    else:
+        shown = sorted({_line_of(starts, h.start) for h in report.hits})
+        for number in shown:
+            begin = starts[number - 1]
+            end = starts[number] - 1 if number < len(starts) else len(text)
+            inside = [h for h in report.hits if begin <= h.start < end]
+            lines.append(
+                f"第{number}行 L{number}: {_highlight(text[begin:end], inside, begin, colour)}"
+            )
+    lines.append("")
+    for index, hit in enumerate(report.hits, start=1):
+        severity = f"{_SEVERITY_ZH[hit.severity]} {hit.severity}"
+        head = (
+            f"{index}. 第{_line_of(starts, hit.start)}行 「{hit.text}」 "
+            f"[{hit.category_name} {hit.category} · 严重程度 {severity}]"
+        )
+        lines.append(click.style(head, fg=_SEVERITY_COLOUR[hit.severity]) if colour else head)
+        if hit.normalized != hit.text.lower():
+            lines.append(
+                f"   识别为 matched as: {hit.term}（{_MATCH_ZH.get(hit.match, hit.match)}）"
+            )
+        lines.append(f"   依据 basis: {'；'.join(hit.basis)}")
+        lines.append(f"   说明 why: {hit.explanation}")
+        lines.append(f"   建议 instead: {hit.suggestion}")
+        lines.append(
+            f"   规则 rule: {hit.rule}  来源 source: {hit.source}  置信度 score: {hit.score:.2f}"
+        )
+    if not report.hits:
+        lines.append("未发现违规用语。No banned claims found.")
+    return "\n".join(lines) + "\n"
+
+
+def _line_of(starts: list[int], position: int) -> int:
+    return bisect_right(starts, position)

@@ -1,0 +1,100 @@
+"""Reading scripts to check: UTF-8 or GB18030 text, Markdown, .docx; with explicit limits.
+
+I/O edge: everything here raises InputError with a one-line, user-facing message.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from docx import Document
+
+from .errors import InputError
+
+MAX_TEXT_BYTES = 10 * 1024 * 1024  # a script or caption file larger than 10 MiB is refused
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
+
+
+def decode_text(data: bytes, name: str = "input") -> str:
+    """Decode UTF-8 (with or without BOM, or UTF-16 with BOM) or GB18030; refuse binary data."""
+    if not data.strip():
+        raise InputError(f"{name}: 文件为空 / the input is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: 无法识别的编码 / unreadable UTF-16 text") from exc
+    if b"\x00" in data:
+        raise InputError(f"{name}: 这是二进制文件，不是文本 / binary data, not text")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            raise InputError(f"{name}: 这是二进制文件，不是文本 / binary data, not text")
+        return text
+    raise InputError(
+        f"{name}: 无法识别的编码（支持 UTF-8 和 GB18030）/ unreadable encoding (use UTF-8 or GB18030)"
+    )
+
+
+def _looks_binary(text: str) -> bool:
+    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\n\r\t\f")
+    return controls > max(2, len(text[:4096]) // 100)
+
+
+def docx_text(data: bytes, name: str) -> str:
+    """The paragraphs and table cells of a .docx document, one per line."""
+    try:
+        document = Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"{name}: 不是有效的 .docx 文件 / not a valid .docx document") from exc
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    text = "\n".join(line for line in lines if line.strip())
+    if not text.strip():
+        raise InputError(f"{name}: 文档中没有文字 / the document has no text")
+    return text
+
+
+def check_size(size: int, name: str, limit: int = MAX_TEXT_BYTES) -> None:
+    if size > limit:
+        raise InputError(
+            f"{name}: 文件超过 {limit // (1024 * 1024)} MiB 上限 / larger than the {limit} byte limit"
+        )
+
+
+def read_script(path: str | Path, limit: int = MAX_TEXT_BYTES) -> str:
+    """The text of a script file (.txt/.md/.docx), or InputError saying what is wrong with it."""
+    path = Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError(f"{name}: 是目录，不是文件 / is a directory")
+        check_size(size, name, limit)
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"{name}: 文件不存在 / no such file") from exc
+    except PermissionError as exc:
+        raise InputError(f"{name}: 没有读取权限 / permission denied") from exc
+    except OSError as exc:
+        raise InputError(f"{name}: 无法读取 / cannot read ({exc.strerror})") from exc
+    if path.suffix.lower() == ".docx":
+        return docx_text(data, name)
+    if path.suffix.lower() not in TEXT_SUFFIXES and data.startswith(b"PK\x03\x04"):
+        raise InputError(
+            f"{name}: 不支持的文件类型 / unsupported file type (use .txt, .md or .docx)"
+        )
+    return decode_text(data, name)
+
+
+def read_stream(stream: io.BufferedIOBase, name: str = "stdin", limit: int = MAX_TEXT_BYTES) -> str:
+    data = stream.read(limit + 1)
+    check_size(len(data), name, limit)
+    return decode_text(data, name)
