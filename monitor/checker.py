@@ -17,6 +17,7 @@ from .lexicon import Entry, Lexicon, load_lexicon, read_yaml
 from .matcher import Candidate, LexiconMatcher, WhitelistMatcher
 from .negation import NegationRule
 from .normalization import NormalizedText, Normalizer, load_normalizer
+from .pinyin_stream import PinyinStreamMatcher
 from .profiles import Profile, find_profile, load_profiles
 from .report import Hit, Report, SentenceVerdict
 from .scoring import ScoringRules
@@ -62,6 +63,11 @@ class Checker:
         self._matcher = LexiconMatcher(
             self._entries, normalize, generated, float(homophone.get("min_same_ratio", 0.34))
         )
+        self._pinyin = PinyinStreamMatcher(
+            self._entries,
+            self._terms,
+            int((generated.get("pinyin") or {}).get("min_term_length", 2)),
+        )
         self._whitelist = WhitelistMatcher(lexicon.whitelist, self._entries, normalize)
         self._negation = NegationRule(context_rules.get("negation") or {}, normalize)
         boundary = context_rules.get("word_boundary") or {}
@@ -78,6 +84,7 @@ class Checker:
             for i, e in enumerate(self._entries)
             if e.regex_exceptions
         }
+        self._regex_whitelist = tuple(re.compile(w.phrase) for w in lexicon.whitelist if w.is_regex)
         self._required_context = {
             i: tuple(re.compile(p) for p in e.requires_context)
             for i, e in enumerate(self._entries)
@@ -117,7 +124,8 @@ class Checker:
         covers = self._whitelist.covers(norm)
         cover_starts = [c.start for c in covers]
         kept: list[tuple[Candidate, Entry]] = []
-        for candidate in self._matcher.candidates(norm):
+        candidates = self._matcher.candidates(norm) + self._pinyin.candidates(norm)
+        for candidate in candidates:
             entry = chosen.select(self._entries[candidate.entry])
             if entry is None or not entry.applies(product_class):
                 continue
@@ -158,7 +166,10 @@ class Checker:
             p.search(self._sentence_text(norm, candidate.start)) for p in required
         ):
             return True
-        if entry.negatable and self._negation.is_negated(norm, clause[0], candidate.start):
+        if entry.negatable and (
+            self._negation.is_negated(norm, clause[0], candidate.start)
+            or self._negation.is_rejected_after(norm, candidate.end, clause[1])
+        ):
             return True
         term = self._terms[candidate.entry]
         short_word = entry.lang == "zh" and len(term) <= self._boundary_max_length

@@ -235,3 +235,7 @@ def demo(color) -> None:
     report = Checker.from_files(Settings().extra_lexicon_files()).check(text)
     colour = color == "always" or (color == "auto" and sys.stdout.isatty())
     click.echo(render_report(text, report, "demo_script.txt", colour), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -73,9 +73,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class WhitelistPhrase:
+    """A phrase (or, with `is_regex`, a pattern over the clause) that covers ordinary uses."""
+
     phrase: str
     note: str = ""
     source: str = ""
+    is_regex: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,16 @@ def _entries_of_file(
 def _whitelist_of(data: dict, path: Path) -> tuple[list[WhitelistPhrase], list[str]]:
     phrases, problems = [], []
     for index, item in enumerate(data.get("whitelist") or [], start=1):
+        if isinstance(item, dict) and "regex" in item:
+            try:
+                re.compile(str(item["regex"]))
+            except re.error as exc:
+                problems.append(f"{path.name}: whitelist #{index}: invalid regex ({exc})")
+                continue
+            phrases.append(
+                WhitelistPhrase(str(item["regex"]), str(item.get("note", "")), path.name, True)
+            )
+            continue
         phrase = item.get("phrase") if isinstance(item, dict) else item
         if not isinstance(phrase, str) or len(phrase.strip()) < 2:
             problems.append(

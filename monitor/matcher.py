@@ -119,7 +119,8 @@ class WhitelistMatcher:
     ):
         owners: dict[str, list[int | None]] = {}
         for phrase in phrases:
-            owners.setdefault(normalize(phrase.phrase), []).append(None)
+            if not phrase.is_regex:
+                owners.setdefault(normalize(phrase.phrase), []).append(None)
         for index, entry in enumerate(entries):
             for exception in entry.exceptions:
                 owners.setdefault(normalize(exception), []).append(index)

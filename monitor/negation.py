@@ -25,6 +25,9 @@ class NegationRule:
         self._longest_cue = max(
             (len(p) for g in self._groups for p in g.pattern.pattern.split("|")), default=0
         )
+        after = rules.get("after_cues") or {}
+        self._after = _alternation([normalize(c) for c in after.get("cues", [])])
+        self._after_gap = int(after.get("max_gap", 0))
 
     def is_negated(self, text: str, clause_start: int, term_start: int) -> bool:
         """Whether a cue in text[clause_start:term_start] negates the term starting at term_start."""
@@ -39,6 +42,15 @@ class NegationRule:
                     continue
                 return True
         return False
+
+    def is_rejected_after(self, text: str, term_end: int, clause_end: int) -> bool:
+        """Whether a cue right after the term rejects it ("全网最低价这种话我们不说")."""
+        window = text[term_end : min(clause_end, term_end + self._after_gap + 8)]
+        return any(
+            cue.start() <= self._after_gap
+            and not any(b in window[: cue.start()] for b in self._breakers)
+            for cue in self._after.finditer(window)
+        )
 
     def _inside_not_cue(self, window: str, start: int, end: int) -> bool:
         return any(m.start() <= start < m.end() for m in self._not_cues.finditer(window))

@@ -1,8 +1,9 @@
 """The spellings each lexicon entry is matched in: the term, its listed variants, and generated forms.
 
-Generated forms (rules in lexicons/normalization.yaml, `generated`): toneless pinyin, joined and
-spaced; a filler syllable inside the word (免某力); and a homophone key under which any character
-with the same toneless pinyin matches (醉低价 for 最低价). Pure functions over strings.
+Generated forms (rules in lexicons/normalization.yaml, `generated`): pinyin initials (zdj); a
+filler syllable inside the word (免某力); and a homophone key under which any character with the
+same toneless pinyin matches (醉低价 for 最低价). Whole or mixed pinyin is matched by
+pinyin_stream.py. Pure functions over strings.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class MatchForm:
     """One string to look for, the entry it belongs to, and how it relates to the term."""
 
     pattern: str
-    kind: str  # exact | variant | pinyin | filler
+    kind: str  # exact | variant | initials | filler
 
 
 def is_cjk_word(text: str) -> bool:
@@ -44,22 +45,26 @@ def _toneless(syllable: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def syllable_of() -> dict[int, str]:
+    """Every CJK code point's toneless pinyin syllable (its first reading)."""
+    return {cp: _toneless(readings.split(",")[0]) for cp, readings in pinyin_dict.items()}
+
+
+@lru_cache(maxsize=1)
 def homophone_table() -> dict[int, str]:
     """Translate table: every CJK character to a code standing for its toneless pinyin syllable."""
     codes: dict[str, str] = {}
     table: dict[int, str] = {}
-    for code_point, readings in pinyin_dict.items():
-        syllable = _toneless(readings.split(",")[0])
+    for code_point, syllable in syllable_of().items():
         if syllable not in codes:
             codes[syllable] = chr(_PRIVATE_USE_START + len(codes))
         table[code_point] = codes[syllable]
     return table
 
 
-def pinyin_forms(term: str) -> list[str]:
-    """Toneless pinyin of a Chinese term, joined and spaced (最低价 -> zuidijia, zui di jia)."""
-    syllables = lazy_pinyin(term)
-    return list(dict.fromkeys(["".join(syllables), " ".join(syllables)]))
+def syllables(term: str) -> list[str]:
+    """Toneless pinyin syllables of a Chinese term (最低价 -> zui, di, jia)."""
+    return [_toneless(s) for s in lazy_pinyin(term)]
 
 
 def filler_forms(term: str, fillers: list[str]) -> list[str]:
@@ -86,10 +91,9 @@ def match_forms(entry: Entry, normalize, generated: dict) -> Iterator[MatchForm]
             yield MatchForm(form, "variant")
     if entry.lang != "zh" or not is_cjk_word(term):
         return
-    pinyin = generated.get("pinyin") or {}
-    if len(term) >= int(pinyin.get("min_term_length", 2)):
-        for form in pinyin_forms(term):
-            yield MatchForm(form, "pinyin")
+    initials = generated.get("initials") or {}
+    if len(term) >= int(initials.get("min_term_length", 3)):
+        yield MatchForm("".join(s[0] for s in syllables(term)), "initials")
     filler = generated.get("filler") or {}
     if entry.category in filler.get("categories", []) and len(term) >= int(
         filler.get("min_term_length", 3)
