@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .data_files import data_dir
@@ -21,23 +20,8 @@ from .pinyin_stream import PinyinStreamMatcher
 from .profiles import Profile, find_profile, load_profiles
 from .report import Hit, Report, SentenceVerdict
 from .scoring import ScoringRules
+from .text_segments import SENTENCE_END, TextSegments
 from .word_boundaries import WordBoundaryJudge
-
-_SENTENCE_END = "。！？!?；;\n…"
-
-
-@dataclass(frozen=True)
-class _Segments:
-    """Clause and sentence boundaries of a normalised text, as sorted positions of boundary marks."""
-
-    clause_marks: list[int]
-    length: int
-
-    def clause_of(self, position: int) -> tuple[int, int]:
-        i = bisect_right(self.clause_marks, position)
-        start = self.clause_marks[i - 1] + 1 if i > 0 else 0
-        end = self.clause_marks[i] if i < len(self.clause_marks) else self.length
-        return start, end
 
 
 class Checker:
@@ -64,9 +48,7 @@ class Checker:
             self._entries, normalize, generated, float(homophone.get("min_same_ratio", 0.34))
         )
         self._pinyin = PinyinStreamMatcher(
-            self._entries,
-            self._terms,
-            int((generated.get("pinyin") or {}).get("min_term_length", 2)),
+            self._entries, normalize, int((generated.get("pinyin") or {}).get("min_term_length", 2))
         )
         self._whitelist = WhitelistMatcher(lexicon.whitelist, self._entries, normalize)
         self._negation = NegationRule(context_rules.get("negation") or {}, normalize)
@@ -79,10 +61,19 @@ class Checker:
         self._clause_pattern = re.compile(
             "[" + re.escape("".join(sorted(normalizer.boundaries))) + "]"
         )
+        self._sentence_pattern = re.compile("[" + re.escape(SENTENCE_END) + "]")
+        # Sentence ends fold one-to-one, so sentences can be cut in the original text directly.
+        ends = re.escape(normalizer.sources_of(SENTENCE_END))
+        self._original_sentence_span = re.compile(f"[^{ends}]*[{ends}]+|[^{ends}]+")
+        self._blank = normalizer.sources_of(SENTENCE_END) + " \t\r\u3000"
         self._regex_exceptions = {
             i: tuple(re.compile(p) for p in e.regex_exceptions)
             for i, e in enumerate(self._entries)
             if e.regex_exceptions
+        }
+        self._class_cues = {
+            cls: re.compile("|".join(re.escape(normalize(c)) for c in cues))
+            for cls, cues in (context_rules.get("product_class_cues") or {}).items()
         }
         self._regex_whitelist = tuple(re.compile(w.phrase) for w in lexicon.whitelist if w.is_regex)
         self._required_context = {
@@ -120,21 +111,26 @@ class Checker:
         product_class = product_class or chosen.product_class
         normalized = self._normalizer.normalize(text)
         norm = normalized.text
-        segments = _Segments([m.start() for m in self._clause_pattern.finditer(norm)], len(norm))
+        segments = TextSegments.of(norm, self._clause_pattern, self._sentence_pattern)
         covers = self._whitelist.covers(norm)
         cover_starts = [c.start for c in covers]
         kept: list[tuple[Candidate, Entry]] = []
-        candidates = self._matcher.candidates(norm) + self._pinyin.candidates(norm)
-        for candidate in candidates:
+        seen: set[tuple[int, int, int]] = set()
+        for candidate in self._matcher.candidates(norm) + self._pinyin.candidates(norm):
+            key = (candidate.entry, candidate.start, candidate.end)
+            if key in seen:
+                continue
+            seen.add(key)
             entry = chosen.select(self._entries[candidate.entry])
             if entry is None or not entry.applies(product_class):
                 continue
-            clause = segments.clause_of(candidate.start)
-            if self._is_compliant_in_context(candidate, entry, norm, clause, covers, cover_starts):
+            if self._is_compliant_in_context(
+                candidate, entry, norm, segments, covers, cover_starts
+            ):
                 continue
             kept.append((candidate, entry))
         hits = self._hits(normalized, _without_repeats(kept))
-        sentences = self._sentences(normalized, hits)
+        sentences = self._sentences(text, hits)
         return Report(
             verdict=self._scoring.verdict(hits),
             risk=self._scoring.risk(hits),
@@ -148,24 +144,28 @@ class Checker:
         candidate: Candidate,
         entry: Entry,
         norm: str,
-        clause: tuple[int, int],
+        segments: TextSegments,
         covers: list,
         cover_starts: list[int],
     ) -> bool:
         if self._whitelist.is_covered(covers, cover_starts, candidate):
             return True
+        clause = segments.clause_of(candidate.start)
         clause_text = norm[clause[0] : clause[1]]
         local = (candidate.start - clause[0], candidate.end - clause[0])
-        for pattern in self._regex_exceptions.get(candidate.entry, ()):
+        for pattern in (*self._regex_exceptions.get(candidate.entry, ()), *self._regex_whitelist):
             if any(
                 m.start() <= local[0] and m.end() >= local[1] for m in pattern.finditer(clause_text)
             ):
                 return True
+        sentence = segments.sentence_of(candidate.start)
         required = self._required_context.get(candidate.entry)
-        if required and not any(
-            p.search(self._sentence_text(norm, candidate.start)) for p in required
-        ):
+        if required and not any(p.search(norm, sentence[0], sentence[1]) for p in required):
             return True
+        for product_class in entry.exempt_for:
+            cue = self._class_cues.get(product_class)
+            if cue is not None and cue.search(norm, sentence[0], sentence[1]):
+                return True
         if entry.negatable and (
             self._negation.is_negated(norm, clause[0], candidate.start)
             or self._negation.is_rejected_after(norm, candidate.end, clause[1])
@@ -176,12 +176,6 @@ class Checker:
         return short_word and not self._boundaries.keeps(
             norm, candidate.start, candidate.end, clause
         )
-
-    @staticmethod
-    def _sentence_text(norm: str, position: int) -> str:
-        start = max(norm.rfind(c, 0, position) for c in _SENTENCE_END) + 1
-        ends = [i for i in (norm.find(c, position) for c in _SENTENCE_END) if i >= 0]
-        return norm[start : min(ends) if ends else len(norm)]
 
     def _hits(self, normalized: NormalizedText, kept: list[tuple[Candidate, Entry]]) -> list[Hit]:
         hits = []
@@ -210,26 +204,18 @@ class Checker:
         hits.sort(key=lambda h: (h.start, -h.end, h.category))
         return hits
 
-    def _sentences(self, normalized: NormalizedText, hits: list[Hit]) -> list[SentenceVerdict]:
-        norm = normalized.text
-        bounds, start = [], 0
-        for i, char in enumerate(norm):
-            if char in _SENTENCE_END:
-                bounds.append((start, i + 1))
-                start = i + 1
-        if start < len(norm):
-            bounds.append((start, len(norm)))
+    def _sentences(self, text: str, hits: list[Hit]) -> list[SentenceVerdict]:
         hit_starts = [h.start for h in hits]
         sentences = []
-        for n_start, n_end in bounds:
-            if not norm[n_start:n_end].strip(_SENTENCE_END + " "):
+        for match in self._original_sentence_span.finditer(text):
+            start, end = match.span()
+            if not text[start:end].strip(self._blank):
                 continue
-            o_start, o_end = normalized.to_original(n_start, n_end)
-            inside = hits[bisect_left(hit_starts, o_start) : bisect_left(hit_starts, o_end)]
+            inside = hits[bisect_left(hit_starts, start) : bisect_left(hit_starts, end)]
             sentences.append(
                 SentenceVerdict(
-                    start=o_start,
-                    end=o_end,
+                    start=start,
+                    end=end,
                     verdict=self._scoring.verdict(inside),
                     categories=tuple(dict.fromkeys(h.category for h in inside)),
                     score=max((h.score for h in inside), default=0.0),

@@ -145,6 +145,12 @@ class Normalizer:
             else None
         )
 
+    def sources_of(self, chars: str) -> str:
+        """Every character that folds to one of `chars` (so "！" for "!"), including themselves."""
+        wanted = set(chars)
+        folded = {chr(cp) for cp, v in self._table.items() if v in wanted}
+        return "".join(sorted(wanted | folded))
+
     def normalize(self, text: str) -> NormalizedText:
         """Normalise `text` for matching, keeping an exact offset map back to it."""
         rewrites: list[Rewrite] = []

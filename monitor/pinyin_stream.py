@@ -1,31 +1,53 @@
 """Terms written wholly or partly in pinyin: "zui di jia", "专家tui jian", "kai过guang".
 
-A clause that contains latin letters is turned into one stream of letters, each Chinese character
+The text around each latin run is turned into one stream of letters, each Chinese character
 replaced by its toneless pinyin, and the terms' pinyin is matched in it on syllable boundaries.
-Only clauses with latin letters are streamed (most Chinese text has none), and only matches that
+Only text near latin letters is streamed (most Chinese text has none), and only matches that
 contain at least one written latin letter count: all-character homophones are matcher.py's job.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from .lexicon import Entry
 from .matcher import Candidate
-from .variants import is_cjk_word, syllable_of, syllables
+from .variants import syllable_of, syllables
 
-_CLAUSE_WITH_LATIN = re.compile(r"[^。！？，；：!?,;:\n…]*[a-z][^。！？，；：!?,;:\n…]*")
+
+def _letters(form: str) -> str:
+    """A term or variant as letters: characters as toneless pinyin, latin kept, spaces dropped."""
+    pieces = []
+    for run in re.findall(r"[a-z]+|[^a-z ]+", form):
+        pieces.append(run if run.isascii() else "".join(syllables(run)))
+    return "".join(pieces)
+
+
+_CJK_OR_LATIN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffa-z ]+$")
+_HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# Letters around a latin run: a term of up to this many characters can mix with the run.
+_REACH = 12
+_LATIN_RUN = re.compile(r"[a-z]+(?: [a-z]+)*")
+_CLAUSE_MARK = re.compile(r"[。！？，；：!?,;:\n…]")
 
 
 class PinyinStreamMatcher:
-    def __init__(self, entries: Sequence[Entry], terms: Sequence[str], min_term_length: int):
+    """Matches each Chinese term, and each variant that mixes characters and latin ("加我vx"),
+    in the letter stream around latin runs."""
+
+    def __init__(self, entries: Sequence[Entry], normalize: Callable[[str], str], min_length: int):
         owners: dict[str, list[int]] = {}
-        for index, (entry, term) in enumerate(zip(entries, terms, strict=True)):
-            if entry.lang == "zh" and len(term) >= min_term_length and is_cjk_word(term):
-                owners.setdefault("".join(syllables(term)), []).append(index)
+        for index, entry in enumerate(entries):
+            if entry.lang != "zh":
+                continue
+            for form in {normalize(entry.term), *(normalize(v) for v in entry.variants)}:
+                if len(form) >= min_length and _CJK_OR_LATIN.match(form) and _HAS_CJK.search(form):
+                    indexes = owners.setdefault(_letters(form), [])
+                    if index not in indexes:
+                        indexes.append(index)
         self._patterns = list(owners)
         self._owners = [owners[p] for p in self._patterns]
         self._automaton = (
@@ -36,9 +58,18 @@ class PinyinStreamMatcher:
     def candidates(self, text: str) -> list[Candidate]:
         if self._automaton is None:
             return []
-        found = []
-        for clause in _CLAUSE_WITH_LATIN.finditer(text):
-            found.extend(self._clause_candidates(text, clause.start(), clause.end()))
+        found, windows = [], []
+        for run in _LATIN_RUN.finditer(text):
+            lo, hi = max(0, run.start() - _REACH), min(len(text), run.end() + _REACH)
+            if windows and lo <= windows[-1][1]:
+                windows[-1][1] = hi
+            else:
+                windows.append([lo, hi])
+        for lo, hi in windows:
+            # a window stops at clause marks: a term never crosses one
+            for piece in _CLAUSE_MARK.split(text[lo:hi]):
+                found.extend(self._clause_candidates(text, lo, lo + len(piece)))
+                lo += len(piece) + 1
         return found
 
     def _clause_candidates(self, text: str, lo: int, hi: int) -> list[Candidate]:

@@ -68,7 +68,8 @@ def syllables(term: str) -> list[str]:
 
 
 def filler_forms(term: str, fillers: list[str]) -> list[str]:
-    """A filler syllable replacing or inserted after an inner character (免某力, 免某疫力)."""
+    """A filler syllable inserted after an inner character (贫某血, 免某疫力) or, in terms of three
+    or more characters, replacing one (免某力)."""
     forms = []
     for filler in fillers:
         for i in range(1, len(term)):

@@ -1,0 +1,1 @@
+"""Speed benchmarks: `make bench` (python -m benchmarks). Ratios are against baselines run in the same process."""
