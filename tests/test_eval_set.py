@@ -1,4 +1,5 @@
-"""Measured on the project's own labelled livestream utterances (tests/data/eval, see its README).
+"""Measured on the project's own labelled livestream utterances: the development set
+(tests/data/eval) and a second set written separately (tests/data/holdout); see their READMEs.
 
 The goals are those of issue 2 for the lexicon alone; the maintainers' held-out set is separate.
 """
@@ -12,12 +13,13 @@ import pytest
 
 from monitor import check
 
-EVAL = Path(__file__).parent / "data" / "eval" / "utterances.jsonl"
+DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def outcomes() -> list[tuple[dict, bool]]:
-    rows = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
+@pytest.fixture(scope="module", params=["eval", "holdout"])
+def outcomes(request) -> list[tuple[dict, bool]]:
+    path = DATA / request.param / "utterances.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     return [(row, check(row["text"]).verdict != "pass") for row in rows]
 
 
@@ -27,10 +29,12 @@ def _rate(pairs: list[tuple[dict, bool]]) -> float:
 
 def test_the_set_is_large_and_varied_enough_to_measure(outcomes):
     rows = [row for row, _ in outcomes]
-    assert len(rows) >= 700
-    assert sum(r["violation"] for r in rows) >= 330
-    assert sum(r["evasive"] for r in rows) >= 110
-    assert sum(r["hard_negative"] for r in rows) >= 260
+    total = len(rows)
+    assert total >= 420
+    assert sum(r["violation"] for r in rows) >= 0.4 * total
+    assert sum(r["evasive"] for r in rows) >= 70
+    assert sum(r["hard_negative"] for r in rows) >= 150
+    assert len({r["id"] for r in rows}) == total
 
 
 def test_precision_of_violation_detection_is_at_least_092(outcomes):
