@@ -225,15 +225,22 @@ class Checker:
 
 
 def _without_repeats(kept: list[tuple[Candidate, Entry]]) -> list[tuple[Candidate, Entry]]:
-    """One hit per entry and place, and no hit inside a longer hit of the same category."""
+    """One hit per entry and place; a hit inside a longer one is dropped when the longer one is of
+    the same category or already cites its law (全网最 inside 全网最低价, which cites 第九条 too)."""
     kept = sorted(kept, key=lambda ce: (ce[0].start, -ce[0].end))
     result: list[tuple[Candidate, Entry]] = []
-    reach: dict[str, int] = {}
     for candidate, entry in kept:
-        if reach.get(entry.category, -1) >= candidate.end:
-            continue
-        result.append((candidate, entry))
-        reach[entry.category] = max(reach.get(entry.category, -1), candidate.end)
+        inside_longer = any(
+            outer.start <= candidate.start
+            and candidate.end <= outer.end
+            and (outer.end - outer.start) >= (candidate.end - candidate.start)
+            and (outer_entry.category == entry.category or entry.basis[0] in outer_entry.basis)
+            for outer, outer_entry in result[-8:]  # only recent hits can still contain this one
+            if (outer.start, outer.end, outer.entry)
+            != (candidate.start, candidate.end, candidate.entry)
+        )
+        if not inside_longer:
+            result.append((candidate, entry))
     return result
 
 

@@ -176,3 +176,14 @@ def test_checks_from_many_threads_agree():
     for thread in threads:
         thread.join()
     assert results == expected
+
+
+def test_a_claim_is_reported_once_with_the_law_of_its_longest_match():
+    hits = check("这是全網最低價").hits
+    assert [h.text for h in hits] == ["全網最低價"]
+    assert any("第九条第三项" in b for b in hits[0].basis)
+
+
+def test_claims_of_different_laws_on_one_span_are_all_kept():
+    categories = categories_of("吃了降血压，永不反弹")
+    assert {"medical_claims", "false_efficacy"} <= categories
