@@ -17,6 +17,7 @@ from .data_files import data_dir
 from .errors import LexiconError
 
 SEVERITIES = ("low", "medium", "high")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _REQUIRED = ("id", "term", "category", "severity", "basis", "explanation", "suggestion")
 _KNOWN_FIELDS = set(_REQUIRED) | {
@@ -107,7 +108,7 @@ def read_yaml(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise LexiconError([f"{path}: cannot read ({exc})"]) from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

@@ -65,6 +65,8 @@ def _base_tables() -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
         if 0xD800 <= cp <= 0xDFFF:
             continue
         c = chr(cp)
+        if cp not in t2s and unicodedata.is_normalized("NFKC", c) and c.lower() == c:
+            continue  # the common case, decided without building the folded form
         folded = _fold_char(c, t2s, {})
         if folded == c:
             continue
