@@ -15,12 +15,15 @@ from pathlib import Path
 import click
 
 from .checker import Checker
+from .corpus import add_reviewed_examples, load_corpus
+from .data_files import data_dir
 from .errors import QinglangError
 from .lexicon import SEVERITIES, load_lexicon
 from .profiles import find_profile
 from .render import render_report
 from .settings import Settings
 from .text_input import check_size, read_script, read_stream
+from .training import train
 
 EXIT_PASS, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -48,8 +51,12 @@ def _clear_errors(command):
     return wrapper
 
 
-def _checker(extra: tuple[str, ...], settings: Settings) -> Checker:
-    return Checker.from_files([*settings.extra_lexicon_files(), *extra])
+def _checker(extra: tuple[str, ...], settings: Settings, classifier: bool = True) -> Checker:
+    return Checker.from_files(
+        [*settings.extra_lexicon_files(), *extra],
+        model_folder=settings.model_folder(),
+        use_classifier=classifier and settings.classifier,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,14 +83,17 @@ _lexicon_option = click.option(
 @click.option("--profile", help="Lexicon profile (see `qinglang lexicon profiles`).")
 @click.option("--product-class", help="Product class of the goods, e.g. food, cosmetics, drug.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@click.option("--no-classifier", is_flag=True, help="Lexicon only: skip the 虚假宣传 classifier.")
 @_lexicon_option
 @_clear_errors
-def check_command(source, as_json, batch, profile, product_class, color, extra) -> None:
+def check_command(
+    source, as_json, batch, profile, product_class, color, no_classifier, extra
+) -> None:
     """Check a script FILE (.txt, .md, .docx; UTF-8 or GB18030), or - for standard input."""
     settings = Settings()
     if (source is None) == (batch is None):
         _fail("give exactly one of FILE, - (stdin) or --batch FILE.jsonl")
-    checker = _checker(extra, settings)
+    checker = _checker(extra, settings, classifier=not no_classifier)
     profile = profile or settings.profile
     find_profile(checker.profiles, profile)
     _check_product_class(checker, product_class)
@@ -208,7 +218,7 @@ def lexicon_check(path) -> None:
         _fail(f"{path}: 文件不存在 / no such file")
     lexicon = load_lexicon([path])
     own = [e for e in lexicon.entries if e.source == Path(path).name]
-    checker = Checker.from_files([path])
+    checker = Checker.from_files([path], use_classifier=False)
     click.echo(
         f"{path}: OK — {len(own)} entries, "
         f"{sum(1 for w in lexicon.whitelist if w.source == Path(path).name)} whitelist phrases, "
@@ -221,7 +231,7 @@ def lexicon_check(path) -> None:
 @_clear_errors
 def lexicon_profiles(extra) -> None:
     """List the lexicon profiles."""
-    checker = _checker(extra, Settings())
+    checker = _checker(extra, Settings(), classifier=False)
     for name, profile in sorted(checker.profiles.items()):
         click.echo(f"{name:<20}{profile.description}")
 
@@ -232,9 +242,53 @@ def lexicon_profiles(extra) -> None:
 def demo(color) -> None:
     """Check the bundled demo script (a 杨梅 livestream) and print the report."""
     text = files("monitor").joinpath("demo_script.txt").read_text(encoding="utf-8")
-    report = Checker.from_files(Settings().extra_lexicon_files()).check(text)
+    report = _checker((), Settings()).check(text)
     colour = color == "always" or (color == "auto" and sys.stdout.isatty())
     click.echo(render_report(text, report, "demo_script.txt", colour), nl=False)
+
+
+@main.command("train")
+@click.option(
+    "--corpus", type=click.Path(file_okay=False), help="Corpus folder (default: models/data)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Where to write the artefact (default: models/).",
+)
+@click.option(
+    "--extra",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Reviewed, labelled segments (JSONL) to add to the corpus first; repeatable.",
+)
+@_clear_errors
+def train_command(corpus, out, extra) -> None:
+    """Rebuild the 虚假宣传 classifier from its corpus, deterministically."""
+    models = Settings().model_folder() or data_dir("models")
+    corpus_folder = Path(corpus) if corpus else models / "data"
+    out_folder = Path(out) if out else models
+    checker = Checker.from_files(use_classifier=False)
+    categories = list(checker.lexicon.categories)
+    for path in extra:
+        added = add_reviewed_examples(Path(path), corpus_folder, categories)
+        click.echo(
+            f"{path}: added {added} new labelled segments to {corpus_folder / 'reviewed.jsonl'}"
+        )
+    examples = load_corpus(corpus_folder, categories)
+    if len(examples) < 50:
+        _fail(f"{corpus_folder}: only {len(examples)} labelled examples; at least 50 are needed")
+    result = train(examples, categories, checker.normalize_term, out_folder)
+    click.echo(f"corpus: {result.metadata['corpus']}")
+    for name, score in result.cv_macro_f1.items():
+        mark = "  <- chosen" if name == result.chosen else ""
+        click.echo(f"cv macro-F1 {name:<34}{score:.3f}{mark}")
+    test = result.test_report
+    click.echo(
+        f"test split: macro-F1 {test['macro_f1']:.3f}, micro-F1 {test['micro_f1']:.3f}, "
+        f"violation P {test['violation']['precision']:.3f} R {test['violation']['recall']:.3f}"
+    )
+    click.echo(f"wrote {out_folder / 'claims_classifier.skops'} and claims_classifier.json")
 
 
 if __name__ == "__main__":

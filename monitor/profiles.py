@@ -20,16 +20,23 @@ class Profile:
     severity_overrides: Mapping[str, str] = field(default_factory=dict)
     product_class: str | None = None
 
-    def select(self, entry: Entry) -> Entry | None:
-        """The entry as this profile applies it (severity overridden), or None when left out."""
-        if self.categories is not None and entry.category not in self.categories:
+    def severity_of(self, category: str, severity: str, rule: str = "") -> str | None:
+        """The severity this profile gives a finding, or None when the profile leaves it out."""
+        if self.categories is not None and category not in self.categories:
             return None
-        if entry.category in self.exclude_categories:
+        if category in self.exclude_categories:
             return None
         severity = self.severity_overrides.get(
-            entry.id, self.severity_overrides.get(entry.category, entry.severity)
+            rule, self.severity_overrides.get(category, severity)
         )
         if SEVERITIES.index(severity) < SEVERITIES.index(self.min_severity):
+            return None
+        return severity
+
+    def select(self, entry: Entry) -> Entry | None:
+        """The entry as this profile applies it (severity overridden), or None when left out."""
+        severity = self.severity_of(entry.category, entry.severity, entry.id)
+        if severity is None:
             return None
         return entry if severity == entry.severity else replace(entry, severity=severity)
 

@@ -18,6 +18,8 @@ _MATCH_ZH = {
     "pinyin": "拼音",
     "filler": "插字变形",
     "homophone": "同音字",
+    "initials": "拼音首字母",
+    "model": "模型判断",
 }
 _FULL_TEXT_LIMIT = 3000  # longer texts show only the lines that have hits
 
@@ -73,7 +75,7 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
             f"[{hit.category_name} {hit.category} · 严重程度 {severity}]"
         )
         lines.append(click.style(head, fg=_SEVERITY_COLOUR[hit.severity]) if colour else head)
-        if hit.normalized != hit.text.lower():
+        if hit.source == "lexicon" and hit.normalized != hit.text.lower():
             lines.append(
                 f"   识别为 matched as: {hit.term}（{_MATCH_ZH.get(hit.match, hit.match)}）"
             )
@@ -83,6 +85,11 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
         lines.append(
             f"   规则 rule: {hit.rule}  来源 source: {hit.source}  置信度 score: {hit.score:.2f}"
         )
+        for reason in hit.reasons:
+            if reason.source != hit.source:
+                lines.append(
+                    f"   模型也判断 model agrees [{reason.rule}]: {reason.score:.2f}（关键片段 n-grams：{reason.detail}）"
+                )
     if not report.hits:
         lines.append("未发现违规用语。No banned claims found.")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,19 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Reason:
+    """A further detector that found the same problem on the same span (kept when hits merge)."""
+
+    source: str
+    rule: str
+    score: float
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Hit:
     """One reported problem: where it is in the text as given, what fired, and why it is a problem."""
 
@@ -23,12 +36,17 @@ class Hit:
     basis: tuple[str, ...]
     explanation: str
     suggestion: str
-    match: str = "exact"  # how the lexicon matched: exact | variant | pinyin | filler | homophone
+    match: str = "exact"  # how it was found: exact | variant | pinyin | initials | filler | homophone | model
     term: str = ""
+    blocking: bool = (
+        False  # high severity at high confidence: this hit alone makes the verdict block
+    )
+    reasons: tuple[Reason, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["basis"] = list(self.basis)
+        data["reasons"] = [reason.to_dict() for reason in self.reasons]
         return data
 
 

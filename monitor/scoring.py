@@ -24,16 +24,17 @@ class ScoringRules:
             block_min_score=float(data["block_min_score"]),
         )
 
-    def verdict(self, hits: Iterable[Hit]) -> str:
-        """pass with no hit; block with a blocking severity at high confidence; else review."""
+    def blocks(self, severity: str, score: float) -> bool:
+        """Whether a lexicon hit of this severity and score blocks on its own."""
+        return severity in self.block_severities and score >= self.block_min_score
+
+    @staticmethod
+    def verdict(hits: Iterable[Hit]) -> str:
+        """pass with no hit; block when a hit is blocking (high severity, high confidence); else review."""
         hits = list(hits)
         if not hits:
             return "pass"
-        if any(
-            h.severity in self.block_severities and h.score >= self.block_min_score for h in hits
-        ):
-            return "block"
-        return "review"
+        return "block" if any(h.blocking for h in hits) else "review"
 
     def risk(self, hits: Iterable[Hit]) -> float:
         """1 - prod(1 - score x severity weight): 0 with no hit, near 1 with several sure ones."""

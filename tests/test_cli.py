@@ -195,6 +195,7 @@ def test_a_user_lexicon_adds_terms_and_whitelists_without_touching_the_package(t
         "check",
         "-",
         "--json",
+        "--no-classifier",
         "--lexicon",
         str(mine),
         stdin="仙居原产的杨梅，全网最低价格监测".encode(),
@@ -202,7 +203,11 @@ def test_a_user_lexicon_adds_terms_and_whitelists_without_touching_the_package(t
     rules = [h["rule"] for h in json.loads(result.stdout)["hits"]]
     assert rules == ["my-xianju"]
     env_result = run(
-        "check", "-", "--json", stdin="仙居原产".encode(), env={"QINGLANG_LEXICONS": str(mine)}
+        "check",
+        "-",
+        "--json",
+        stdin="仙居原产".encode(),
+        env={"QINGLANG_LEXICONS": str(mine), "QINGLANG_CLASSIFIER": "false"},
     )
     assert [h["rule"] for h in json.loads(env_result.stdout)["hits"]] == ["my-xianju"]
 

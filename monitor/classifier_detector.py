@@ -1,0 +1,135 @@
+"""The classifier detector: judge each utterance with the trained model and report what the
+lexicon missed; where the lexicon already found the same category, add the model's reason to
+that hit instead of reporting twice. Policy (severity, block threshold, basis) is data:
+models/classifier.yaml."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .classifier import CategoryScores, ClaimClassifier
+from .lexicon import Category
+from .lexicon_detector import LexiconFindings
+from .normalization import NormalizedText
+from .profiles import Profile
+from .report import Hit, Reason
+
+_TRIM = " \t\u3000\n，,、。！？!?；;…：:"
+
+
+class ClassifierDetector:
+    def __init__(self, classifier: ClaimClassifier, policy: dict, categories: dict[str, Category]):
+        self.classifier = classifier
+        self._policy = policy["categories"]
+        floor = float(policy.get("review_floor", 0.5))
+        self._review = {c: max(floor, t) for c, t in classifier.thresholds.items()}
+        self._categories = categories
+
+    def scores(
+        self, normalized: NormalizedText, spans: Sequence[tuple[int, int]]
+    ) -> list[CategoryScores]:
+        return self.classifier.scores([normalized.text[s:e] for s, e in spans])
+
+    def detect(
+        self,
+        normalized: NormalizedText,
+        spans: Sequence[tuple[int, int]],
+        scores: Sequence[CategoryScores],
+        findings: LexiconFindings,
+        profile: Profile,
+        product_class: str | None = None,
+    ) -> list[Hit]:
+        """Lexicon hits (some with the model's reason added) and new classifier hits, in order.
+        The model never reports a category in an utterance where the rules saw that claim and
+        cleared it in context ("不能防脱 也不能生发", "治疗期间请遵医嘱"): character n-grams cannot read
+        a negation or a whitelist, the rules can. Nor where the product class is exempt, nor where
+        the n-gram that drove the score lies only inside a whitelist phrase."""
+        hits = list(findings.hits)
+        starts = [h.start for h in hits]
+        for (n_start, n_end), utterance in zip(spans, scores, strict=True):
+            start, end = normalized.to_original(n_start, n_end)
+            for category, probability in utterance.probabilities.items():
+                if probability < self._review.get(category, 1.0):
+                    continue
+                severity = profile.severity_of(category, self._policy[category]["severity"])
+                if (
+                    severity is None
+                    or product_class in self._policy[category].get("exempt_for", ())
+                    or any(
+                        n_start <= a and b <= n_end and c == category
+                        for a, b, c in findings.cleared
+                    )
+                ):
+                    continue
+                text = normalized.text[n_start:n_end]
+                ngrams = self.classifier.top_ngrams(text, category)
+                if ngrams and _only_inside(ngrams[0], text, n_start, findings.innocent):
+                    continue  # what drove the score is a known innocent phrase (最好冷藏)
+                reason = Reason(
+                    "classifier", f"model-{category}", round(probability, 4), "、".join(ngrams)
+                )
+                basis = self._policy[category]["basis"][0]
+                inside = [
+                    i
+                    for i in range(bisect_left(starts, start), bisect_left(starts, end))
+                    if hits[i].category == category or basis in hits[i].basis
+                ]
+                if inside:
+                    for i in inside:
+                        hits[i] = replace(
+                            hits[i],
+                            reasons=(*hits[i].reasons, reason),
+                            score=max(hits[i].score, reason.score),
+                        )
+                else:
+                    hits.append(
+                        self._hit(
+                            normalized, (start, end), (n_start, n_end), category, severity, reason
+                        )
+                    )
+        hits.sort(key=lambda h: (h.start, -h.end, h.category))
+        return hits
+
+    def _hit(
+        self,
+        normalized: NormalizedText,
+        span: tuple[int, int],
+        normalized_span: tuple[int, int],
+        category: str,
+        severity: str,
+        reason: Reason,
+    ) -> Hit:
+        (start, end), (n_start, n_end) = span, normalized_span
+        original = normalized.original
+        trimmed_start = start + len(original[start:end]) - len(original[start:end].lstrip(_TRIM))
+        trimmed_end = start + len(original[start:end].rstrip(_TRIM))
+        policy = self._policy[category]
+        ngrams = f"（关键片段：{reason.detail}）" if reason.detail else ""
+        return Hit(
+            start=trimmed_start,
+            end=trimmed_end,
+            text=original[trimmed_start:trimmed_end],
+            normalized=normalized.text[n_start:n_end].strip(_TRIM),
+            category=category,
+            category_name=self._categories[category].zh,
+            severity=severity,
+            source="classifier",
+            rule=reason.rule,
+            score=reason.score,
+            basis=tuple(policy["basis"]),
+            explanation=policy["explanation"] + ngrams,
+            suggestion=policy["suggestion"],
+            match="model",
+            blocking=severity == "high" and reason.score >= float(policy["block"]),
+            reasons=(reason,),
+        )
+
+
+def _only_inside(ngram: str, text: str, offset: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether every occurrence of `ngram` in `text` (at `offset`) lies inside one of `spans`."""
+    positions = [i for i in range(len(text)) if text.startswith(ngram, i)]
+    return bool(positions) and all(
+        any(a <= offset + i and offset + i + len(ngram) <= b for a, b in spans) for i in positions
+    )

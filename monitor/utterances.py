@@ -1,0 +1,65 @@
+"""Cutting text into utterances, the unit the classifier judges, fit for ASR text without
+punctuation: sentence marks end an utterance; pauses (runs of spaces, which ASR and caption text
+use between phrases), commas and discourse markers (家人们, 然后, 对吧) end one once it is long
+enough; nothing runs past a maximum length. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HARD = re.compile(r"[。！？!?；;\n…]+")
+_SOFT = re.compile(r"[ \t\u3000，,、：:]+")
+# Words that open a new utterance in livestream speech; a cut goes just before them.
+_OPENERS = re.compile(
+    r"(家人们|宝宝们|姐妹们|兄弟们|宝子们|朋友们|老铁们|然后|接下来|来来来|好了|那么|所以说|我跟你们说|你们看)"
+)
+_CLOSERS = re.compile(r"(对吧|对不对|好吧|是吧|懂吧|知道吧|好不好|吗|呢|啊|哦|呀|啦)")
+
+
+@dataclass(frozen=True)
+class UtteranceRules:
+    """Lengths in characters."""
+
+    min_length: int = 8  # a soft cue ends an utterance only once it is this long
+    max_length: int = 48  # an utterance longer than this is cut at the best cue inside it
+
+
+def _soft_cuts(text: str, start: int, end: int) -> list[int]:
+    """Positions inside [start, end) where a pause, comma, opener or closer allows a cut."""
+    cuts = {m.end() for m in _SOFT.finditer(text, start, end)}
+    cuts |= {m.start() for m in _OPENERS.finditer(text, start, end)}
+    cuts |= {m.end() for m in _CLOSERS.finditer(text, start, end)}
+    return sorted(c for c in cuts if start < c < end)
+
+
+def split_utterances(text: str, rules: UtteranceRules = UtteranceRules()) -> list[tuple[int, int]]:
+    """[start, end) spans covering every non-blank part of `text`, in order."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in [*_HARD.finditer(text), None]:
+        block_end = match.end() if match else len(text)
+        spans.extend(_split_block(text, position, block_end, rules))
+        position = block_end
+    return [(s, e) for s, e in spans if text[s:e].strip(" \t\u3000\n，,、。！？!?；;…")]
+
+
+def _split_block(text: str, start: int, end: int, rules: UtteranceRules) -> list[tuple[int, int]]:
+    spans = []
+    cuts = _soft_cuts(text, start, end)
+    current = start
+    for i, cut in enumerate(cuts):
+        long_enough = cut - current >= rules.min_length
+        next_cut = cuts[i + 1] if i + 1 < len(cuts) else end
+        too_long_next = next_cut - current > rules.max_length
+        if long_enough and (
+            too_long_next or _SOFT.match(text, cut - 1) or _OPENERS.match(text, cut)
+        ):
+            spans.append((current, cut))
+            current = cut
+    while end - current > rules.max_length:  # no cue at all: cut at the maximum length
+        spans.append((current, current + rules.max_length))
+        current += rules.max_length
+    spans.append((current, end))
+    return spans
