@@ -16,7 +16,7 @@ from .classifier_detector import ClassifierDetector
 from .data_files import data_dir
 from .lexicon import load_lexicon, read_yaml
 from .lexicon_detector import LexiconDetector
-from .normalization import NormalizedText, load_normalizer
+from .normalization import load_normalizer
 from .profiles import Profile, find_profile, load_profiles
 from .report import Hit, Report, SentenceVerdict
 from .scoring import ScoringRules
@@ -88,28 +88,28 @@ class Checker:
         findings = self._lexicon_detector.detect(normalized, chosen, product_class)
         hits = findings.hits
         spans = split_utterances(normalized.text)
+        original_spans = [normalized.to_original(s, e) for s, e in spans]
         scores: list = []
         if self._classifier_detector is not None:
             scores = self._classifier_detector.scores(normalized, spans)
             hits = self._classifier_detector.detect(
-                normalized, spans, scores, findings, chosen, product_class
+                normalized, spans, original_spans, scores, findings, chosen, product_class
             )
         return Report(
             verdict=self._scoring.verdict(hits),
             risk=self._scoring.risk(hits),
             hits=tuple(hits),
-            sentences=tuple(self._sentences(normalized, spans, scores, hits)),
+            sentences=tuple(self._sentences(original_spans, scores, hits)),
             profile=chosen.name,
         )
 
     def _sentences(
-        self, normalized: NormalizedText, spans: list, scores: list, hits: list[Hit]
+        self, original_spans: list[tuple[int, int]], scores: list, hits: list[Hit]
     ) -> list[SentenceVerdict]:
         """One verdict per utterance: its hits' categories and the highest score of hit or model."""
         hit_starts = [h.start for h in hits]
         sentences = []
-        for index, (n_start, n_end) in enumerate(spans):
-            start, end = normalized.to_original(n_start, n_end)
+        for index, (start, end) in enumerate(original_spans):
             inside = hits[bisect_left(hit_starts, start) : bisect_left(hit_starts, end)]
             model = max(scores[index].probabilities.values()) if scores else 0.0
             sentences.append(

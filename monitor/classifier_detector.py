@@ -36,6 +36,7 @@ class ClassifierDetector:
         self,
         normalized: NormalizedText,
         spans: Sequence[tuple[int, int]],
+        original_spans: Sequence[tuple[int, int]],
         scores: Sequence[CategoryScores],
         findings: LexiconFindings,
         profile: Profile,
@@ -48,8 +49,13 @@ class ClassifierDetector:
         the n-gram that drove the score lies only inside a whitelist phrase."""
         hits = list(findings.hits)
         starts = [h.start for h in hits]
-        for (n_start, n_end), utterance in zip(spans, scores, strict=True):
-            start, end = normalized.to_original(n_start, n_end)
+        cleared = sorted(findings.cleared)
+        cleared_starts = [a for a, _, _ in cleared]
+        innocent = sorted(findings.innocent)
+        innocent_starts = [a for a, _ in innocent]
+        for (n_start, n_end), (start, end), utterance in zip(
+            spans, original_spans, scores, strict=True
+        ):
             for category, probability in utterance.probabilities.items():
                 if probability < self._review.get(category, 1.0):
                     continue
@@ -58,14 +64,21 @@ class ClassifierDetector:
                     severity is None
                     or product_class in self._policy[category].get("exempt_for", ())
                     or any(
-                        n_start <= a and b <= n_end and c == category
-                        for a, b, c in findings.cleared
+                        b <= n_end and c == category
+                        for _, b, c in cleared[
+                            bisect_left(cleared_starts, n_start) : bisect_left(
+                                cleared_starts, n_end
+                            )
+                        ]
                     )
                 ):
                     continue
                 text = normalized.text[n_start:n_end]
-                ngrams = self.classifier.top_ngrams(text, category)
-                if ngrams and _only_inside(ngrams[0], text, n_start, findings.innocent):
+                ngrams = self.classifier.top_ngrams(utterance, category)
+                nearby = innocent[
+                    bisect_left(innocent_starts, n_start - 64) : bisect_left(innocent_starts, n_end)
+                ]
+                if ngrams and _only_inside(ngrams[0], text, n_start, nearby):
                     continue  # what drove the score is a known innocent phrase (最好冷藏)
                 reason = Reason(
                     "classifier", f"model-{category}", round(probability, 4), "、".join(ngrams)

@@ -78,6 +78,16 @@ def _copy_model(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def test_the_fast_probabilities_equal_scikit_learns(checker):
+    model = ClaimClassifier.load(MODELS)
+    texts = [
+        checker.normalize_term(t) for t in ["吃了血糖就下来了", "当天现摘 顺丰冷链", "加我私聊"]
+    ]
+    fast = [s.probabilities[c] for s in model.scores(texts) for c in model.categories]
+    reference = model._model.predict_proba(texts).ravel().tolist()
+    assert fast == pytest.approx(reference, abs=1e-9)
+
+
 def test_an_artefact_made_by_another_scikit_learn_is_refused(tmp_path):
     folder = _copy_model(tmp_path)
     metadata = json.loads((folder / METADATA).read_text())
