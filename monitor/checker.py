@@ -88,7 +88,7 @@ class Checker:
         findings = self._lexicon_detector.detect(normalized, chosen, product_class)
         hits = findings.hits
         spans = split_utterances(normalized.text)
-        original_spans = [normalized.to_original(s, e) for s, e in spans]
+        original_spans = normalized.spans_to_original(spans)
         scores: list = []
         if self._classifier_detector is not None:
             scores = self._classifier_detector.scores(normalized, spans)

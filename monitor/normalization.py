@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import opencc
 
 from .data_files import data_dir
@@ -37,6 +38,16 @@ class NormalizedText:
         for rewrite in reversed(self.rewrites):
             start, end = rewrite.old_start(start), rewrite.old_end(end)
         return start, end
+
+    def spans_to_original(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """`to_original` of many spans at once (one vectorised pass per rewrite)."""
+        if not spans or not self.rewrites:
+            return list(spans)
+        starts = np.fromiter((s for s, _ in spans), dtype=np.int64, count=len(spans))
+        ends = np.fromiter((e for _, e in spans), dtype=np.int64, count=len(spans))
+        for rewrite in reversed(self.rewrites):
+            starts, ends = rewrite.old_starts_of(starts), rewrite.old_ends_of(ends)
+        return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def _traditional_to_simplified_table() -> dict[int, str]:

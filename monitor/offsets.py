@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Rewrite:
@@ -30,6 +32,32 @@ class Rewrite:
         if pos < self.new_ends[i]:
             return self.old_starts[i]
         return self.old_ends[i] + (pos - self.new_ends[i])
+
+    def old_starts_of(self, positions: np.ndarray) -> np.ndarray:
+        """`old_start` of many positions at once."""
+        new_starts, new_ends, old_starts, old_ends = self._arrays()
+        i = np.searchsorted(new_starts, positions, side="right") - 1
+        j = np.maximum(i, 0)
+        mapped = np.where(
+            positions < new_ends[j], old_starts[j], old_ends[j] + positions - new_ends[j]
+        )
+        return np.where(i < 0, positions, mapped)
+
+    def old_ends_of(self, positions: np.ndarray) -> np.ndarray:
+        """`old_end` of many positions at once."""
+        new_starts, new_ends, _, old_ends = self._arrays()
+        i = np.searchsorted(new_starts, positions, side="left") - 1
+        j = np.maximum(i, 0)
+        mapped = np.where(
+            positions <= new_ends[j], old_ends[j], old_ends[j] + positions - new_ends[j]
+        )
+        return np.where(i < 0, positions, mapped)
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(
+            np.asarray(a, dtype=np.int64)
+            for a in (self.new_starts, self.new_ends, self.old_starts, self.old_ends)
+        )
 
     def old_end(self, pos: int) -> int:
         """Old position just after the character at new position `pos - 1` (a span's end)."""

@@ -82,3 +82,14 @@ def test_every_normalised_span_slices_the_original_to_the_same_text(normalizer, 
     o_start, o_end = result.to_original(start, start + len(word))
     assert normalizer.normalize(original[o_start:o_end]).text == word
     assert original[o_start] not in NOISE and original[o_end - 1] not in NOISE
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from([*"最低价全網 *😀·、百分百ab1.", "\u200b"]), max_size=40)
+)
+def test_many_spans_map_back_exactly_as_one_at_a_time(normalizer, text):
+    result = normalizer.normalize(text)
+    n = len(result.text)
+    spans = [(s, e) for s in range(n) for e in range(s + 1, n + 1)][:200]
+    assert result.spans_to_original(spans) == [result.to_original(s, e) for s, e in spans]
