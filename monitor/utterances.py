@@ -7,6 +7,7 @@ enough; nothing runs past a maximum length. Pure.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 _HARD = re.compile(r"[。！？!?；;\n…]+")
@@ -26,28 +27,35 @@ class UtteranceRules:
     max_length: int = 48  # an utterance longer than this is cut at the best cue inside it
 
 
-def _soft_cuts(text: str, start: int, end: int) -> list[int]:
-    """Positions inside [start, end) where a pause, comma, opener or closer allows a cut."""
-    cuts = {m.end() for m in _SOFT.finditer(text, start, end)}
-    cuts |= {m.start() for m in _OPENERS.finditer(text, start, end)}
-    cuts |= {m.end() for m in _CLOSERS.finditer(text, start, end)}
-    return sorted(c for c in cuts if start < c < end)
+_CUES = re.compile(
+    f"(?P<soft>{_SOFT.pattern})|(?P<opener>{_OPENERS.pattern})|(?P<closer>{_CLOSERS.pattern})"
+)
+
+
+def _cue_positions(text: str) -> list[int]:
+    """Sorted positions where a pause, comma or closer ends, or an opener starts: one regex pass
+    over the whole text (the cues never contain a sentence mark, so no cue crosses a block)."""
+    positions = {m.start() if m.lastgroup == "opener" else m.end() for m in _CUES.finditer(text)}
+    return sorted(positions)
 
 
 def split_utterances(text: str, rules: UtteranceRules = UtteranceRules()) -> list[tuple[int, int]]:
     """[start, end) spans covering every non-blank part of `text`, in order."""
     spans: list[tuple[int, int]] = []
     position = 0
+    cues = _cue_positions(text)
     for match in [*_HARD.finditer(text), None]:
         block_end = match.end() if match else len(text)
-        spans.extend(_split_block(text, position, block_end, rules))
+        inside = cues[bisect_right(cues, position) : bisect_left(cues, block_end)]
+        spans.extend(_split_block(text, position, block_end, inside, rules))
         position = block_end
     return [(s, e) for s, e in spans if text[s:e].strip(" \t\u3000\n，,、。！？!?；;…")]
 
 
-def _split_block(text: str, start: int, end: int, rules: UtteranceRules) -> list[tuple[int, int]]:
+def _split_block(
+    text: str, start: int, end: int, cuts: list[int], rules: UtteranceRules
+) -> list[tuple[int, int]]:
     spans = []
-    cuts = _soft_cuts(text, start, end)
     current = start
     for i, cut in enumerate(cuts):
         long_enough = cut - current >= rules.min_length
