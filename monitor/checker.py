@@ -40,10 +40,6 @@ class Checker:
         self._normalizer = lexicon_detector.normalizer
         self._scoring = scoring
 
-    @property
-    def uses_classifier(self) -> bool:
-        return self._classifier_detector is not None
-
     @classmethod
     def from_files(
         cls,
@@ -76,7 +72,7 @@ class Checker:
         return cls(detector, profiles, scoring, classifier_detector)
 
     def normalize_term(self, term: str) -> str:
-        return self._normalizer.normalize(term).text
+        return self._lexicon_detector.normalize_term(term)
 
     def check(
         self, text: str, *, profile: str | None = None, product_class: str | None = None

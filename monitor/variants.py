@@ -62,9 +62,11 @@ def homophone_table() -> dict[int, str]:
     return table
 
 
-def syllables(term: str) -> list[str]:
-    """Toneless pinyin syllables of a Chinese term (最低价 -> zui, di, jia)."""
-    return [_toneless(s) for s in lazy_pinyin(term)]
+@lru_cache(maxsize=8192)
+def syllables(term: str) -> tuple[str, ...]:
+    """Toneless pinyin syllables of a Chinese term (最低价 -> zui, di, jia); cached, since the
+    initials and the pinyin stream both ask for every term at start-up."""
+    return tuple(_toneless(s) for s in lazy_pinyin(term))
 
 
 def filler_forms(term: str, fillers: list[str]) -> list[str]:
