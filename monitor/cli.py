@@ -5,7 +5,6 @@ Exit codes (DESIGN.md): 0 every verdict is pass, 1 any review or block, 2 bad in
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from collections import Counter
@@ -15,6 +14,15 @@ from pathlib import Path
 import click
 
 from .checker import Checker
+from .cli_speech import (
+    asr_options,
+    check_timed_file,
+    is_timed_source,
+    print_timed_report,
+    transcribe_command,
+    watch_command,
+)
+from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _checker, _clear_errors, _fail
 from .corpus import add_reviewed_examples, load_corpus
 from .data_files import data_dir
 from .errors import QinglangError
@@ -24,39 +32,6 @@ from .render import render_report
 from .settings import Settings
 from .text_input import check_size, read_script, read_stream
 from .training import train
-
-EXIT_PASS, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"qinglang: 错误 error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-def _clear_errors(command):
-    """Turn the library's errors into a one-line message and exit code 2, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except QinglangError as exc:
-            problems = getattr(exc, "problems", None)
-            if problems:
-                for problem in problems[1:]:
-                    click.echo(f"  {problem}", err=True)
-                _fail(f"{len(problems)} problem(s) in lexicon: {problems[0]}")
-            _fail(str(exc))
-
-    return wrapper
-
-
-def _checker(extra: tuple[str, ...], settings: Settings, classifier: bool = True) -> Checker:
-    return Checker.from_files(
-        [*settings.extra_lexicon_files(), *extra],
-        model_folder=settings.model_folder(),
-        use_classifier=classifier and settings.classifier,
-    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,11 +60,14 @@ _lexicon_option = click.option(
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--no-classifier", is_flag=True, help="Lexicon only: skip the 虚假宣传 classifier.")
 @_lexicon_option
+@asr_options
 @_clear_errors
 def check_command(
-    source, as_json, batch, profile, product_class, color, no_classifier, extra
+    source, as_json, batch, profile, product_class, color, no_classifier, extra, **asr
 ) -> None:
-    """Check a script FILE (.txt, .md, .docx; UTF-8 or GB18030), or - for standard input."""
+    """Check a script FILE (.txt, .md, .docx; UTF-8 or GB18030) or - for standard input;
+    captions (.srt, .vtt, .ass, .jsonl caption lines) or an audio/video file (.mp3, .wav, .mp4 …),
+    whose hits carry their time in the stream."""
     settings = Settings()
     if (source is None) == (batch is None):
         _fail("give exactly one of FILE, - (stdin) or --batch FILE.jsonl")
@@ -99,6 +77,11 @@ def check_command(
     _check_product_class(checker, product_class)
     if batch:
         sys.exit(_run_batch(checker, Path(batch), profile, product_class, settings))
+    if source != "-" and is_timed_source(source):
+        timed, extra = check_timed_file(source, checker, settings, profile, product_class, asr)
+        colour = color == "always" or (color == "auto" and sys.stdout.isatty())
+        print_timed_report(source, timed, extra, as_json, colour)
+        sys.exit(EXIT_PASS if timed.report.verdict == "pass" else EXIT_FLAGGED)
     if source == "-":
         text, name = read_stream(sys.stdin.buffer, "stdin", settings.max_text_bytes), "stdin"
     else:
@@ -290,6 +273,9 @@ def train_command(corpus, out, extra) -> None:
     )
     click.echo(f"wrote {out_folder / 'claims_classifier.skops'} and claims_classifier.json")
 
+
+main.add_command(transcribe_command)
+main.add_command(watch_command)
 
 if __name__ == "__main__":
     main()

@@ -70,8 +70,13 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
     lines.append("")
     for index, hit in enumerate(report.hits, start=1):
         severity = f"{_SEVERITY_ZH[hit.severity]} {hit.severity}"
+        where = (
+            f"{clock(hit.time_start)}–{clock(hit.time_end)}"
+            if hit.time_start is not None
+            else f"第{_line_of(starts, hit.start)}行"
+        )
         head = (
-            f"{index}. 第{_line_of(starts, hit.start)}行 「{hit.text}」 "
+            f"{index}. {where} 「{hit.text}」 "
             f"[{hit.category_name} {hit.category} · 严重程度 {severity}]"
         )
         lines.append(click.style(head, fg=_SEVERITY_COLOUR[hit.severity]) if colour else head)
@@ -93,6 +98,13 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
     if not report.hits:
         lines.append("未发现违规用语。No banned claims found.")
     return "\n".join(lines) + "\n"
+
+
+def clock(seconds: float) -> str:
+    """Stream time as [h:]mm:ss.s."""
+    minutes, rest = divmod(max(0.0, float(seconds)), 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{rest:04.1f}" if hours else f"{minutes:02d}:{rest:04.1f}"
 
 
 def _line_of(starts: list[int], position: int) -> int:

@@ -42,12 +42,14 @@ class Hit:
         False  # high severity at high confidence: this hit alone makes the verdict block
     )
     reasons: tuple[Reason, ...] = ()
+    time_start: float | None = None  # seconds in the stream, for timed sources (captions, speech)
+    time_end: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["basis"] = list(self.basis)
         data["reasons"] = [reason.to_dict() for reason in self.reasons]
-        return data
+        return _without_missing_times(data)
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,21 @@ class SentenceVerdict:
     verdict: str
     categories: tuple[str, ...]
     score: float
+    time_start: float | None = None
+    time_end: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "start": self.start,
-            "end": self.end,
-            "verdict": self.verdict,
-            "categories": list(self.categories),
-            "score": self.score,
-        }
+        return _without_missing_times(
+            {
+                "start": self.start,
+                "end": self.end,
+                "verdict": self.verdict,
+                "categories": list(self.categories),
+                "score": self.score,
+                "time_start": self.time_start,
+                "time_end": self.time_end,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -84,3 +92,11 @@ class Report:
             "sentences": [sentence.to_dict() for sentence in self.sentences],
             "profile": self.profile,
         }
+
+
+def _without_missing_times(data: dict[str, Any]) -> dict[str, Any]:
+    """Plain-text checks have no stream times: leave the keys out rather than send nulls."""
+    for key in ("time_start", "time_end"):
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data

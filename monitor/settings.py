@@ -26,6 +26,23 @@ class Settings(BaseSettings):
     model_dir: str = ""
     """Folder of the classifier artefact and policy (default: the shipped models/)."""
 
+    asr_model: str = "base-offline"
+    """Speech model: `base-offline` (shipped Whisper base), a folder, or a faster-whisper name."""
+    asr_device: str = "cpu"
+    """Where speech recognition runs: `cpu`, `cuda` or `auto`."""
+    asr_compute_type: str = "int8"
+    """CTranslate2 compute type: `int8` on CPU; `float16` or `int8_float16` on a GPU."""
+    asr_threads: int = 0
+    """CPU threads per recognition (0: CTranslate2's default)."""
+    asr_language: str = "zh"
+    """Spoken language (`auto` to detect)."""
+    asr_cache_dir: str = ""
+    """Where the offline model is assembled (default: $XDG_CACHE_HOME/qinglang or ~/.cache/qinglang)."""
+    max_media_bytes: int = 2 * 1024**3
+    """Largest audio/video file accepted by `check` and `transcribe`, in bytes."""
+    watch_allow: str = ""
+    """Non-public stream addresses `watch` may open: IPs, networks or host names, comma-separated."""
+
     def model_folder(self) -> Path | None:
         return Path(self.model_dir) if self.model_dir else None
 

@@ -1,0 +1,244 @@
+"""The speech and caption commands: `transcribe`, `watch`, and `check` of media or caption files."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from .asr_model import ModelUnavailable
+from .captions import is_caption_file, read_captions
+from .checker import Checker
+from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _checker, _clear_errors, _fail
+from .live import LiveResult, StreamMonitor
+from .media import is_media_file
+from .render import clock, render_report
+from .settings import Settings
+from .timed_check import TimedReport, check_segments
+from .transcriber import AsrOptions, Transcriber
+from .url_policy import check_source
+from .watch import watch
+
+_PROGRESS_AFTER_S = 5.0  # files shorter than this get no progress bar
+
+
+def asr_options(command):
+    """The speech-model options shared by `transcribe`, `check` and `watch`."""
+    options = [
+        click.option("--language", help="Spoken language: zh (default), en, … or auto."),
+        click.option(
+            "--model", help="base-offline (default), a model folder, or a faster-whisper name."
+        ),
+        click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), help="Where to run."),
+        click.option("--compute-type", help="int8 (CPU default), float16, int8_float16 …"),
+        click.option("--threads", type=click.IntRange(min=0), help="CPU threads (0: default)."),
+        click.option("--beam-size", type=click.IntRange(min=1, max=20), help="Beam size."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_transcriber(settings: Settings, **chosen) -> Transcriber:
+    language = chosen.get("language") or settings.asr_language
+    options = AsrOptions(
+        model=chosen.get("model") or settings.asr_model,
+        device=chosen.get("device") or settings.asr_device,
+        compute_type=chosen.get("compute_type") or settings.asr_compute_type,
+        threads=chosen.get("threads")
+        if chosen.get("threads") is not None
+        else settings.asr_threads,
+        language=None if language == "auto" else language,
+        beam_size=chosen.get("beam_size") or 0,
+        cache_dir=Path(settings.asr_cache_dir) if settings.asr_cache_dir else None,
+    )
+    try:
+        return Transcriber(options)
+    except ModelUnavailable:
+        raise
+    except (RuntimeError, ValueError, OSError) as exc:  # CTranslate2/huggingface refusals
+        raise ModelUnavailable(
+            f"无法加载语音模型 / cannot load speech model '{options.model}': {exc}"
+        ) from None
+
+
+def is_timed_source(path: str) -> bool:
+    return is_caption_file(path) or is_media_file(path)
+
+
+def check_timed_file(
+    path: str, checker: Checker, settings: Settings, profile: str, product_class, asr: dict
+) -> tuple[TimedReport, dict]:
+    """Check captions or a recording; returns the report and the extra JSON fields (language…)."""
+    if is_caption_file(path):
+        segments = read_captions(path, settings.max_text_bytes)
+        return check_segments(checker, segments, profile=profile, product_class=product_class), {}
+    transcriber = make_transcriber(settings, **asr)
+    with _progress_bar(path) as progress:
+        transcript = transcriber.transcribe_file(path, settings.max_media_bytes, progress)
+    report = check_segments(
+        checker, transcript.segments, profile=profile, product_class=product_class
+    )
+    return report, {"language": transcript.language, "duration": round(transcript.duration, 3)}
+
+
+def print_timed_report(
+    path: str, timed: TimedReport, extra: dict, as_json: bool, colour: bool
+) -> None:
+    if as_json:
+        click.echo(json.dumps({**timed.to_dict(), **extra}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report(timed.timed.text, timed.report, path, colour), nl=False)
+
+
+@click.command("transcribe")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {language, duration, segments} as JSON."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+@asr_options
+@_clear_errors
+def transcribe_command(path, as_json, progress, **asr) -> None:
+    """Transcribe an audio or video FILE (any format FFmpeg reads) with faster-whisper."""
+    settings = Settings()
+    transcriber = make_transcriber(settings, **asr)
+    with _progress_bar(path, progress) as update:
+        transcript = transcriber.transcribe_file(path, settings.max_media_bytes, update)
+    if as_json:
+        click.echo(json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{path}  语言 language: {transcript.language}  时长 duration: {clock(transcript.duration)}"
+    )
+    for segment in transcript.segments:
+        click.echo(f"[{clock(segment.start)} → {clock(segment.end)}] {segment.text}")
+
+
+@click.command("watch")
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="One JSON event per line (segment, flag, …).")
+@click.option("--show-text", is_flag=True, help="Also print every recognised segment.")
+@click.option(
+    "--realtime/--fast",
+    default=True,
+    help="A local file is played at real speed (default) or as fast as it decodes.",
+)
+@click.option(
+    "--max-outage",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    help="Seconds a dropped stream may stay away before watch gives up.",
+)
+@click.option("--profile", help="Lexicon profile.")
+@click.option("--product-class", help="Product class of the goods sold.")
+@click.option("--no-classifier", is_flag=True, help="Lexicon only.")
+@asr_options
+@_clear_errors
+def watch_command(
+    source, as_json, show_text, realtime, max_outage, profile, product_class, no_classifier, **asr
+) -> None:
+    """Monitor a live stream (HLS .m3u8, RTMP, HTTP-FLV) or a local file played as live;
+    print each flag with its stream time as the stream goes on. Ctrl-C stops."""
+    settings = Settings()
+    is_file = Path(source).is_file()
+    check_source(source, settings.watch_allow, local_files=True)
+    checker = _checker((), settings, classifier=not no_classifier)
+    transcriber = make_transcriber(settings, **asr)
+    monitor = StreamMonitor(
+        checker, transcriber, profile=profile or settings.profile, product_class=product_class
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_result(result: LiveResult) -> None:
+        for event in result.events(source):
+            if as_json:
+                click.echo(json.dumps(event, ensure_ascii=False))
+            elif event["type"] == "segment" and show_text:
+                click.echo(f"[{clock(event['start'])}] {event['text']}")
+            elif event["type"] == "flag":
+                click.echo(
+                    f"[{clock(event['time_start'])}] 「{event['text']}」 {event['category_name']} "
+                    f"{event['category']} · {event['severity']} · 延迟 latency {event['latency_s']:.1f}s"
+                    f"\n    依据 {'；'.join(event['basis'])}\n    建议 {event['suggestion']}"
+                )
+        sys.stdout.flush()
+
+    def on_event(kind: str, detail: dict) -> None:
+        if as_json:
+            click.echo(json.dumps({"type": kind, **detail}, ensure_ascii=False))
+            sys.stdout.flush()
+        elif kind in ("reconnecting", "gap", "timestamp_reset", "bad_segment"):
+            click.echo(f"qinglang: {kind} {json.dumps(detail, ensure_ascii=False)}", err=True)
+
+    summary = watch(
+        source,
+        monitor,
+        on_result,
+        on_event,
+        stop=stop,
+        realtime=realtime and is_file,
+        max_outage_s=max_outage,
+        is_file=is_file,
+    )
+    stats = monitor.stats
+    p50, p95 = stats.latency(0.5), stats.latency(0.95)
+    line = {
+        "type": "summary",
+        "audio_s": round(stats.audio_s, 3),
+        "segments": stats.segments,
+        "flags": stats.flags,
+        "latency_p50_s": None if p50 is None else round(p50, 3),
+        "latency_p95_s": None if p95 is None else round(p95, 3),
+        "gaps": [list(gap) for gap in monitor.gaps],
+        "stopped": summary.stopped,
+        "error": str(summary.error) if summary.error else None,
+    }
+    if as_json:
+        click.echo(json.dumps(line, ensure_ascii=False))
+    else:
+        click.echo(
+            f"结束 done: {stats.audio_s:.0f}s audio, {stats.segments} segments, {stats.flags} flags"
+            + (f", latency p50 {p50:.1f}s p95 {p95:.1f}s" if p50 is not None else ""),
+            err=True,
+        )
+    if summary.error is not None:
+        _fail(str(summary.error))
+    sys.exit(EXIT_FLAGGED if stats.flags else EXIT_PASS)
+
+
+class _progress_bar:
+    """tqdm on stderr for files longer than a few seconds, when asked or on a terminal."""
+
+    def __init__(self, path: str, wanted: bool | None = None):
+        self.path, self.wanted, self.bar = path, wanted, None
+
+    def __enter__(self):
+        show = self.wanted if self.wanted is not None else sys.stderr.isatty()
+        return self._update if show else None
+
+    def _update(self, done: float, total: float) -> None:
+        if self.bar is None:
+            if total < _PROGRESS_AFTER_S:
+                return
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=round(total, 1), unit="s", desc="转写 transcribing", file=sys.stderr
+            )
+        self.bar.update(round(done, 1) - self.bar.n)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+__all__ = ["EXIT_BAD_INPUT", "check_timed_file", "is_timed_source", "print_timed_report"]

@@ -1,0 +1,109 @@
+"""Audio in: any file or stream PyAV (FFmpeg) can read, as 16 kHz mono float32 samples.
+
+Errors become `InputError`s that name the file and the problem (not media, truncated, no audio
+track), never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .errors import InputError
+
+SAMPLE_RATE = 16_000
+MEDIA_SUFFIXES = frozenset(
+    [
+        ".mp3",
+        ".wav",
+        ".m4a",
+        ".aac",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".wma",
+        ".amr",
+        ".mp4",
+        ".m4v",
+        ".mkv",
+        ".webm",
+        ".flv",
+        ".ts",
+        ".mov",
+        ".avi",
+        ".3gp",
+        ".mpg",
+        ".mpeg",
+    ]
+)
+
+
+def is_media_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in MEDIA_SUFFIXES
+
+
+def decode_file(path: str | Path, max_bytes: int) -> np.ndarray:
+    """The whole audio track of a file, resampled to 16 kHz mono float32."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"文件不存在 / no such file: {path}") from None
+    if size > max_bytes:
+        raise InputError(
+            f"文件过大 / {path} is {size} bytes, more than the limit of {max_bytes} "
+            "(QINGLANG_MAX_MEDIA_BYTES)"
+        )
+    chunks = [samples for _, samples in decode_container(str(path), name=str(path))]
+    if not chunks:
+        raise InputError(f"音轨为空 / no audio samples in {path}")
+    return np.concatenate(chunks)
+
+
+def decode_container(
+    source: str, name: str, options: dict[str, str] | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(stream time of the first sample, samples) per decoded block, as the container is read."""
+    try:
+        container = av.open(source, mode="r", options=options or {}, metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        raise InputError(
+            f"无法读取音视频 / not a readable audio or video source: {name} ({_why(exc)})"
+        ) from None
+    with container:
+        if not container.streams.audio:
+            raise InputError(f"没有音轨 / no audio track in {name}")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        try:
+            for frame in container.decode(stream):
+                start = float(frame.time) if frame.time is not None else None
+                for out in resampler.resample(frame):
+                    yield _time_of(out, start), out.to_ndarray().reshape(-1)
+                    start = None
+            for out in resampler.resample(None):
+                yield _time_of(out, None), out.to_ndarray().reshape(-1)
+        except av.FFmpegError as exc:
+            raise InputError(f"音视频解码失败 / cannot decode {name} ({_why(exc)})") from None
+
+
+def decode_bytes(data: bytes, name: str) -> np.ndarray:
+    """A self-contained encoded chunk (a WAV, an MPEG-TS segment, an Ogg page run…) as samples."""
+    import io
+
+    chunks = [samples for _, samples in decode_container(io.BytesIO(data), name=name)]
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def _time_of(frame, start: float | None) -> float | None:
+    if start is not None:
+        return start
+    return float(frame.time) if frame.time is not None else None
+
+
+def _why(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc)

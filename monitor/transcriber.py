@@ -1,0 +1,163 @@
+"""Speech to timed text with faster-whisper: VAD on, word timestamps kept, traditional output
+turned simplified, and Whisper's known hallucinations dropped (policy in models/asr.yaml).
+
+One `Transcriber` holds one loaded model and is safe to share between threads (CTranslate2 runs
+`workers` decodes at once).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import opencc
+
+from .asr_model import OFFLINE_MODEL, resolve_model
+from .data_files import data_dir
+from .lexicon import read_yaml
+from .media import SAMPLE_RATE, decode_file
+from .segments import Segment, Transcript, Word
+
+Progress = Callable[[float, float], None]  # (seconds transcribed, total seconds)
+_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    model: str = OFFLINE_MODEL
+    device: str = "cpu"
+    compute_type: str = "int8"
+    threads: int = 0  # 0: CTranslate2 decides
+    workers: int = 1  # decodes that may run at once (one per concurrent stream)
+    language: str | None = "zh"  # None: detect
+    beam_size: int = 0  # 0: the mode's default in models/asr.yaml
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class AsrPolicy:
+    decode: dict[str, dict]
+    vad: dict
+    live: dict
+    drop_equals: frozenset[str]
+    drop_contains: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> AsrPolicy:
+        data = read_yaml(path or data_dir("models") / "asr.yaml")
+        hallucinations = data["hallucinations"]
+        return cls(
+            decode=data["decode"],
+            vad=data["vad"],
+            live=data["live"],
+            drop_equals=frozenset(_bare(t) for t in hallucinations["equals"]),
+            drop_contains=tuple(_bare(t) for t in hallucinations["contains"]),
+        )
+
+    def is_hallucination(self, text: str) -> bool:
+        bare = _bare(text)
+        return not bare or bare in self.drop_equals or any(c in bare for c in self.drop_contains)
+
+
+class Transcriber:
+    def __init__(self, options: AsrOptions | None = None, policy: AsrPolicy | None = None):
+        from faster_whisper import WhisperModel  # heavy import, only when speech is needed
+
+        self.options = options or AsrOptions()
+        self.policy = policy or AsrPolicy.load()
+        self.model = WhisperModel(
+            resolve_model(self.options.model, self.options.cache_dir),
+            device=self.options.device,
+            compute_type=self.options.compute_type,
+            cpu_threads=self.options.threads,
+            num_workers=self.options.workers,
+        )
+        self._t2s = opencc.OpenCC("t2s")
+        self._t2s_lock = threading.Lock()  # an OpenCC converter is not documented as thread-safe
+
+    def transcribe_file(
+        self, path: str | Path, max_bytes: int, progress: Progress | None = None
+    ) -> Transcript:
+        return self.transcribe(decode_file(path, max_bytes), progress=progress)
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        live: bool = False,
+        offset: float = 0.0,
+        progress: Progress | None = None,
+    ) -> Transcript:
+        """Segments of 16 kHz mono float32 `audio`; times are shifted by `offset` seconds."""
+        settings = dict(self.policy.decode["live" if live else "file"])
+        if self.options.beam_size:
+            settings["beam_size"] = self.options.beam_size
+        duration = len(audio) / SAMPLE_RATE
+        raw, info = self.model.transcribe(
+            audio,
+            language=self.options.language,
+            vad_filter=True,
+            vad_parameters=dict(self.policy.vad),
+            word_timestamps=True,
+            **settings,
+        )
+        segments = self.clean(raw, offset, duration, progress)
+        return Transcript(language=info.language, duration=duration, segments=tuple(segments))
+
+    def clean(
+        self, raw: Iterable, offset: float, duration: float, progress: Progress | None
+    ) -> list[Segment]:
+        """Simplified text with word spans; hallucinated and repeated lines dropped."""
+        kept: list[Segment] = []
+        for segment in raw:
+            if progress:
+                progress(min(segment.end, duration), duration)
+            built = self._segment(segment, offset)
+            if built is None or self.policy.is_hallucination(built.text):
+                continue
+            if kept and _bare(kept[-1].text) == _bare(built.text):
+                continue
+            kept.append(built)
+        if progress:
+            progress(duration, duration)
+        return kept
+
+    def _segment(self, segment, offset: float) -> Segment | None:
+        pieces, words, position = [], [], 0
+        for word in segment.words or ():
+            text = self._simplified(word.word)
+            if not pieces:
+                text = text.lstrip()
+            if not text:
+                continue
+            pieces.append(text)
+            words.append(
+                Word(
+                    start=round(offset + word.start, 3),
+                    end=round(offset + word.end, 3),
+                    char_start=position,
+                    char_end=position + len(text),
+                )
+            )
+            position += len(text)
+        text = "".join(pieces).rstrip()
+        if not text:
+            return None
+        return Segment(
+            start=round(offset + segment.start, 3),
+            end=round(offset + segment.end, 3),
+            text=text,
+            words=tuple(words),
+        )
+
+    def _simplified(self, text: str) -> str:
+        with self._t2s_lock:
+            return self._t2s.convert(text)
+
+
+def _bare(text: str) -> str:
+    return _PUNCTUATION.sub("", text).lower()

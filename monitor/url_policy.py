@@ -1,0 +1,72 @@
+"""Which stream addresses `watch` (and the API's live rooms) may open.
+
+Only network schemes are allowed (http, https, rtmp, rtmps): `file://` and FFmpeg's other
+protocols (concat:, pipe:, …) could read the server's own files. A host that resolves to a
+loopback, private, link-local or otherwise non-public address is refused unless the operator
+allowed it (QINGLANG_WATCH_ALLOW: addresses, networks or host names, comma-separated), so a
+platform cannot make the service fetch from its internal network. Local files are opened only
+when the caller (the operator's own CLI) says so.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import InputError
+
+ALLOWED_SCHEMES = ("http", "https", "rtmp", "rtmps")
+
+
+def parse_allow_list(text: str) -> tuple[list[ipaddress._BaseNetwork], set[str]]:
+    networks, names = [], set()
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            names.add(item.lower())
+    return networks, names
+
+
+def check_source(source: str, allow: str = "", local_files: bool = False) -> str:
+    """`source` if it may be opened, else an InputError saying why (in Chinese and English)."""
+    parts = urlsplit(source)
+    scheme = parts.scheme.lower()
+    if not scheme or (len(scheme) == 1 and Path(source).exists()):  # a path (C:\\ on Windows)
+        if not local_files:
+            raise InputError(f"不允许读取本地文件 / local files are not allowed here: {source}")
+        if not Path(source).is_file():
+            raise InputError(f"文件不存在 / no such file: {source}")
+        return source
+    if scheme not in ALLOWED_SCHEMES:
+        raise InputError(
+            f"不允许的地址协议 / scheme '{scheme}' is not allowed "
+            f"(allowed: {', '.join(ALLOWED_SCHEMES)})"
+        )
+    host = parts.hostname
+    if not host:
+        raise InputError(f"地址缺少主机名 / no host in {source}")
+    networks, names = parse_allow_list(allow)
+    if host.lower() in names:
+        return source
+    for address in _addresses(host, parts.port):
+        if any(address in network for network in networks):
+            continue
+        if not address.is_global:
+            raise InputError(
+                f"地址未获允许 / address {address} of '{host}' is not public and not allowed "
+                "(an operator may allow it with QINGLANG_WATCH_ALLOW)"
+            )
+    return source
+
+
+def _addresses(host: str, port: int | None) -> list:
+    try:
+        infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise InputError(f"无法解析主机 / cannot resolve host '{host}'") from None
+    return sorted({ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}, key=str)
