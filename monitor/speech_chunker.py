@@ -94,12 +94,16 @@ class SpeechChunker:
         return chunks
 
     def flush(self) -> list[Chunk]:
-        """The end of the stream (or of a continuous stretch): any speech left becomes a chunk."""
+        """The end of the stream (or of a continuous stretch): any speech left becomes chunks."""
         chunks = []
-        if len(self._buffer):
+        while len(self._buffer):
             speech = self._find_speech(self._buffer)
-            if speech:
-                chunks.append(self._take(speech[0][0], speech[-1][1]))
+            if not speech:
+                break
+            last = speech[-1][1]
+            if last - speech[0][0] > self._longest:
+                last = self._best_cut(speech)
+            chunks.append(self._take(speech[0][0], last))
         self._buffer = np.zeros(0, dtype=np.float32)
         self._start = None
         self._unscanned = 0.0
@@ -123,19 +127,25 @@ class SpeechChunker:
             length = len(self._buffer)
         if length - speech[-1][1] >= pause:
             return [self._take(speech[0][0], speech[-1][1])]
-        if length >= rules.max_chunk_s * SAMPLE_RATE:
-            return [self._take(speech[0][0], self._best_cut(speech, length))]
+        if length - speech[0][0] >= self._longest:
+            return [self._take(speech[0][0], self._best_cut(speech))]
         return []
 
-    def _best_cut(self, speech: list[tuple[int, int]], length: int) -> int:
-        """The middle of the longest pause after the shortest chunk length, else the end."""
-        earliest = int(self.rules.min_chunk_s * SAMPLE_RATE)
+    @property
+    def _longest(self) -> int:
+        return int(self.rules.max_chunk_s * SAMPLE_RATE)
+
+    def _best_cut(self, speech: list[tuple[int, int]]) -> int:
+        """Where a chunk from the first speech must end: the middle of the longest pause that
+        keeps it between the shortest and the longest chunk length, else at the longest."""
+        first = speech[0][0]
+        earliest, latest = first + int(self.rules.min_chunk_s * SAMPLE_RATE), first + self._longest
         gaps = [
             (start - end, (end + start) // 2)
             for (_, end), (start, _) in itertools.pairwise(speech)
-            if (end + start) // 2 >= earliest
+            if earliest <= (end + start) // 2 <= latest
         ]
-        return max(gaps)[1] if gaps else length
+        return max(gaps)[1] if gaps else latest
 
     def _take(self, first: int, last: int) -> Chunk:
         """Cut `_buffer[first:last]` out as a chunk; the buffer keeps what follows `last`."""

@@ -1,0 +1,259 @@
+"""Live monitoring: speech chunking, pushed audio and captions, URL policy, and `watch` on a real
+HLS stream served on loopback whose origin drops and comes back."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from hls_server import LiveHls, cut_into_segments, free_port
+from speech_audio import speak
+
+from monitor.captions import parse_caption_line
+from monitor.errors import InputError
+from monitor.live import StreamMonitor
+from monitor.media import SAMPLE_RATE, decode_file
+from monitor.speech_chunker import ChunkRules, SpeechChunker, silero_speech_finder
+from monitor.transcriber import AsrPolicy
+from monitor.url_policy import check_source
+
+POLICY = AsrPolicy.load()
+
+
+def chunker() -> SpeechChunker:
+    return SpeechChunker(silero_speech_finder(POLICY.vad), ChunkRules.from_policy(POLICY.live))
+
+
+def feed(cutter: SpeechChunker, samples: np.ndarray, start: float = 0.0, block_s: float = 0.5):
+    chunks, step = [], int(block_s * SAMPLE_RATE)
+    for offset in range(0, len(samples), step):
+        chunks += cutter.feed(samples[offset : offset + step], start + offset / SAMPLE_RATE)
+    return chunks
+
+
+# --- chunking ----------------------------------------------------------------------------------
+
+
+def test_speech_is_cut_at_pauses(claims_audio):
+    path, spans = claims_audio
+    cutter = chunker()
+    chunks = feed(cutter, decode_file(path, 10**9)) + cutter.flush()
+    assert len(chunks) == len(spans)  # one chunk per sentence: the pauses are 1–1.5 s
+    for chunk, (start, end) in zip(chunks, spans, strict=True):
+        assert start - 0.5 <= chunk.start <= start + 0.3
+        assert end - 0.3 <= chunk.end <= end + 0.7
+
+
+def test_long_speech_is_cut_within_the_longest_chunk():
+    samples = decode_file("tests/data/audio/rapidasr_0478_00017.wav", 10**9)  # 25 s, few pauses
+    cutter = chunker()
+    chunks = feed(cutter, samples) + cutter.flush()
+    assert len(chunks) >= 2
+    assert all(len(c.samples) <= 15.0 * SAMPLE_RATE for c in chunks)
+    assert sum(len(c.samples) for c in chunks) / SAMPLE_RATE > 20  # the speech is kept
+    for before, after in itertools.pairwise(chunks):
+        assert after.start >= before.end - 1e-6  # no audio in two chunks
+
+
+def test_audio_sent_twice_is_dropped_and_lost_audio_is_a_gap(claims_audio):
+    samples = decode_file(claims_audio[0], 10**9)
+    cutter = chunker()
+    first = feed(cutter, samples[: 6 * SAMPLE_RATE])
+    again = feed(
+        cutter, samples[3 * SAMPLE_RATE : 6 * SAMPLE_RATE], start=3.0
+    )  # a reconnect resends
+    assert again == [] and cutter.dropped_s == pytest.approx(3.0, abs=0.01)
+    later = feed(cutter, samples[9 * SAMPLE_RATE :], start=9.0)  # 6–9 s never arrived
+    assert cutter.gaps == [(pytest.approx(6.0), 9.0)]
+    chunks = first + later + cutter.flush()
+    starts = [c.start for c in chunks]
+    assert starts == sorted(starts)
+
+
+def test_memory_stays_bounded_on_hours_without_speech():
+    noise = np.random.default_rng(3).normal(0, 0.01, SAMPLE_RATE).astype(np.float32)
+    cutter = chunker()
+    most = 0.0
+    for second in range(600):  # ten minutes of room noise
+        assert cutter.feed(noise, float(second)) == []
+        most = max(most, cutter.buffered_s)
+    assert most <= ChunkRules.from_policy(POLICY.live).idle_keep_s + 1.0
+
+
+# --- the push entry point ----------------------------------------------------------------------
+
+
+def test_pushed_caption_lines_are_flagged_with_their_time(checker):
+    monitor = StreamMonitor(checker)
+    quiet = monitor.push_caption(
+        parse_caption_line('{"t": 12.5, "d": 3, "text": "欢迎来到直播间"}')
+    )
+    assert quiet[0].flags == ()
+    loud = monitor.push_caption(
+        parse_caption_line(
+            '{"start": 60, "end": 64, "text": "我们的杨梅是全网最低价，加我微信下单"}'
+        )
+    )
+    flags = loud[0].flags
+    assert {f.category for f in flags} >= {"price_fraud", "off_platform_trading"}
+    price = next(f for f in flags if f.category == "price_fraud")
+    assert 60 <= price.time_start < price.time_end <= 64
+    events = loud[0].events("room-1")
+    assert events[0] == {"type": "segment", "stream": "room-1", "start": 60.0, "end": 64.0,
+                         "text": "我们的杨梅是全网最低价，加我微信下单"}  # fmt: skip
+    assert all(e["latency_s"] >= 0 for e in events if e["type"] == "flag")
+    with pytest.raises(RuntimeError, match="no transcriber"):
+        monitor.push_audio(np.zeros(16000, dtype=np.float32))
+
+
+def test_pushed_encoded_chunks_are_transcribed_and_flagged(
+    checker, transcriber_en, claims_audio, tmp_path
+):
+    path, spans = claims_audio
+    segments = cut_into_segments(path, tmp_path)
+    monitor = StreamMonitor(checker, transcriber_en)
+    results = []
+    for name, _ in segments:  # MPEG-TS segments pushed as they come, times continuing
+        results += monitor.push_encoded((tmp_path / name).read_bytes())
+    results += monitor.flush()
+    flags = [f for r in results for f in r.flags]
+    best = next(f for f in flags if f.rule == "en-bestintheworld")
+    assert spans[1][0] - 0.5 <= best.time_start <= best.time_end <= spans[1][1] + 0.7
+    assert monitor.stats.segments >= 3
+    assert abs(monitor.stats.audio_s - spans[-1][1]) < 2.0
+
+
+# --- which addresses may be watched ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        ("file:///etc/passwd", "scheme 'file' is not allowed"),
+        ("concat:/etc/passwd|/etc/hosts", "scheme 'concat' is not allowed"),
+        ("ftp://example.com/a.flv", "scheme 'ftp' is not allowed"),
+        ("http://127.0.0.1:8080/live.m3u8", "address 127.0.0.1"),
+        ("http://169.254.169.254/latest/meta-data", "not public"),
+        ("rtmp://10.1.2.3/live/room", "address 10.1.2.3"),
+        ("http://[::1]/x.m3u8", "address ::1"),
+        ("http:///nohost.m3u8", "no host"),
+        ("/etc/passwd", "local files are not allowed"),
+    ],
+)
+def test_sources_that_are_not_allowed(source, why):
+    with pytest.raises(InputError, match=why.replace(".", r"\.")):
+        check_source(source)
+
+
+def test_operator_may_allow_private_addresses(tmp_path):
+    assert check_source("http://127.0.0.1:8080/a.m3u8", allow="127.0.0.1")
+    assert check_source("rtmp://10.1.2.3/live", allow="10.0.0.0/8, 192.168.0.0/16")
+    assert check_source("http://localhost:9/a.m3u8", allow="localhost")
+    media = tmp_path / "a.wav"
+    media.write_bytes(b"RIFF")
+    assert check_source(str(media), local_files=True) == str(media)
+    with pytest.raises(InputError, match="no such file"):
+        check_source(str(tmp_path / "missing.wav"), local_files=True)
+
+
+def run_watch(*args: str, allow: str = "", timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QINGLANG_WATCH_ALLOW": allow}
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "watch", *args],
+        capture_output=True, text=True, timeout=timeout, env=env,
+    )  # fmt: skip
+
+
+def test_watch_refuses_bad_sources_with_clear_errors():
+    port = free_port()  # nothing listens there
+    refused = run_watch(f"http://127.0.0.1:{port}/live.m3u8", "--language", "en", allow="127.0.0.1")
+    assert refused.returncode == 2 and "cannot connect" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    for source, why in [
+        ("file:///etc/hosts", "not allowed"),
+        (f"http://127.0.0.1:{port}/a.m3u8", "not public"),
+    ]:
+        result = run_watch(source)
+        assert result.returncode == 2 and why in result.stderr and "Traceback" not in result.stderr
+
+
+def test_watch_plays_a_local_file_at_real_speed():
+    began = time.monotonic()
+    result = run_watch("tests/data/audio/funasr_asr_example.wav", "--show-text")
+    assert time.monotonic() - began >= 5.5  # the 5.55 s clip was not read faster than it plays
+    assert result.returncode == 0, result.stderr
+    assert "欢迎大家" in result.stdout and "flags" in result.stderr
+
+
+# --- a live HLS stream on loopback, with an origin that drops ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_stream(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hls")
+    script = [
+        0.5, "Good evening and welcome to our live stream from the tea farm.", 1.0,
+        "This tea is the best in the world.", 1.2,
+        "We pick every leaf by hand in the early morning.", 1.0,
+        "The farm has been in our family for three generations.", 1.0,
+        "Many of our neighbours work in the workshop with us.", 1.0,
+        "It lowers blood pressure, so buy it now.", 1.0,
+        "Thank you for watching and have a good night.", 1.0,
+    ]  # fmt: skip
+    spans = speak(script, folder / "stream.wav")
+    return folder, cut_into_segments(folder / "stream.wav", folder), spans
+
+
+def test_watch_follows_live_hls_through_an_origin_drop(live_stream):
+    folder, segments, spans = live_stream
+    live = LiveHls(folder, segments).start()
+    stream_end = live.started + sum(length for _, length in segments)
+    env = {**os.environ, "QINGLANG_WATCH_ALLOW": "127.0.0.1"}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "watch", live.url, "--json", "--language", "en"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    events: list[tuple[float, dict]] = []
+
+    def read() -> None:
+        for line in watcher.stdout:
+            events.append((time.monotonic(), json.loads(line)))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 90
+        while not any(e.get("sequence") == 1 for _, e in events) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        live.drop()  # the origin goes away for 3 s while the stream goes on
+        time.sleep(3.0)
+        live.start()
+        watcher.wait(timeout=180)
+        reader.join(timeout=5)
+    finally:
+        watcher.kill()
+        live.stop()
+    kinds = [e["type"] for _, e in events]
+    received = [e["sequence"] for _, e in events if e["type"] == "received"]
+    assert received == list(range(len(segments))), "every segment exactly once, in order"
+    assert "reconnecting" in kinds and "gap" not in kinds
+    flags = [(at, e) for at, e in events if e["type"] == "flag"]
+    rules = {e["rule"]: e for _, e in flags}
+    assert {"en-bestintheworld", "en-lowersbloodpressure"} <= set(rules), [
+        e["text"] for _, e in flags
+    ]
+    best, pressure = rules["en-bestintheworld"], rules["en-lowersbloodpressure"]
+    assert spans[1][0] - 0.6 <= best["time_start"] <= best["time_end"] <= spans[1][1] + 0.8
+    assert spans[5][0] - 0.6 <= pressure["time_start"] <= pressure["time_end"] <= spans[5][1] + 0.8
+    assert min(at for at, _ in flags) < stream_end, "the first flag came while the stream played"
+    summary = events[-1][1]
+    assert summary["type"] == "summary" and summary["error"] is None and summary["gaps"] == []
+    assert summary["latency_p50_s"] is not None
+    assert watcher.returncode == 1
