@@ -1,14 +1,61 @@
-"""Run every benchmark and print throughput with ratios against baselines measured in this run."""
+"""Run the benchmarks and print throughput with ratios against baselines measured in this run.
+
+    python -m benchmarks              # all of them
+    python -m benchmarks asr live     # only these (any of: check, asr, live)
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
 
-from .check_speed import run as run_check_speed
+
+def _check() -> None:
+    from .check_speed import run
+
+    run()
 
 
-def main() -> int:
-    run_check_speed()
+def _asr() -> None:
+    from .asr_speed import run
+
+    run()
+
+
+def _live() -> None:
+    from .live_streams import run
+
+    run()
+
+
+BENCHMARKS: dict[str, tuple[str, Callable[[], None]]] = {
+    "check": ("check throughput against jieba.lcut and Aho-Corasick scans", _check),
+    "asr": ("qinglang's overhead around faster-whisper (in process and as a command)", _asr),
+    "live": ("concurrent live streams one machine keeps up with", _live),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Speed benchmarks; ratios are against baselines measured in the same run.",
+        epilog="\n".join(f"{name}: {text}" for name, (text, _) in BENCHMARKS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run, of {', '.join(BENCHMARKS)} (default: all)",
+    )
+    chosen = parser.parse_args(argv).names or list(BENCHMARKS)
+    unknown = [name for name in chosen if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})")
+    for name in dict.fromkeys(chosen):
+        print(f"\n=== {name}: {BENCHMARKS[name][0]} ===")
+        BENCHMARKS[name][1]()
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,34 @@ def test_the_demo_runs():
     result = run("demo", "--color", "never")
     assert result.returncode == 0
     assert "全網最低價" in result.stdout.decode()
+
+
+def test_check_captions_reports_stream_times(tmp_path):
+    captions = tmp_path / "room.srt"
+    captions.write_text(
+        "1\n00:00:01,000 --> 00:00:04,000\n家人们晚上好\n\n"
+        "2\n00:01:05,000 --> 00:01:09,000\n这款杨梅是全网最低价\n",
+        encoding="utf-8",
+    )
+    result = run("check", str(captions), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    hit = report["hits"][0]
+    assert hit["text"] == "全网最低价" and 65 <= hit["time_start"] < hit["time_end"] <= 69
+    assert [s["offset"] for s in report["segments"]] == [0, 7]
+    assert report["sentences"][-1]["time_end"] <= 69
+    human = run("check", str(captions), "--color", "never").stdout.decode()
+    assert re.search(r"01:0\d\.\d–01:0\d\.\d 「全网最低价」", human)
+    lines = tmp_path / "live.jsonl"
+    lines.write_text(
+        '{"t": 3, "text": "欢迎"}\n{"t": 7.5, "d": 2, "text": "加我微信"}\n', encoding="utf-8"
+    )
+    flagged = json.loads(run("check", str(lines), "--json").stdout)
+    assert flagged["hits"][0]["time_start"] >= 7.5
+    broken = tmp_path / "broken.srt"
+    broken.write_text(
+        "1\n00:00:01,000 --> 00:00:04,000\n好\n\n2\n00:00:05,000 --> 00:00:0x,000\n最\n"
+    )
+    bad = run("check", str(broken))
+    message = bad.stderr.decode()
+    assert bad.returncode == 2 and "line 6" in message and "Traceback" not in message
