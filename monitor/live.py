@@ -22,7 +22,9 @@ from .report import Report
 from .segments import Segment
 from .speech_chunker import Chunk, ChunkRules, SpeechChunker, silero_speech_finder
 from .timed_check import check_segments
-from .transcriber import Transcriber
+from .transcriber import Transcriber, bare_text
+
+REPEAT_WINDOW_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class StreamStats:
     audio_s: float = 0.0
     segments: int = 0
     flags: int = 0
-    latencies: list[float] = field(default_factory=list)
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))  # the latest
 
     def latency(self, quantile: float) -> float | None:
         if not self.latencies:
@@ -92,6 +94,7 @@ class StreamMonitor:
                 silero_speech_finder(policy.vad), ChunkRules.from_policy(policy.live)
             )
         self._arrivals: deque[tuple[float, float]] = deque()  # (stream time of block end, wall)
+        self._last_line: tuple[str, float] | None = None
 
     @property
     def gaps(self) -> list[tuple[float, float]]:
@@ -128,9 +131,17 @@ class StreamMonitor:
 
     def _recognise(self, chunk: Chunk) -> LiveResult | None:
         transcript = self.transcriber.transcribe(chunk.samples, live=True, offset=chunk.start)
-        if not transcript.segments:
+        segments = tuple(s for s in transcript.segments if not self._repeats(s))
+        if not segments:
             return None
-        return self._check(transcript.segments, self._arrival_of(transcript.segments[-1].end))
+        return self._check(segments, self._arrival_of(segments[-1].end))
+
+    def _repeats(self, segment: Segment) -> bool:
+        """A line that repeats the previous chunk's last line word for word, within
+        REPEAT_WINDOW_S, is Whisper looping over the chunk boundary, not new speech."""
+        bare = bare_text(segment.text)
+        last, self._last_line = self._last_line, (bare, segment.end)
+        return last is not None and last[0] == bare and segment.start - last[1] < REPEAT_WINDOW_S
 
     def _check(self, segments: tuple[Segment, ...], arrived: float) -> LiveResult:
         timed = check_segments(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -65,9 +66,13 @@ def decode_file(path: str | Path, max_bytes: int) -> np.ndarray:
 
 
 def decode_container(
-    source: str, name: str, options: dict[str, str] | None = None
-) -> Iterator[tuple[float, np.ndarray]]:
-    """(stream time of the first sample, samples) per decoded block, as the container is read."""
+    source: str | BinaryIO,
+    name: str,
+    options: dict[str, str] | None = None,
+    info: dict | None = None,
+) -> Iterator[tuple[float | None, np.ndarray]]:
+    """(stream time of the first sample, samples) per decoded block, as the container is read.
+    `info`, when given, receives `duration` (seconds; None for a live stream)."""
     try:
         container = av.open(source, mode="r", options=options or {}, metadata_errors="ignore")
     except av.FFmpegError as exc:
@@ -78,6 +83,8 @@ def decode_container(
         if not container.streams.audio:
             raise InputError(f"没有音轨 / no audio track in {name}")
         stream = container.streams.audio[0]
+        if info is not None:
+            info["duration"] = container.duration / 1_000_000 if container.duration else None
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         try:
             for frame in container.decode(stream):

@@ -202,8 +202,9 @@ def ffmpeg_blocks(
     while not stop.is_set():
         shift: float | None = None
         began = time.monotonic()
+        info: dict = {}
         try:
-            for start, samples in _grouped(decode_container(source, source, options)):
+            for start, samples in _grouped(decode_container(source, source, options, info)):
                 if stop.is_set():
                     return
                 backoff.success()
@@ -224,9 +225,10 @@ def ffmpeg_blocks(
                 raise
             _wait(stop, backoff.failure(source, str(exc)), on_event, source, exc)
             continue
-        if is_file:
+        if is_file or info.get("duration"):  # a recording (it has a length) ended: done
             on_event("end", {"duration_s": round(delivered, 3)})
             return
+        # a live stream (no length) that ended may be a dropped connection: try again
         _wait(stop, backoff.failure(source, "stream ended"), on_event, source, None)
 
 

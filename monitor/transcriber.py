@@ -54,12 +54,12 @@ class AsrPolicy:
             decode=data["decode"],
             vad=data["vad"],
             live=data["live"],
-            drop_equals=frozenset(_bare(t) for t in hallucinations["equals"]),
-            drop_contains=tuple(_bare(t) for t in hallucinations["contains"]),
+            drop_equals=frozenset(bare_text(t) for t in hallucinations["equals"]),
+            drop_contains=tuple(bare_text(t) for t in hallucinations["contains"]),
         )
 
     def is_hallucination(self, text: str) -> bool:
-        bare = _bare(text)
+        bare = bare_text(text)
         return not bare or bare in self.drop_equals or any(c in bare for c in self.drop_contains)
 
 
@@ -119,7 +119,7 @@ class Transcriber:
             built = self._segment(segment, offset)
             if built is None or self.policy.is_hallucination(built.text):
                 continue
-            if kept and _bare(kept[-1].text) == _bare(built.text):
+            if kept and bare_text(kept[-1].text) == bare_text(built.text):
                 continue
             kept.append(built)
         if progress:
@@ -159,5 +159,6 @@ class Transcriber:
             return self._t2s.convert(text)
 
 
-def _bare(text: str) -> str:
+def bare_text(text: str) -> str:
+    """Text without spaces and punctuation, in lower case: what repeats are compared on."""
     return _PUNCTUATION.sub("", text).lower()

@@ -66,6 +66,7 @@ def watch(
             blocks.put(None)
 
     reader = threading.Thread(target=read, name="qinglang-reader", daemon=True)
+    on_event("started", {"source": source})
     reader.start()
     try:
         while True:

@@ -257,3 +257,44 @@ def test_watch_follows_live_hls_through_an_origin_drop(live_stream):
     assert summary["type"] == "summary" and summary["error"] is None and summary["gaps"] == []
     assert summary["latency_p50_s"] is not None
     assert watcher.returncode == 1
+
+
+def test_watch_reads_http_flv_over_loopback(tmp_path, claims_audio):
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from speech_audio import ffmpeg
+
+    ffmpeg("-i", str(claims_audio[0]), "-c:a", "aac", "-f", "flv", str(tmp_path / "room.flv"))
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/room.flv"
+        result = run_watch(url, "--json", "--language", "en", allow="127.0.0.1")
+    finally:
+        server.shutdown()
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 1, result.stderr
+    assert events[0] == {"type": "started", "source": url}
+    assert "en-bestintheworld" in {e["rule"] for e in events if e["type"] == "flag"}
+    assert [e["type"] for e in events].count("end") == 1  # a recording: read once, not again
+
+
+def test_ctrl_c_stops_watch_cleanly(claims_audio):
+    import signal
+
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "watch", str(claims_audio[0]), "--json", "--language", "en"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    first = json.loads(watcher.stdout.readline())
+    assert first["type"] == "started"
+    time.sleep(2.0)  # the file is being played at real speed
+    watcher.send_signal(signal.SIGINT)
+    out, err = watcher.communicate(timeout=30)
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["type"] == "summary" and summary["stopped"] is True and summary["error"] is None
+    assert summary["audio_s"] < 12  # it stopped before the end of the 15 s recording
+    assert watcher.returncode in (0, 1) and "Traceback" not in err
