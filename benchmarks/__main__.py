@@ -1,7 +1,7 @@
 """Run the benchmarks and print throughput with ratios against baselines measured in this run.
 
-    python -m benchmarks              # all of them
-    python -m benchmarks asr live     # only these (any of: check, asr, live)
+python -m benchmarks              # all of them
+python -m benchmarks asr live     # only these (any of: check, asr, live)
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     chosen = parser.parse_args(argv).names or list(BENCHMARKS)
     unknown = [name for name in chosen if name not in BENCHMARKS]
     if unknown:
-        parser.error(f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})")
+        parser.error(
+            f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})"
+        )
     for name in dict.fromkeys(chosen):
         print(f"\n=== {name}: {BENCHMARKS[name][0]} ===")
         BENCHMARKS[name][1]()

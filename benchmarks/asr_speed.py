@@ -18,6 +18,7 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -93,10 +94,37 @@ def _alternating_best(works: dict[str, Callable[[], object]], repeats: int) -> d
     best = dict.fromkeys(works, float("inf"))
     for _ in range(repeats):
         for name, work in works.items():
-            start = time.perf_counter()
-            work()
-            best[name] = min(best[name], time.perf_counter() - start)
+            best[name] = min(best[name], _seconds(work))
     return best
+
+
+def _seconds(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def _raw_runner(
+    model_folder: str, path: Path, vad: dict, settings: dict, last: dict[str, Any]
+) -> Callable[[], None]:
+    """Raw faster-whisper on its own model (same folder, device and compute type as qinglang's):
+    decode, transcribe with the same settings, consume every segment (into `last["raw"]`)."""
+    from faster_whisper import WhisperModel, decode_audio
+
+    model = WhisperModel(model_folder, device=OPTIONS.device, compute_type=OPTIONS.compute_type)
+
+    def raw() -> None:
+        segments, _ = model.transcribe(
+            decode_audio(str(path)),
+            language=OPTIONS.language,
+            vad_filter=True,
+            vad_parameters=dict(vad),
+            word_timestamps=True,
+            **settings,
+        )
+        last["raw"] = list(segments)
+
+    return raw
 
 
 def _peak_rss_mb() -> float:
@@ -104,7 +132,8 @@ def _peak_rss_mb() -> float:
 
 
 class _Command:
-    """Runs a command with output to a file; remembers the child's peak RSS (os.wait4)."""
+    """Runs a command with its output to a file and remembers its peak RSS. The peak is polled
+    from /proc (VmHWM): a child's ru_maxrss on Linux starts from the parent's RSS at fork."""
 
     def __init__(self, args: list[str], env: dict[str, str]):
         self.args = args
@@ -113,18 +142,30 @@ class _Command:
         self.output = ""
 
     def __call__(self) -> None:
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
-            process = subprocess.Popen(
-                self.args, stdout=out, stderr=subprocess.PIPE, env=self.env, cwd=ROOT
-            )
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+        with (
+            tempfile.TemporaryFile("w+", encoding="utf-8") as out,
+            tempfile.TemporaryFile("w+", encoding="utf-8") as err,
+        ):
+            process = subprocess.Popen(self.args, stdout=out, stderr=err, env=self.env, cwd=ROOT)
+            status = Path(f"/proc/{process.pid}/status")
+            while process.poll() is None:
+                self.peak_rss_mb = max(self.peak_rss_mb, _high_water_mb(status))
+                time.sleep(0.05)
             if process.returncode != 0:
-                raise RuntimeError(f"{self.args[:4]} exited {process.returncode}: {stderr[-2000:]}")
+                err.seek(0)
+                raise RuntimeError(f"{self.args[:4]} exited {process.returncode}: {err.read()}")
             out.seek(0)
             self.output = out.read()
-        self.peak_rss_mb = max(self.peak_rss_mb, usage.ru_maxrss / 1024)
+
+
+def _high_water_mb(status: Path) -> float:
+    try:
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass  # the process is gone, or not Linux
+    return 0.0
 
 
 def _clean_env() -> dict[str, str]:
@@ -142,8 +183,6 @@ def _overhead_line(label: str, ours: float, baseline: float) -> str:
 
 
 def run() -> None:
-    from faster_whisper import WhisperModel, decode_audio
-
     samples, clips = test_audio()
     seconds = len(samples) / SAMPLE_RATE
     with tempfile.TemporaryDirectory(prefix="qinglang-asr-bench-") as folder:
@@ -155,35 +194,20 @@ def run() -> None:
         settings = dict(policy.decode["file"])
         model_folder = resolve_model(OPTIONS.model, OPTIONS.cache_dir)
 
-        # One qinglang run before anything else is loaded: the process's peak RSS with it.
-        ours = transcriber.transcribe_file(path, 10**10)
+        # qinglang's first run comes before the raw model is loaded, for the peak RSS of a
+        # process with qinglang alone; it counts as one of qinglang's repeats.
+        last: dict[str, Any] = {}
+
+        def ours() -> None:
+            last["qinglang"] = transcriber.transcribe_file(path, 10**10)
+
+        first = {"qinglang": _seconds(ours)}
         rss_after = _peak_rss_mb()
-
-        raw_model = WhisperModel(
-            model_folder, device=OPTIONS.device, compute_type=OPTIONS.compute_type
-        )
-
-        def raw() -> list:
-            audio = decode_audio(str(path))
-            segments, _ = raw_model.transcribe(
-                audio,
-                language=OPTIONS.language,
-                vad_filter=True,
-                vad_parameters=dict(policy.vad),
-                word_timestamps=True,
-                **settings,
-            )
-            return list(segments)
-
-        raw_segments = raw()
-        in_process = _alternating_best(
-            {
-                "raw": raw,
-                "qinglang": lambda: transcriber.transcribe_file(path, 10**10),
-            },
-            REPEATS,
-        )
-        del raw_model
+        raw = _raw_runner(model_folder, path, transcriber.policy.vad, settings, last)
+        first["raw"] = _seconds(raw)
+        more = _alternating_best({"qinglang": ours, "raw": raw}, REPEATS - 1)
+        in_process = {name: min(first[name], more[name]) for name in first}
+        del raw  # and its model
 
         env = _clean_env()
         raw_command = _Command(
@@ -223,7 +247,7 @@ def run() -> None:
         + ", ".join(f"{key}={value}" for key, value in settings.items())
     )
     print(
-        f"segments: raw faster-whisper {len(raw_segments)}, qinglang {len(ours.segments)} "
+        f"segments: raw faster-whisper {len(last['raw'])}, qinglang {len(last['qinglang'].segments)} "
         f"(after hallucination/repeat filters), qinglang CLI {cli_segments}"
     )
     print(f"{'run (best of ' + str(REPEATS) + ')':<52}{'seconds':>9}{'RTF':>8}")

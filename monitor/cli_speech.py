@@ -210,8 +210,10 @@ def watch_command(
             + (f", latency p50 {p50:.1f}s p95 {p95:.1f}s" if p50 is not None else ""),
             err=True,
         )
-    if summary.error is not None:
+    if summary.error is not None and not getattr(summary.error, "after_connect", False):
         _fail(str(summary.error))
+    if summary.error is not None:  # the stream was read, then went away for good: it ended
+        click.echo(f"qinglang: {summary.error}", err=True)
     sys.exit(EXIT_FLAGGED if stats.flags else EXIT_PASS)
 
 

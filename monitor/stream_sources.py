@@ -27,11 +27,17 @@ from .media import SAMPLE_RATE, decode_container
 
 EventSink = Callable[[str, dict], None]
 _BLOCK_S = 0.5  # decoded frames are grouped into blocks of about this length
-_NETWORK_OPTIONS = {"rw_timeout": "10000000", "timeout": "10000000"}  # 10 s, in microseconds
+# rw_timeout: 10 s without data is a drop (microseconds). Not "timeout": for RTMP it means listen.
+_NETWORK_OPTIONS = {"rw_timeout": "10000000"}
 
 
 class SourceError(InputError):
-    """The stream cannot be reached, or stayed away longer than allowed."""
+    """The stream cannot be reached, or stayed away longer than allowed (`after_connect`: it
+    had been read before, so this is the end of the stream rather than bad input)."""
+
+    def __init__(self, message: str, after_connect: bool = False):
+        super().__init__(message)
+        self.after_connect = after_connect
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,8 @@ class Backoff:
         if self.connected and now - self._since > self.max_outage_s:
             raise SourceError(
                 f"直播源中断超过 {self.max_outage_s:.0f} 秒 / {source} has been unreachable for "
-                f"more than {self.max_outage_s:.0f} s: {why}"
+                f"more than {self.max_outage_s:.0f} s: {why}",
+                after_connect=True,
             )
         return min(8.0, self.initial * 2 ** (self._failures - 1))
 

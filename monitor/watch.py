@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .live import LiveResult, StreamMonitor
-from .stream_sources import AudioBlock, EventSink, open_source
+from .stream_sources import EventSink, open_source
 
 _QUEUE_BLOCKS = 240  # about 2 minutes of HLS segments or of 0.5 s blocks
+_DROPPED = object()  # put in the queue when the source drops: what was heard so far is checked
 
 
 @dataclass
@@ -38,11 +39,21 @@ def watch(
     """Run until the source ends, fails for good, or `stop` is set (Ctrl-C sets it)."""
     stop = stop or threading.Event()
     summary = WatchSummary()
-    blocks: queue.Queue[AudioBlock | None] = queue.Queue(maxsize=_QUEUE_BLOCKS)
+    blocks: queue.Queue = queue.Queue(maxsize=_QUEUE_BLOCKS)
 
-    def event(kind: str, detail: dict) -> None:
+    def event(kind: str, detail: dict) -> None:  # in the reader thread: printed by the caller's
         summary.events.append((kind, detail))
-        on_event(kind, detail)
+        put((kind, detail))
+        if kind == "reconnecting":
+            put(_DROPPED)
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                blocks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
 
     def read() -> None:
         try:
@@ -54,16 +65,11 @@ def watch(
                 max_outage_s=max_outage_s,
                 is_file=is_file,
             ):
-                while not stop.is_set():
-                    try:
-                        blocks.put(block, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
+                put(block)
         except Exception as exc:  # handed to the caller's thread, which reports it
             summary.error = exc
         finally:
-            blocks.put(None)
+            put(None)
 
     reader = threading.Thread(target=read, name="qinglang-reader", daemon=True)
     on_event("started", {"source": source})
@@ -76,10 +82,15 @@ def watch(
                 if stop.is_set():
                     break
                 continue
-            if block is None:
+            if isinstance(block, tuple):
+                on_event(*block)
+                continue
+            if block is None or block is _DROPPED:
                 for result in monitor.flush():
                     on_result(result)
-                break
+                if block is None:
+                    break
+                continue
             summary.blocks += 1
             if block.sequence is not None:
                 summary.sequences.append(block.sequence)
