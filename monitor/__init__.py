@@ -6,7 +6,10 @@ Usable without the CLI or the API: `monitor.check(text)` returns a `Report`.
 import logging
 
 from .checker import Checker, check, default_checker
+from .credit import CreditFold, CreditState, RepairRecord, ViolationRecord, credit_at
+from .credit_policy import CreditPolicy, PolicyError, load_policy
 from .errors import InputError, LexiconError, QinglangError, UnknownProfileError
+from .facts import ProductFacts
 from .lexicon import Entry, Lexicon, load_lexicon
 from .normalization import NormalizedText, Normalizer, load_normalizer
 from .report import Hit, Report, SentenceVerdict
@@ -15,6 +18,9 @@ logger = logging.getLogger("qinglang")
 
 __all__ = [
     "Checker",
+    "CreditFold",
+    "CreditPolicy",
+    "CreditState",
     "Entry",
     "Hit",
     "InputError",
@@ -22,12 +28,18 @@ __all__ = [
     "LexiconError",
     "NormalizedText",
     "Normalizer",
+    "PolicyError",
+    "ProductFacts",
     "QinglangError",
+    "RepairRecord",
     "Report",
     "SentenceVerdict",
     "UnknownProfileError",
+    "ViolationRecord",
     "check",
+    "credit_at",
     "default_checker",
     "load_lexicon",
     "load_normalizer",
+    "load_policy",
 ]

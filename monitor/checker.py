@@ -10,10 +10,10 @@ import threading
 from bisect import bisect_left
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .classifier import ClaimClassifier
-from .classifier_detector import ClassifierDetector
 from .data_files import data_dir
+from .facts import FactRules, ProductFacts, apply_facts
 from .lexicon import load_lexicon, read_yaml
 from .lexicon_detector import LexiconDetector
 from .normalization import load_normalizer
@@ -21,6 +21,9 @@ from .profiles import Profile, find_profile, load_profiles
 from .report import Hit, Report, SentenceVerdict
 from .scoring import ScoringRules
 from .utterances import split_utterances
+
+if TYPE_CHECKING:  # scikit-learn is imported only when a classifier is loaded (start-up time)
+    from .classifier_detector import ClassifierDetector
 
 
 class Checker:
@@ -39,6 +42,7 @@ class Checker:
         self._classifier_detector = classifier_detector
         self._normalizer = lexicon_detector.normalizer
         self._scoring = scoring
+        self._facts: FactRules | None = None
 
     @classmethod
     def from_files(
@@ -62,6 +66,9 @@ class Checker:
         )
         classifier_detector = None
         if use_classifier:
+            from .classifier import ClaimClassifier
+            from .classifier_detector import ClassifierDetector
+
             model_folder = model_folder or data_dir("models")
             classifier_detector = ClassifierDetector(
                 ClaimClassifier.load(model_folder),
@@ -75,9 +82,15 @@ class Checker:
         return self._lexicon_detector.normalize_term(term)
 
     def check(
-        self, text: str, *, profile: str | None = None, product_class: str | None = None
+        self,
+        text: str,
+        *,
+        profile: str | None = None,
+        product_class: str | None = None,
+        facts: ProductFacts | None = None,
     ) -> Report:
-        """Check `text`; hits carry offsets into `text` exactly as given."""
+        """Check `text`; hits carry offsets into `text` exactly as given. With the product's
+        registered `facts`, certification and origin claims are checked against them."""
         chosen = find_profile(self.profiles, profile)
         product_class = product_class or chosen.product_class
         normalized = self._normalizer.normalize(text)
@@ -91,6 +104,9 @@ class Checker:
             hits = self._classifier_detector.detect(
                 normalized, spans, original_spans, scores, findings, chosen, product_class
             )
+        if facts is not None:
+            category = self.lexicon.categories["quality_origin_claims"]
+            hits = apply_facts(text, list(hits), facts, self._fact_rules(), category.zh)
         return Report(
             verdict=self._scoring.verdict(hits),
             risk=self._scoring.risk(hits),
@@ -98,6 +114,11 @@ class Checker:
             sentences=tuple(self._sentences(original_spans, scores, hits)),
             profile=chosen.name,
         )
+
+    def _fact_rules(self) -> FactRules:
+        if self._facts is None:
+            self._facts = FactRules.load()
+        return self._facts
 
     def _sentences(
         self, original_spans: list[tuple[int, int]], scores: list, hits: list[Hit]

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from .checker import Checker
+from .cli_record import RecordTarget, record_options
 from .cli_speech import (
     asr_options,
     check_timed_file,
@@ -22,6 +23,7 @@ from .cli_speech import (
     transcribe_command,
     watch_command,
 )
+from .cli_store import COMMANDS as STORE_COMMANDS
 from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _checker, _clear_errors, _fail
 from .corpus import add_reviewed_examples, load_corpus
 from .data_files import data_dir
@@ -31,7 +33,6 @@ from .profiles import find_profile
 from .render import render_report
 from .settings import Settings
 from .text_input import check_size, read_script, read_stream
-from .training import train
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,10 +62,12 @@ _lexicon_option = click.option(
 @click.option("--no-classifier", is_flag=True, help="Lexicon only: skip the 虚假宣传 classifier.")
 @_lexicon_option
 @asr_options
+@record_options
 @_clear_errors
 def check_command(
-    source, as_json, batch, profile, product_class, color, no_classifier, extra, **asr
-) -> None:
+    source, as_json, batch, profile, product_class, color, no_classifier, extra,
+    db_path, anchor, stream, product, **asr,
+) -> None:  # fmt: skip
     """Check a script FILE (.txt, .md, .docx; UTF-8 or GB18030) or - for standard input;
     captions (.srt, .vtt, .ass, .jsonl caption lines) or an audio/video file (.mp3, .wav, .mp4 …),
     whose hits carry their time in the stream."""
@@ -77,8 +80,13 @@ def check_command(
     _check_product_class(checker, product_class)
     if batch:
         sys.exit(_run_batch(checker, Path(batch), profile, product_class, settings))
+    target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
+    facts, product_class = target.facts(product_class)
     if source != "-" and is_timed_source(source):
-        timed, extra = check_timed_file(source, checker, settings, profile, product_class, asr)
+        timed, extra = check_timed_file(
+            source, checker, settings, profile, product_class, asr, facts=facts
+        )
+        target.record(timed.report, timed.timed.text, source, timed.timed.segments)
         colour = color == "always" or (color == "auto" and sys.stdout.isatty())
         print_timed_report(source, timed, extra, as_json, colour)
         sys.exit(EXIT_PASS if timed.report.verdict == "pass" else EXIT_FLAGGED)
@@ -86,7 +94,8 @@ def check_command(
         text, name = read_stream(sys.stdin.buffer, "stdin", settings.max_text_bytes), "stdin"
     else:
         text, name = read_script(source, settings.max_text_bytes), source
-    report = checker.check(text, profile=profile, product_class=product_class)
+    report = checker.check(text, profile=profile, product_class=product_class, facts=facts)
+    target.record(report, text, name)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -248,6 +257,8 @@ def demo(color) -> None:
 @_clear_errors
 def train_command(corpus, out, extra) -> None:
     """Rebuild the 虚假宣传 classifier from its corpus, deterministically."""
+    from .training import train  # scikit-learn: imported only for this command
+
     models = Settings().model_folder() or data_dir("models")
     corpus_folder = Path(corpus) if corpus else models / "data"
     out_folder = Path(out) if out else models
@@ -276,6 +287,8 @@ def train_command(corpus, out, extra) -> None:
 
 main.add_command(transcribe_command)
 main.add_command(watch_command)
+for _command in STORE_COMMANDS:
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -13,7 +13,9 @@ import click
 from .asr_model import ModelUnavailable
 from .captions import is_caption_file, read_captions
 from .checker import Checker
+from .cli_record import RecordTarget, record_options
 from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _checker, _clear_errors, _fail
+from .facts import ProductFacts
 from .live import LiveResult, StreamMonitor
 from .media import is_media_file
 from .render import clock, render_report
@@ -71,12 +73,21 @@ def is_timed_source(path: str) -> bool:
 
 
 def check_timed_file(
-    path: str, checker: Checker, settings: Settings, profile: str, product_class, asr: dict
+    path: str,
+    checker: Checker,
+    settings: Settings,
+    profile: str,
+    product_class,
+    asr: dict,
+    facts: ProductFacts | None = None,
 ) -> tuple[TimedReport, dict]:
     """Check captions or a recording; returns the report and the extra JSON fields (language…)."""
     if is_caption_file(path):
         segments = read_captions(path, settings.max_text_bytes)
-        return check_segments(checker, segments, profile=profile, product_class=product_class), {}
+        timed = check_segments(
+            checker, segments, profile=profile, product_class=product_class, facts=facts
+        )
+        return timed, {}
     transcriber = make_transcriber(settings, **asr)
     with _progress_bar(path) as progress:
         transcript = transcriber.transcribe_file(path, settings.max_media_bytes, progress)
@@ -141,24 +152,33 @@ def transcribe_command(path, as_json, progress, **asr) -> None:
 @click.option("--product-class", help="Product class of the goods sold.")
 @click.option("--no-classifier", is_flag=True, help="Lexicon only.")
 @asr_options
+@record_options
 @_clear_errors
 def watch_command(
-    source, as_json, show_text, realtime, max_outage, profile, product_class, no_classifier, **asr
-) -> None:
+    source, as_json, show_text, realtime, max_outage, profile, product_class, no_classifier,
+    db_path, anchor, stream, product, **asr,
+) -> None:  # fmt: skip
     """Monitor a live stream (HLS .m3u8, RTMP, HTTP-FLV) or a local file played as live;
     print each flag with its stream time as the stream goes on. Ctrl-C stops."""
     settings = Settings()
     is_file = Path(source).is_file()
     check_source(source, settings.watch_allow, local_files=True)
+    target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
+    facts, product_class = target.facts(product_class)
     checker = _checker((), settings, classifier=not no_classifier)
     transcriber = make_transcriber(settings, **asr)
     monitor = StreamMonitor(
-        checker, transcriber, profile=profile or settings.profile, product_class=product_class
+        checker,
+        transcriber,
+        profile=profile or settings.profile,
+        product_class=product_class,
+        facts=facts,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def on_result(result: LiveResult) -> None:
+        target.record(result.report, result.text, source, result.segments)
         for event in result.events(source):
             if as_json:
                 click.echo(json.dumps(event, ensure_ascii=False))

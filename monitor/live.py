@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .checker import Checker
+from .facts import ProductFacts
 from .media import SAMPLE_RATE, decode_bytes
 from .report import Report
 from .segments import Segment
@@ -79,12 +80,14 @@ class StreamMonitor:
         *,
         profile: str | None = None,
         product_class: str | None = None,
+        facts: ProductFacts | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.checker = checker
         self.transcriber = transcriber
         self.profile = profile
         self.product_class = product_class
+        self.facts = facts
         self.stats = StreamStats()
         self._clock = clock
         self._chunker: SpeechChunker | None = None
@@ -145,7 +148,11 @@ class StreamMonitor:
 
     def _check(self, segments: tuple[Segment, ...], arrived: float) -> LiveResult:
         timed = check_segments(
-            self.checker, segments, profile=self.profile, product_class=self.product_class
+            self.checker,
+            segments,
+            profile=self.profile,
+            product_class=self.product_class,
+            facts=self.facts,
         )
         latency = max(0.0, self._clock() - arrived)
         self.stats.segments += len(segments)

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     watch_allow: str = ""
     """Non-public stream addresses `watch` may open: IPs, networks or host names, comma-separated."""
 
+    db: str = "qinglang.db"
+    """The SQLite database (store of anchors, flags, decisions, credit, audit log)."""
+    actor: str = ""
+    """Who is acting, written to the audit log (default: the login name)."""
+    credit_policy: str = ""
+    """Credit policy file (default: the shipped monitor/policies/credit.yaml)."""
+
     def model_folder(self) -> Path | None:
         return Path(self.model_dir) if self.model_dir else None
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .checker import Checker
+from .facts import ProductFacts
 from .report import Report
 from .segments import Segment
 
@@ -72,9 +73,10 @@ def check_segments(
     *,
     profile: str | None = None,
     product_class: str | None = None,
+    facts: ProductFacts | None = None,
 ) -> TimedReport:
     timed = TimedText.join(segments)
-    report = checker.check(timed.text, profile=profile, product_class=product_class)
+    report = checker.check(timed.text, profile=profile, product_class=product_class, facts=facts)
     return TimedReport(report=with_times(report, timed), timed=timed)
 
 

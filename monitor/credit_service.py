@@ -1,0 +1,141 @@
+"""Credit in the store: gather an anchor's violations, upheld appeals and granted repairs, ask the
+pure credit rules (`monitor.credit`), and keep `credit_state` and `blacklist_entries` in step,
+writing every change of score, grade or blacklist state to the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from . import audit
+from .credit import CreditState, RepairRecord, ViolationRecord, credit_at
+from .credit_policy import CreditPolicy
+from .db import now_iso, parse_time, transaction
+from .registry import find_anchor
+
+
+def anchor_records(
+    db: sqlite_utils.Database, anchor_id: str
+) -> tuple[list[ViolationRecord], list[RepairRecord]]:
+    violations = [
+        ViolationRecord(
+            id=row["id"],
+            anchor_id=anchor_id,
+            category=row["category"],
+            severity=row["severity"],
+            occurred_at=parse_time(row["occurred_at"]),
+            overturned_at=parse_time(row["overturned_at"]) if row["overturned_at"] else None,
+        )
+        for row in db.query(
+            "SELECT v.*, (SELECT MIN(decided_at) FROM appeals a WHERE a.violation_id = v.id "
+            "AND a.status = 'upheld') AS overturned_at FROM violations v WHERE anchor_id = ? "
+            "ORDER BY occurred_at, id",
+            [anchor_id],
+        )
+    ]
+    repairs = [
+        RepairRecord(
+            id=row["id"],
+            anchor_id=anchor_id,
+            kind=row["kind"],
+            granted_at=parse_time(row["decided_at"]),
+        )
+        for row in db.query(
+            "SELECT * FROM credit_repairs WHERE anchor_id = ? AND status = 'granted' ORDER BY decided_at, id",
+            [anchor_id],
+        )
+    ]
+    return violations, repairs
+
+
+def anchor_credit(
+    db: sqlite_utils.Database, reference: str, policy: CreditPolicy, at: datetime | None = None
+) -> CreditState:
+    """The credit of an anchor (by id or PLATFORM:ACCOUNT) now or at another time."""
+    anchor = find_anchor(db, reference)
+    violations, repairs = anchor_records(db, anchor["id"])
+    return credit_at(policy, anchor["id"], violations, repairs, at or parse_time(now_iso()))
+
+
+def refresh_credit(
+    db: sqlite_utils.Database, anchor_id: str, policy: CreditPolicy, actor: str, cause: str
+) -> CreditState:
+    """Recompute now; store the state; audit any change of score, grade or blacklist."""
+    with transaction(db):
+        state = anchor_credit(db, anchor_id, policy)
+        before = next(db.query("SELECT * FROM credit_state WHERE anchor_id = ?", [anchor_id]), None)
+        until = now_iso(state.blacklisted_until) if state.blacklisted_until else None
+        row = {
+            "anchor_id": anchor_id,
+            "score": state.score,
+            "grade": state.grade,
+            "blacklisted_until": until,
+            "computed_at": now_iso(),
+            "policy_version": policy.version,
+        }
+        db["credit_state"].upsert(row, pk="anchor_id")
+        old = (
+            (before["score"], before["grade"], before["blacklisted_until"])
+            if before
+            else (policy.start_score, policy.grades[0].id, None)
+        )
+        if old != (state.score, state.grade, until):
+            audit.append(
+                db,
+                actor,
+                "credit.change",
+                f"anchor:{anchor_id}",
+                {
+                    "cause": cause,
+                    "score": [old[0], state.score],
+                    "grade": [old[1], state.grade],
+                    "blacklisted_until": [old[2], until],
+                    "policy_version": policy.version,
+                },
+            )
+        _sync_blacklist(db, anchor_id, state, old[2], until, actor, cause)
+    return state
+
+
+def _sync_blacklist(
+    db, anchor_id, state: CreditState, old_until, until, actor: str, cause: str
+) -> None:
+    open_entry = next(
+        db.query(
+            "SELECT * FROM blacklist_entries WHERE anchor_id = ? AND removed_at IS NULL "
+            "AND until > ? ORDER BY listed_at DESC LIMIT 1",
+            [anchor_id, now_iso()],
+        ),
+        None,
+    )
+    if until and open_entry is None:
+        db["blacklist_entries"].insert(
+            {"anchor_id": anchor_id, "listed_at": now_iso(), "until": until, "reason": cause}
+        )
+        audit.append(
+            db, actor, "blacklist.add", f"anchor:{anchor_id}", {"until": until, "cause": cause}
+        )
+    elif until and open_entry is not None and open_entry["until"] != until:
+        db.execute("UPDATE blacklist_entries SET until = ? WHERE id = ?", [until, open_entry["id"]])
+        audit.append(
+            db,
+            actor,
+            "blacklist.extend",
+            f"anchor:{anchor_id}",
+            {"until": [open_entry["until"], until], "cause": cause},
+        )
+    elif not until and open_entry is not None:
+        db.execute(
+            "UPDATE blacklist_entries SET removed_at = ?, removal_reason = ? WHERE id = ?",
+            [now_iso(), cause, open_entry["id"]],
+        )
+        audit.append(db, actor, "blacklist.remove", f"anchor:{anchor_id}", {"cause": cause})
+
+
+def recompute_all(db: sqlite_utils.Database, policy: CreditPolicy, actor: str = "system") -> int:
+    """Every anchor's credit again (after a policy change, or daily so recovery shows)."""
+    anchors = [row["id"] for row in db.query("SELECT id FROM anchors ORDER BY id")]
+    for anchor_id in anchors:
+        refresh_credit(db, anchor_id, policy, actor, "recompute")
+    return len(anchors)

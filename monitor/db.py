@@ -1,0 +1,133 @@
+"""The SQLite store: opened through sqlite-utils with WAL, foreign keys and full fsync, upgraded by
+the numbered SQL files in `monitor/migrations/`, written in short IMMEDIATE transactions.
+
+A write the caller is told succeeded has been committed with `synchronous=FULL`: it survives the
+process being killed or the machine losing power.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import InputError, QinglangError
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(QinglangError):
+    """The database cannot be opened, is newer than this program, or a write broke a rule."""
+
+
+def open_db(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
+    """The database at `path` (created if missing), upgraded to the current schema."""
+    try:
+        db = sqlite_utils.Database(
+            sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        )
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys = ON")
+        if str(path) != ":memory:":
+            db.enable_wal()
+        db.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"无法打开数据库 / cannot open database {path}: {exc}") from None
+    if migrate:
+        apply_migrations(db)
+    return db
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, SQL) of every shipped migration, in order."""
+    found = []
+    for entry in files("monitor").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    if "schema_migrations" not in db.table_names():
+        return 0
+    return db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations the database has not had, each in its own transaction."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    shipped = migrations()
+    current = schema_version(db)
+    if shipped and current > shipped[-1][0]:
+        raise StoreError(
+            f"数据库版本 {current} 高于本程序 / the database is at schema version {current}, "
+            f"newer than this program ({shipped[-1][0]}); upgrade qinglang"
+        )
+    applied = []
+    for version, name, sql in shipped:
+        if version <= current:
+            continue
+        script = (
+            "BEGIN IMMEDIATE;\n"
+            f"{sql}\n"
+            f"INSERT INTO schema_migrations VALUES ({version}, '{name}', '{now_iso()}');\n"
+            "COMMIT;"
+        )
+        try:
+            db.conn.executescript(script)
+        except sqlite3.DatabaseError as exc:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise StoreError(f"数据库升级失败 / migration {name} failed: {exc}") from None
+        applied.append(name)
+    return applied
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One unit of work: all of it is committed, or none of it. IMMEDIATE takes the write lock at
+    the start (sqlite-utils' `atomic()` uses a deferred BEGIN, which can fail with "database is
+    locked" half-way when another process writes)."""
+    if db.conn.in_transaction:  # nested: part of the caller's unit of work
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def now_iso(moment: datetime | None = None) -> str:
+    """UTC time as ISO-8601 text with a Z, the one time format in the store."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """ISO-8601 text (with Z, an offset, or none = UTC) as an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise InputError(f"时间格式错误 / not an ISO-8601 time: {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,107 @@
+"""Public disclosure (公示): anchors' current grades, blacklist entries within the publication
+period the policy sets, and products' origin and certification information. What is published
+can be recorded (`publish`) with the audit log's head hash, so a later `audit verify --head`
+proves the log was not cut short since."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import sqlite_utils
+
+from . import audit
+from .credit_policy import CreditPolicy
+from .db import now_iso, parse_time, transaction
+
+
+def public_grades(db: sqlite_utils.Database, policy: CreditPolicy) -> list[dict]:
+    grades = {g.id: g for g in policy.grades}
+    rows = db.query(
+        "SELECT a.id, a.name, a.workshop_id, w.name AS workshop, c.grade, c.score, c.computed_at "
+        "FROM anchors a LEFT JOIN credit_state c ON c.anchor_id = a.id "
+        "LEFT JOIN workshops w ON w.id = a.workshop_id ORDER BY a.id"
+    )
+    out = []
+    for row in rows:
+        grade = grades.get(row["grade"] or policy.grades[0].id, policy.grades[0])
+        out.append(
+            {
+                "anchor_id": row["id"],
+                "name": row["name"],
+                "workshop": row["workshop"],
+                "grade": grade.id,
+                "grade_name": grade.name,
+                "colour": grade.colour,
+                "as_of": row["computed_at"],
+            }
+        )
+    return out
+
+
+def public_blacklist(db: sqlite_utils.Database, policy: CreditPolicy) -> list[dict]:
+    """Entries still in force, and ended ones within the publication period after their end."""
+    cutoff = now_iso(
+        parse_time(now_iso()) - timedelta(days=policy.disclosure.blacklist_after_end_days)
+    )
+    rows = db.query(
+        "SELECT b.anchor_id, a.name, b.listed_at, b.until, b.reason, b.removed_at "
+        "FROM blacklist_entries b JOIN anchors a ON a.id = b.anchor_id "
+        "WHERE COALESCE(b.removed_at, b.until) >= ? ORDER BY b.listed_at DESC",
+        [cutoff],
+    )
+    now = now_iso()
+    return [{**row, "in_force": row["removed_at"] is None and row["until"] > now} for row in rows]
+
+
+def public_products(db: sqlite_utils.Database) -> list[dict]:
+    rows = db.query(
+        "SELECT p.id, p.name, p.origin, p.producer, p.certifications, p.registration_numbers, "
+        "w.name AS workshop FROM products p LEFT JOIN workshops w ON w.id = p.workshop_id ORDER BY p.id"
+    )
+    return [
+        {
+            **row,
+            "certifications": json.loads(row["certifications"]),
+            "registration_numbers": json.loads(row["registration_numbers"]),
+        }
+        for row in rows
+    ]
+
+
+def disclosure(db: sqlite_utils.Database, policy: CreditPolicy) -> dict:
+    return {
+        "generated_at": now_iso(),
+        "anchors": public_grades(db, policy),
+        "blacklist": public_blacklist(db, policy),
+        "products": public_products(db),
+    }
+
+
+def publish(db: sqlite_utils.Database, policy: CreditPolicy, actor: str) -> dict:
+    """Record what is being published now, and the audit head it was published with."""
+    content = disclosure(db, policy)
+    with transaction(db):
+        head = audit.verify(db).head
+        content["audit_head"] = head
+        db["disclosures"].insert(
+            {
+                "kind": "anchor_grade",
+                "subject_id": "*",
+                "content": json.dumps(content, ensure_ascii=False),
+                "published_at": content["generated_at"],
+                "until": None,
+            }
+        )
+        audit.append(
+            db,
+            actor,
+            "disclosure.publish",
+            "disclosure",
+            {
+                "anchors": len(content["anchors"]),
+                "blacklist": len(content["blacklist"]),
+                "audit_head": head,
+            },
+        )
+    return content

@@ -1,0 +1,197 @@
+"""Streams, their segments and the flags their checks raised, stored for review.
+
+Storing is idempotent: a segment is keyed by (stream, seq) and a flag by a hash of where it is
+and what fired, so a stream processed again after a restart adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+from .db import now_iso, transaction
+from .errors import InputError
+from .report import Hit
+from .segments import Segment
+
+FLAG_STATUSES = ("open", "confirmed", "dismissed")
+
+
+def start_stream(
+    db: sqlite_utils.Database,
+    stream_id: str,
+    anchor_id: str,
+    product_id: str | None = None,
+    source: str = "",
+) -> dict:
+    """The stream, created on first sight (starting it again is harmless)."""
+    with transaction(db):
+        row = next(db.query("SELECT * FROM streams WHERE id = ?", [stream_id]), None)
+        if row is not None:
+            if row["anchor_id"] != anchor_id:
+                raise InputError(
+                    f"直播 {stream_id} 属于主播 {row['anchor_id']} / stream {stream_id} belongs to anchor {row['anchor_id']}"
+                )
+            return row
+        if not db["anchors"].count_where("id = ?", [anchor_id]):
+            raise InputError(f"主播不存在 / no anchor {anchor_id}")
+        if product_id and not db["products"].count_where("id = ?", [product_id]):
+            raise InputError(f"产品不存在 / no product {product_id}")
+        row = {
+            "id": stream_id,
+            "anchor_id": anchor_id,
+            "product_id": product_id,
+            "source": source,
+            "started_at": now_iso(),
+            "ended_at": None,
+        }
+        db["streams"].insert(row)
+    return row
+
+
+def add_segments(
+    db: sqlite_utils.Database, stream_id: str, segments: Iterable[tuple[int, Segment]]
+) -> list[int]:
+    """Segment row ids for (seq, segment) pairs; a segment already stored keeps its row."""
+    ids = []
+    with transaction(db):
+        for seq, segment in segments:
+            db.execute(
+                "INSERT OR IGNORE INTO segments (stream_id, seq, start_s, end_s, text) VALUES (?, ?, ?, ?, ?)",
+                [stream_id, seq, segment.start, segment.end, segment.text],
+            )
+            ids.append(
+                db.execute(
+                    "SELECT id FROM segments WHERE stream_id = ? AND seq = ?", [stream_id, seq]
+                ).fetchone()[0]
+            )
+    return ids
+
+
+def record_hits(
+    db: sqlite_utils.Database,
+    hits: Iterable[Hit],
+    context: str,
+    *,
+    anchor_id: str | None,
+    stream_id: str | None = None,
+    segment_id: int | None = None,
+    approved_script: str | None = None,
+) -> list[int]:
+    """Store each hit as an open flag (once); returns the flag ids, old or new."""
+    ids = []
+    with transaction(db):
+        for hit in hits:
+            key = _dedupe_key(anchor_id, stream_id, hit, context)
+            in_script = (
+                None
+                if approved_script is None
+                else int(hit.normalized in approved_script or hit.text in approved_script)
+            )
+            record = {
+                "stream_id": stream_id,
+                "anchor_id": anchor_id,
+                "segment_id": segment_id,
+                "created_at": now_iso(),
+                "context": context,
+                "start": hit.start,
+                "end": hit.end,
+                "text": hit.text,
+                "time_start": hit.time_start,
+                "time_end": hit.time_end,
+                "category": hit.category,
+                "severity": hit.severity,
+                "source": hit.source,
+                "rule": hit.rule,
+                "score": hit.score,
+                "basis": json.dumps(list(hit.basis), ensure_ascii=False),
+                "explanation": hit.explanation,
+                "suggestion": hit.suggestion,
+                "hit": json.dumps(hit.to_dict(), ensure_ascii=False),
+                "in_approved_script": in_script,
+                "status": "open",
+                "dedupe_key": key,
+            }
+            db.execute(
+                f"INSERT OR IGNORE INTO flags ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+                list(record.values()),
+            )
+            ids.append(db.execute("SELECT id FROM flags WHERE dedupe_key = ?", [key]).fetchone()[0])
+    return ids
+
+
+def list_flags(
+    db: sqlite_utils.Database,
+    *,
+    status: str | None = None,
+    anchor_id: str | None = None,
+    stream_id: str | None = None,
+    workshop_id: str | None = None,
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Flags, riskiest first (blocking severity and score), then newest."""
+    if status is not None and status not in FLAG_STATUSES:
+        raise InputError(
+            f"未知状态 / unknown status {status!r} (known: {', '.join(FLAG_STATUSES)})"
+        )
+    where, params = [], []
+    for column, value in (
+        ("flags.status", status),
+        ("flags.anchor_id", anchor_id),
+        ("flags.stream_id", stream_id),
+        ("flags.category", category),
+        ("anchors.workshop_id", workshop_id),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since:
+        where.append("flags.created_at >= ?")
+        params.append(since)
+    if until:
+        where.append("flags.created_at < ?")
+        params.append(until)
+    sql = (
+        "SELECT flags.*, anchors.workshop_id FROM flags LEFT JOIN anchors ON anchors.id = flags.anchor_id "
+        + (f"WHERE {' AND '.join(where)} " if where else "")
+        + "ORDER BY CASE flags.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, flags.score DESC, flags.id DESC "
+        "LIMIT ? OFFSET ?"
+    )
+    return [_flag(row) for row in db.query(sql, [*params, limit, offset])]
+
+
+def get_flag(db: sqlite_utils.Database, flag_id: int) -> dict[str, Any]:
+    row = next(
+        db.query(
+            "SELECT flags.*, anchors.workshop_id FROM flags LEFT JOIN anchors ON anchors.id = flags.anchor_id WHERE flags.id = ?",
+            [flag_id],
+        ),
+        None,
+    )
+    if row is None:
+        raise InputError(f"标记不存在 / no flag {flag_id}")
+    return _flag(row)
+
+
+def _flag(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["basis"] = json.loads(row["basis"])
+    row["hit"] = json.loads(row["hit"])
+    row.pop("dedupe_key", None)
+    if row["in_approved_script"] is not None:
+        row["in_approved_script"] = bool(row["in_approved_script"])
+    return row
+
+
+def _dedupe_key(anchor_id: str | None, stream_id: str | None, hit: Hit, context: str) -> str:
+    where = f"{hit.time_start:.2f}" if hit.time_start is not None else str(hit.start)
+    body = "\x1f".join([anchor_id or "", stream_id or "", hit.rule, hit.category, where, context])
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

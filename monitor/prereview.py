@@ -1,0 +1,104 @@
+"""Script pre-review (广告审核): an anchor submits the script of a coming stream; it is checked at
+once; where the anchor's grade requires approval (or the platform asks for it) a regulator
+approves it or returns it with comments on the hits. The approved text is what a stream's flags
+are compared with (a claim that was not in the approved script is worth the reviewer's notice)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from . import audit
+from .checker import Checker
+from .credit_policy import CreditPolicy
+from .credit_service import anchor_credit
+from .db import now_iso, transaction
+from .errors import InputError
+from .facts import ProductFacts
+from .gate import SCRIPT_APPROVAL
+from .registry import find_anchor, get_product
+
+
+def submit_script(
+    db: sqlite_utils.Database,
+    checker: Checker,
+    policy: CreditPolicy,
+    *,
+    anchor: str,
+    text: str,
+    submitted_by: str,
+    product_id: str | None = None,
+    for_stream_at: str | None = None,
+    require_approval: bool = False,
+) -> dict:
+    if not text.strip():
+        raise InputError("话术为空 / the script is empty")
+    anchor_id = find_anchor(db, anchor)["id"]
+    facts = ProductFacts.from_record(get_product(db, product_id)) if product_id else None
+    product_class = get_product(db, product_id)["product_class"] if product_id else None
+    report = checker.check(text, facts=facts, product_class=product_class)
+    needs_approval = (
+        require_approval or SCRIPT_APPROVAL in anchor_credit(db, anchor_id, policy).restrictions
+    )
+    record = {
+        "anchor_id": anchor_id,
+        "product_id": product_id,
+        "text": text,
+        "report": json.dumps(report.to_dict(), ensure_ascii=False),
+        "submitted_at": now_iso(),
+        "for_stream_at": for_stream_at,
+        "status": "pending" if needs_approval else "checked",
+    }
+    with transaction(db):
+        script_id = db["scripts"].insert(record).last_pk
+        audit.append(
+            db,
+            submitted_by,
+            "script.submit",
+            f"anchor:{anchor_id}",
+            {
+                "script_id": script_id,
+                "status": record["status"],
+                "verdict": report.verdict,
+                "hits": len(report.hits),
+            },
+        )
+    return {"script_id": script_id, "status": record["status"], "report": report.to_dict()}
+
+
+def decide_script(
+    db: sqlite_utils.Database, script_id: int, *, approve: bool, comments: str, reviewer: str
+) -> dict:
+    if not approve and not comments.strip():
+        raise InputError("退回须写明意见 / returning a script needs comments (--comments)")
+    with transaction(db):
+        script = next(db.query("SELECT * FROM scripts WHERE id = ?", [script_id]), None)
+        if script is None:
+            raise InputError(f"话术不存在 / no script {script_id}")
+        if script["status"] != "pending":
+            raise InputError(
+                f"话术 {script_id} 不在待审状态（{script['status']}）/ script {script_id} is {script['status']}, not pending"
+            )
+        status = "approved" if approve else "returned"
+        db.execute(
+            "UPDATE scripts SET status = ?, reviewer = ?, comments = ?, decided_at = ? WHERE id = ?",
+            [status, reviewer, comments.strip(), now_iso(), script_id],
+        )
+        audit.append(
+            db,
+            reviewer,
+            f"script.{status}",
+            f"anchor:{script['anchor_id']}",
+            {"script_id": script_id, "comments": comments},
+        )
+    return {"script_id": script_id, "status": status}
+
+
+def approved_script(db: sqlite_utils.Database, anchor_id: str) -> str | None:
+    """The latest approved script of the anchor, the reference for their streams' flags."""
+    row = db.execute(
+        "SELECT text FROM scripts WHERE anchor_id = ? AND status = 'approved' ORDER BY decided_at DESC, id DESC LIMIT 1",
+        [anchor_id],
+    ).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,354 @@
+"""Due process: a regulator's decision on a flag, violations found outside the system, appeals
+(申诉) and credit repair (信用修复). Only a recorded decision changes credit; each decision and
+its credit consequence are one transaction and both are in the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+import sqlite_utils
+
+from . import audit
+from .credit_policy import CreditPolicy
+from .credit_service import refresh_credit
+from .db import now_iso, parse_time, transaction
+from .errors import InputError
+from .flag_store import get_flag
+from .lexicon import SEVERITIES
+from .registry import find_anchor
+from .utterances import split_utterances
+
+VIOLATION_ORIGINS = ("complaint", "inspection", "other")
+
+
+def decide_flag(
+    db: sqlite_utils.Database,
+    flag_id: int,
+    *,
+    confirm: bool,
+    reviewer: str,
+    policy: CreditPolicy,
+    categories: Iterable[str],
+    category: str | None = None,
+    severity: str | None = None,
+    note: str = "",
+    reason: str = "",
+) -> dict:
+    """Confirm (a violation follows) or dismiss (a reason is required) an open flag."""
+    with transaction(db):
+        flag = get_flag(db, flag_id)
+        if flag["status"] != "open":
+            raise InputError(
+                f"标记 {flag_id} 已处理（{flag['status']}）/ flag {flag_id} was already {flag['status']}"
+            )
+        if not confirm and not reason.strip():
+            raise InputError("驳回须写明理由 / a dismissal needs a reason (--reason)")
+        if confirm and not flag["anchor_id"]:
+            raise InputError(
+                f"标记 {flag_id} 未关联主播 / flag {flag_id} has no anchor; record the violation with --anchor"
+            )
+        category = category or flag["category"]
+        severity = severity or flag["severity"]
+        _known(category, categories, severity)
+        decision = {
+            "flag_id": flag_id,
+            "decision": "confirm" if confirm else "dismiss",
+            "category": category if confirm else None,
+            "severity": severity if confirm else None,
+            "note": note,
+            "reason": reason,
+            "reviewer": reviewer,
+            "decided_at": now_iso(),
+        }
+        decision_id = db["review_decisions"].insert(decision).last_pk
+        db.execute(
+            "UPDATE flags SET status = ? WHERE id = ?",
+            ["confirmed" if confirm else "dismissed", flag_id],
+        )
+        audit.append(
+            db,
+            reviewer,
+            f"flag.{decision['decision']}",
+            f"flag:{flag_id}",
+            {**decision, "anchor_id": flag["anchor_id"], "text": flag["text"]},
+        )
+        result = {"decision_id": decision_id, **decision, "violation_id": None}
+        if confirm:
+            result["violation_id"] = _insert_violation(
+                db,
+                anchor_id=flag["anchor_id"],
+                category=category,
+                severity=severity,
+                occurred_at=flag["created_at"],
+                origin="flag",
+                evidence=f"{flag['text']} — {flag['context'][:500]}",
+                recorded_by=reviewer,
+                flag_id=flag_id,
+                decision_id=decision_id,
+            )
+            state = refresh_credit(
+                db,
+                flag["anchor_id"],
+                policy,
+                reviewer,
+                f"violation {result['violation_id']} (flag {flag_id})",
+            )
+            result["credit"] = {
+                "score": state.score,
+                "grade": state.grade,
+                "blacklisted": state.blacklisted,
+            }
+    return result
+
+
+def record_violation(
+    db: sqlite_utils.Database,
+    *,
+    anchor: str,
+    category: str,
+    severity: str,
+    evidence: str,
+    recorded_by: str,
+    policy: CreditPolicy,
+    categories: Iterable[str],
+    at: str | None = None,
+    origin: str = "inspection",
+) -> int:
+    """A regulator's finding outside the flag queue (a complaint, an inspection), with evidence."""
+    _known(category, categories, severity)
+    if origin not in VIOLATION_ORIGINS:
+        raise InputError(
+            f"未知来源 / unknown origin {origin!r} (known: {', '.join(VIOLATION_ORIGINS)})"
+        )
+    if not evidence.strip():
+        raise InputError("须提供证据 / evidence is required (--evidence)")
+    occurred = now_iso(parse_time(at)) if at else now_iso()
+    if occurred > now_iso():
+        raise InputError(
+            f"违规时间不能在未来 / a violation cannot happen in the future: {occurred}"
+        )
+    with transaction(db):
+        anchor_id = find_anchor(db, anchor)["id"]
+        violation_id = _insert_violation(
+            db,
+            anchor_id=anchor_id,
+            category=category,
+            severity=severity,
+            occurred_at=occurred,
+            origin=origin,
+            evidence=evidence.strip(),
+            recorded_by=recorded_by,
+        )
+        refresh_credit(db, anchor_id, policy, recorded_by, f"violation {violation_id} ({origin})")
+    return violation_id
+
+
+def file_appeal(db: sqlite_utils.Database, violation_id: int, reason: str, filed_by: str) -> int:
+    if not reason.strip():
+        raise InputError("申诉须写明理由 / an appeal needs a reason (--reason)")
+    with transaction(db):
+        violation = _violation(db, violation_id)
+        pending = db["appeals"].count_where(
+            "violation_id = ? AND status IN ('pending', 'upheld')", [violation_id]
+        )
+        if pending:
+            raise InputError(
+                f"违规 {violation_id} 已有申诉 / violation {violation_id} already has a pending or upheld appeal"
+            )
+        appeal_id = (
+            db["appeals"]
+            .insert(
+                {
+                    "violation_id": violation_id,
+                    "reason": reason.strip(),
+                    "filed_at": now_iso(),
+                    "filed_by": filed_by,
+                    "status": "pending",
+                }
+            )
+            .last_pk
+        )
+        audit.append(
+            db,
+            filed_by,
+            "appeal.file",
+            f"anchor:{violation['anchor_id']}",
+            {"appeal_id": appeal_id, "violation_id": violation_id, "reason": reason},
+        )
+    return appeal_id
+
+
+def decide_appeal(
+    db: sqlite_utils.Database,
+    appeal_id: int,
+    *,
+    uphold: bool,
+    reason: str,
+    decided_by: str,
+    policy: CreditPolicy,
+) -> dict:
+    if not reason.strip():
+        raise InputError("裁决须写明理由 / a decision needs a reason (--reason)")
+    with transaction(db):
+        appeal = next(db.query("SELECT * FROM appeals WHERE id = ?", [appeal_id]), None)
+        if appeal is None:
+            raise InputError(f"申诉不存在 / no appeal {appeal_id}")
+        if appeal["status"] != "pending":
+            raise InputError(
+                f"申诉 {appeal_id} 已裁决（{appeal['status']}）/ appeal {appeal_id} was already {appeal['status']}"
+            )
+        violation = _violation(db, appeal["violation_id"])
+        status = "upheld" if uphold else "rejected"
+        db.execute(
+            "UPDATE appeals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ? WHERE id = ?",
+            [status, now_iso(), decided_by, reason.strip(), appeal_id],
+        )
+        audit.append(
+            db,
+            decided_by,
+            f"appeal.{status}",
+            f"anchor:{violation['anchor_id']}",
+            {"appeal_id": appeal_id, "violation_id": violation["id"], "reason": reason},
+        )
+        state = refresh_credit(
+            db, violation["anchor_id"], policy, decided_by, f"appeal {appeal_id} {status}"
+        )
+    return {"appeal_id": appeal_id, "status": status, "score": state.score, "grade": state.grade}
+
+
+def apply_for_repair(
+    db: sqlite_utils.Database, anchor: str, kind: str, reason: str, filed_by: str
+) -> int:
+    """信用修复 (kind "repair") or early removal from the blacklist ("early_removal")."""
+    if kind not in ("repair", "early_removal"):
+        raise InputError("kind 须为 repair 或 early_removal / kind is repair or early_removal")
+    if not reason.strip():
+        raise InputError(
+            "申请须写明整改情况 / an application needs the rectification done (--reason)"
+        )
+    with transaction(db):
+        anchor_id = find_anchor(db, anchor)["id"]
+        if db["credit_repairs"].count_where("anchor_id = ? AND status = 'pending'", [anchor_id]):
+            raise InputError(
+                f"主播 {anchor_id} 已有待审申请 / anchor {anchor_id} already has a pending application"
+            )
+        repair_id = (
+            db["credit_repairs"]
+            .insert(
+                {
+                    "anchor_id": anchor_id,
+                    "kind": kind,
+                    "reason": reason.strip(),
+                    "filed_at": now_iso(),
+                    "filed_by": filed_by,
+                    "status": "pending",
+                }
+            )
+            .last_pk
+        )
+        audit.append(
+            db,
+            filed_by,
+            "repair.apply",
+            f"anchor:{anchor_id}",
+            {"repair_id": repair_id, "kind": kind, "reason": reason},
+        )
+    return repair_id
+
+
+def decide_repair(
+    db: sqlite_utils.Database,
+    repair_id: int,
+    *,
+    grant: bool,
+    reason: str,
+    decided_by: str,
+    policy: CreditPolicy,
+) -> dict:
+    if not reason.strip():
+        raise InputError("裁决须写明理由 / a decision needs a reason (--reason)")
+    with transaction(db):
+        repair = next(db.query("SELECT * FROM credit_repairs WHERE id = ?", [repair_id]), None)
+        if repair is None:
+            raise InputError(f"申请不存在 / no application {repair_id}")
+        if repair["status"] != "pending":
+            raise InputError(
+                f"申请 {repair_id} 已裁决 / application {repair_id} was already {repair['status']}"
+            )
+        status = "granted" if grant else "refused"
+        db.execute(
+            "UPDATE credit_repairs SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ? WHERE id = ?",
+            [status, now_iso(), decided_by, reason.strip(), repair_id],
+        )
+        audit.append(
+            db,
+            decided_by,
+            f"repair.{status}",
+            f"anchor:{repair['anchor_id']}",
+            {"repair_id": repair_id, "kind": repair["kind"], "reason": reason},
+        )
+        state = refresh_credit(
+            db, repair["anchor_id"], policy, decided_by, f"{repair['kind']} {repair_id} {status}"
+        )
+    return {
+        "repair_id": repair_id,
+        "status": status,
+        "score": state.score,
+        "grade": state.grade,
+        "blacklisted": state.blacklisted,
+    }
+
+
+def labelled_examples(db: sqlite_utils.Database) -> Iterator[dict]:
+    """Reviewed flags as corpus lines for `qinglang train --extra`: the utterance around the hit,
+    confirmed → a violation of the decided category, dismissed → a hard negative."""
+    rows = db.query(
+        "SELECT flags.id, flags.context, flags.start, flags.end, d.decision, d.category FROM flags "
+        "JOIN review_decisions d ON d.flag_id = flags.id ORDER BY flags.id"
+    )
+    for row in rows:
+        text = _utterance(row["context"], row["start"], row["end"])
+        confirmed = row["decision"] == "confirm"
+        yield {
+            "id": f"review-{row['id']}",
+            "text": text,
+            "violation": confirmed,
+            "categories": [row["category"]] if confirmed else [],
+            "hard_negative": not confirmed,
+        }
+
+
+def _utterance(context: str, start: int, end: int) -> str:
+    for left, right in split_utterances(context):
+        if left <= start < right:
+            return context[left : max(right, min(end, len(context)))].strip()
+    return context[max(0, start - 20) : end + 20].strip()
+
+
+def _insert_violation(db, **record) -> int:
+    record["recorded_at"] = now_iso()
+    return db["violations"].insert(record).last_pk
+
+
+def _violation(db, violation_id: int) -> dict:
+    row = next(db.query("SELECT * FROM violations WHERE id = ?", [violation_id]), None)
+    if row is None:
+        raise InputError(f"违规记录不存在 / no violation {violation_id}")
+    return row
+
+
+def _known(category: str, categories: Iterable[str], severity: str) -> None:
+    categories = list(categories)
+    if category not in categories:
+        raise InputError(
+            f"未知类别 / unknown category {category!r} (known: {', '.join(categories)})"
+        )
+    if severity not in SEVERITIES:
+        raise InputError(
+            f"未知严重程度 / unknown severity {severity!r} (known: {', '.join(SEVERITIES)})"
+        )
+
+
+def dumps(rows: Iterable[dict]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
