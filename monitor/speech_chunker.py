@@ -125,8 +125,16 @@ class SpeechChunker:
                 for s, e in speech
             ]
             length = len(self._buffer)
-        if length - speech[-1][1] >= pause:
-            return [self._take(speech[0][0], speech[-1][1])]
+        # the latest end of speech followed by a pause (before the next speech, or the buffer's
+        # end): all speech up to it is a chunk. Blocks of several seconds can hold more than one.
+        followers = [start for start, _ in speech[1:]] + [length]
+        ends = [
+            end
+            for (_, end), follower in zip(speech, followers, strict=True)
+            if follower - end >= pause
+        ]
+        if ends:
+            return [self._take(speech[0][0], ends[-1])]
         if length - speech[0][0] >= self._longest:
             return [self._take(speech[0][0], self._best_cut(speech))]
         return []

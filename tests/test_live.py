@@ -274,15 +274,27 @@ def test_watch_reads_http_flv_over_loopback(tmp_path, claims_audio):
     handler.log_message = lambda *args: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    from monitor.db import open_db
+    from monitor.flag_store import list_flags
+    from monitor.registry import add_anchor
+
+    db = open_db(tmp_path / "store.db")
+    add_anchor(db, "A1", "王阿姨", accounts=["douyin:wang"])
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/room.flv"
-        result = run_watch(url, "--json", "--language", "en", allow="127.0.0.1")
+        result = run_watch(url, "--json", "--language", "en", "--db", str(tmp_path / "store.db"),
+                           "--anchor", "douyin:wang", "--stream", "room-1", allow="127.0.0.1")  # fmt: skip
     finally:
         server.shutdown()
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 1, result.stderr
     assert events[0] == {"type": "started", "source": url}
-    assert {e["rule"] for e in events if e["type"] == "flag"} & CLAIM_RULES
+    flagged = [e for e in events if e["type"] == "flag"]
+    assert {e["rule"] for e in flagged} & CLAIM_RULES
+    stored = list_flags(db, stream_id="room-1")  # each flag is waiting for review, with its time
+    assert sorted(f["time_start"] for f in stored) == sorted(e["time_start"] for e in flagged)
+    assert all(f["anchor_id"] == "A1" and f["status"] == "open" for f in stored)
+    assert db["segments"].count == len([e for e in events if e["type"] == "segment"])
     assert [e["type"] for e in events].count("end") == 1  # a recording: read once, not again
 
 
