@@ -54,6 +54,25 @@ def public_blacklist(db: sqlite_utils.Database, policy: CreditPolicy) -> list[di
     return [{**row, "in_force": row["removed_at"] is None and row["until"] > now} for row in rows]
 
 
+def public_violations(db: sqlite_utils.Database, policy: CreditPolicy) -> list[dict]:
+    """Confirmed violations within their publication period (by severity, per the policy), not
+    those an upheld appeal overturned. Evidence is not published, only what and when."""
+    now = parse_time(now_iso())
+    rows = db.query(
+        "SELECT v.id, v.anchor_id, a.name, v.category, v.severity, v.occurred_at FROM violations v "
+        "JOIN anchors a ON a.id = v.anchor_id WHERE NOT EXISTS (SELECT 1 FROM appeals p "
+        "WHERE p.violation_id = v.id AND p.status = 'upheld') ORDER BY v.occurred_at DESC"
+    )
+    published = []
+    for row in rows:
+        until = parse_time(row["occurred_at"]) + timedelta(
+            days=policy.disclosure.violation_days[row["severity"]]
+        )
+        if until >= now:
+            published.append({**row, "published_until": now_iso(until)})
+    return published
+
+
 def public_products(db: sqlite_utils.Database) -> list[dict]:
     rows = db.query(
         "SELECT p.id, p.name, p.origin, p.producer, p.certifications, p.registration_numbers, "
@@ -72,8 +91,9 @@ def public_products(db: sqlite_utils.Database) -> list[dict]:
 def disclosure(db: sqlite_utils.Database, policy: CreditPolicy) -> dict:
     return {
         "generated_at": now_iso(),
-        "anchors": public_grades(db, policy),
+        "anchors": public_grades(db, policy) if policy.disclosure.grade_public else [],
         "blacklist": public_blacklist(db, policy),
+        "violations": public_violations(db, policy),
         "products": public_products(db),
     }
 

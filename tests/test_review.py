@@ -237,6 +237,8 @@ def test_disclosure_and_workshop_ranking(store, checker):
     public = disclosure(store, POLICY)
     assert {a["anchor_id"] for a in public["anchors"]} == {"A1", "A2"}
     assert public["products"][0]["origin"].startswith("浙江省宁波市")
+    assert [v["anchor_id"] for v in public["violations"]] == ["A1"]
+    assert "evidence" not in public["violations"][0] and public["violations"][0]["published_until"]
     published = publish(store, POLICY, "r1")
     assert audit.verify(store, expected_head=None).ok
     assert store["disclosures"].count == 1 and published["audit_head"]
