@@ -35,6 +35,9 @@ def test_the_wheel_carries_the_lexicons_and_checks_outside_the_repo(tmp_path):
     assert "monitor/_data/lexicons/absolute_terms.yaml" in names
     assert "monitor/_data/models/README.md" in names
     assert "monitor/demo_script.txt" in names
+    assert "monitor/_data/models/asr.yaml" in names
+    assert "monitor/migrations/001_initial.sql" in names
+    assert {"monitor/policies/credit.yaml", "monitor/policies/fact_claims.yaml"} <= set(names)
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -54,8 +57,11 @@ def test_the_wheel_carries_the_lexicons_and_checks_outside_the_repo(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     script = (
-        "import json, monitor; r = monitor.check('全网最低价'); "
-        "print(json.dumps({'file': monitor.__file__, 'hits': len(r.hits)}))"
+        "import json, monitor; from monitor.db import open_db; "
+        "from monitor.transcriber import AsrPolicy; r = monitor.check('全网最低价'); "
+        "db = open_db('store.db'); p = monitor.load_policy(); AsrPolicy.load(); "
+        "print(json.dumps({'file': monitor.__file__, 'hits': len(r.hits), "
+        "'tables': len(db.table_names()), 'start': p.start_score}))"
     )
     run = subprocess.run(
         [sys.executable, "-c", script],
@@ -69,3 +75,4 @@ def test_the_wheel_carries_the_lexicons_and_checks_outside_the_repo(tmp_path):
     result = json.loads(run.stdout)
     assert result["file"].startswith(str(target))
     assert result["hits"] >= 1
+    assert result["tables"] >= 17 and result["start"] > 0  # migrations and policies travel too
