@@ -15,6 +15,7 @@ import click
 
 from .checker import Checker
 from .cli_record import RecordTarget, record_options
+from .cli_serve import COMMANDS as SERVE_COMMANDS
 from .cli_speech import (
     asr_options,
     check_timed_file,
@@ -287,7 +288,7 @@ def train_command(corpus, out, extra) -> None:
 
 main.add_command(transcribe_command)
 main.add_command(watch_command)
-for _command in STORE_COMMANDS:
+for _command in (*STORE_COMMANDS, *SERVE_COMMANDS):
     main.add_command(_command)
 
 if __name__ == "__main__":

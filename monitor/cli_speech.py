@@ -175,7 +175,14 @@ def watch_command(
         facts=facts,
     )
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def stop_watching(*_) -> None:  # the first Ctrl-C stops cleanly, a second one at once
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_watching)
+    signal.signal(signal.SIGINT, stop_watching)
 
     def on_result(result: LiveResult) -> None:
         target.record(result.report, result.text, source, result.segments)

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     credit_policy: str = ""
     """Credit policy file (default: the shipped monitor/policies/credit.yaml)."""
 
+    api_host: str = "127.0.0.1"
+    """Address `qinglang serve` listens on (0.0.0.0: every interface)."""
+    api_port: int = 8000
+    """Port `qinglang serve` listens on."""
+    api_max_body_bytes: int = 32 * 1024**2
+    """Largest HTTP request body the API accepts, in bytes (413 above it)."""
+
     def model_folder(self) -> Path | None:
         return Path(self.model_dir) if self.model_dir else None
 

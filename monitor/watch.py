@@ -76,11 +76,12 @@ def watch(
     reader.start()
     try:
         while True:
+            if stop.is_set():  # Ctrl-C or SIGTERM (the CLI's handlers set it): stop at once
+                summary.stopped = True
+                break
             try:
                 block = blocks.get(timeout=0.5)
             except queue.Empty:
-                if stop.is_set():
-                    break
                 continue
             if isinstance(block, tuple):
                 on_event(*block)

@@ -1,0 +1,91 @@
+"""Who is calling and what they may see: `Authorization: Bearer <key>` names an API key
+(monitor.api_keys); a route states the roles it admits; an anchor key sees only its own anchor.
+
+401: no key, or a key that is unknown or revoked. 403: a valid key whose role the route does
+not admit, or an anchor key asking about any other anchor (whether or not that anchor exists,
+so that anchor keys cannot probe which anchors are registered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Path
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from monitor.api_keys import Principal, authenticate
+from monitor.errors import InputError
+from monitor.registry import find_anchor
+
+from .context import DatabaseDep
+from .errors import ApiError
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="api_key",
+    description="API key from `qinglang keys create` (role regulator, platform or anchor).",
+)
+
+
+def principal(
+    db: DatabaseDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "缺少 API 密钥 / missing API key: send Authorization: Bearer <key>",
+            headers=challenge,
+        )
+    found = authenticate(db, credentials.credentials)
+    if found is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "API 密钥无效或已吊销 / invalid or revoked API key",
+            headers=challenge,
+        )
+    return found
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting only keys with one of `roles`."""
+
+    def admitted(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+        if caller.role not in roles:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"{caller.role} 密钥无权访问 / a {caller.role} key may not use this "
+                f"(allowed: {', '.join(roles)})",
+            )
+        return caller
+
+    return admitted
+
+
+AnchorRef = Annotated[
+    str,
+    Path(
+        description="Anchor id, or a platform account written PLATFORM:ACCOUNT (URL-encoded).",
+        examples=["A1", "douyin:wang"],
+    ),
+]
+
+
+def anchor_id_for(caller: Principal, db: DatabaseDep, anchor_id: AnchorRef) -> str:
+    """The id of the anchor named in the path, if `caller` may see it (404 when it does not exist)."""
+    try:
+        found = find_anchor(db, anchor_id)["id"]
+    except InputError:
+        found = None
+    if caller.role == "anchor" and found != caller.anchor_id:
+        raise ApiError(
+            403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
+        )
+    if found is None:
+        raise ApiError(404, "anchor_not_found", f"主播不存在 / no anchor {anchor_id}")
+    return found

@@ -1,0 +1,46 @@
+"""What a request handler is given: the services built once at start-up (settings, checker, credit
+policy) and a database connection of its own.
+
+Each request opens its own SQLite connection and closes it when the response is done. Opening
+is cheap (no migration: the schema is upgraded once, at start-up), requests in different threads
+never share a connection, and WAL lets readers run while one writer writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import sqlite_utils
+from fastapi import Depends, Request
+
+from monitor.checker import Checker
+from monitor.credit_policy import CreditPolicy
+from monitor.db import open_db
+from monitor.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    db_path: Path
+    settings: Settings
+    checker: Checker
+    policy: CreditPolicy
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def database(request: Request) -> Iterator[sqlite_utils.Database]:
+    db = open_db(services(request).db_path, migrate=False)
+    try:
+        yield db
+    finally:
+        db.conn.close()
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+DatabaseDep = Annotated[sqlite_utils.Database, Depends(database)]

@@ -1,0 +1,114 @@
+"""Every error the API answers is JSON `{"error": code, "message": "中文 / English"}`, with a
+`detail` object where there is more to say (the fields that failed validation, a limit).
+
+Library errors become 4xx; anything unexpected is logged here and answered with a 500 that
+carries no traceback or internal text.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from monitor.errors import InputError, LexiconError, QinglangError, UnknownProfileError
+
+logger = logging.getLogger("qinglang")
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+}
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str
+    message: str
+    detail: Any = None
+
+
+class ApiError(HTTPException):
+    """An error answered as it is: status, stable code, bilingual message, optional detail."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(status_code=status_code, detail=message, headers=headers)
+        self.code = code
+        self.message = message
+        self.extra = detail
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": code, "message": message}
+    if detail is not None:
+        body["detail"] = detail
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(QinglangError, _library_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    if isinstance(exc, ApiError):
+        return error_response(exc.status_code, exc.code, exc.message, exc.extra, exc.headers)
+    code = _STATUS_CODES.get(exc.status_code, "http_error")
+    message = {
+        404: "没有这个地址 / no such path",
+        405: "不支持此方法 / method not allowed on this path",
+    }.get(exc.status_code, str(exc.detail))
+    return error_response(exc.status_code, code, message, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    # The offending input is not echoed back: it may be a whole script.
+    problems = [
+        {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+        for error in exc.errors()
+    ]
+    named = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    return error_response(422, "invalid_request", f"请求无效 / invalid request: {named}", problems)
+
+
+async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
+    if isinstance(exc, InputError | UnknownProfileError | LexiconError):
+        return error_response(400, "invalid_input", str(exc))
+    logger.error("%s %s failed: %s", request.method, request.url.path, exc)
+    return _internal()
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("%s %s failed", request.method, request.url.path)
+    return _internal()
+
+
+def _internal() -> JSONResponse:
+    return error_response(500, "internal_error", "服务器内部错误 / internal server error")

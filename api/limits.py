@@ -1,0 +1,69 @@
+"""Size limits: the request body (checked before the application reads it) and the text of a check.
+
+A body announced too large by Content-Length is refused before a byte of it is read; a body
+without one (chunked) is counted as it streams in and refused as soon as it passes the limit.
+Both answer 413 naming the limit.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ApiError, error_response
+
+
+class BodyTooLarge(ApiError):
+    def __init__(self, limit: int):
+        super().__init__(
+            413,
+            "body_too_large",
+            f"请求体超过 {limit} 字节上限 / request body larger than the limit of {limit} bytes",
+            {"limit_bytes": limit},
+            headers={"Connection": "close"},
+        )
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over `max_bytes`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        announced = Headers(scope=scope).get("content-length")
+        if announced is not None and announced.isdigit() and int(announced) > self.max_bytes:
+            refusal = BodyTooLarge(self.max_bytes)
+            response = error_response(
+                refusal.status_code, refusal.code, refusal.message, refusal.extra, refusal.headers
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)  # answered by the HTTPException handler
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def check_text_size(text: str, limit: int) -> None:
+    """413 when `text` is longer than `limit` bytes in UTF-8 (Settings.max_text_bytes)."""
+    size = len(text.encode("utf-8"))
+    if size > limit:
+        raise ApiError(
+            413,
+            "text_too_large",
+            f"文本超过 {limit} 字节上限 / text larger than the limit of {limit} bytes ({size})",
+            {"limit_bytes": limit, "size_bytes": size},
+        )

@@ -1,0 +1,112 @@
+"""Request and response models, so that the OpenAPI schema documents every body.
+
+The response models mirror the library's `to_dict()` output key for key (DESIGN.md, "Check
+report"); a drift between the two fails the API tests rather than passing silently.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Verdict = Literal["pass", "review", "block"]
+Severity = Literal["low", "medium", "high"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    schema_version: int = Field(description="Version of the store's schema (migrations applied).")
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, description="The script, caption or transcript to check.")
+    profile: str | None = Field(None, description="Lexicon profile (default: QINGLANG_PROFILE).")
+    product_class: str | None = Field(
+        None, description="Product class of the goods, e.g. food, cosmetics, drug."
+    )
+
+
+class Reason(BaseModel):
+    source: str
+    rule: str
+    score: float
+    detail: str
+
+
+class Hit(BaseModel):
+    start: int = Field(description="Character offset into the text as given.")
+    end: int
+    text: str
+    normalized: str
+    category: str
+    category_name: str
+    severity: Severity
+    source: str = Field(description="lexicon | classifier | facts")
+    rule: str
+    score: float
+    basis: list[str] = Field(description="Laws and articles the claim breaks.")
+    explanation: str
+    suggestion: str = Field(description="A compliant rewording.")
+    match: str
+    term: str
+    blocking: bool
+    reasons: list[Reason]
+
+
+class Sentence(BaseModel):
+    start: int
+    end: int
+    verdict: Verdict
+    categories: list[str]
+    score: float
+
+
+class CheckReport(BaseModel):
+    verdict: Verdict
+    risk: float
+    hits: list[Hit]
+    sentences: list[Sentence]
+    profile: str
+
+
+class Restriction(BaseModel):
+    id: str
+    text: str
+
+
+class CreditEvent(BaseModel):
+    at: str
+    kind: str
+    delta: float
+    score: float
+    grade: str
+    detail: str
+    violation_id: int | None
+
+
+class Credit(BaseModel):
+    anchor_id: str
+    score: float
+    grade: str
+    grade_name: str
+    colour: str
+    blacklisted: bool
+    blacklisted_until: str | None
+    restrictions: list[Restriction]
+    may_go_live: bool
+    may_register: bool
+    policy_version: str
+    history: list[CreditEvent]
+
+
+class Eligibility(BaseModel):
+    anchor_id: str
+    may_register: bool
+    may_go_live: bool
+    reason: str
+    until: str | None
+    grade: str
+    restrictions: list[str]

@@ -1,0 +1,92 @@
+"""The HTTP service from the command line: `qinglang serve`, and API keys (`qinglang keys`).
+
+A new key is printed once, alone on standard output, so that it can be captured
+(`KEY=$(qinglang keys create --role platform)`); the store keeps only its hash.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .api_keys import ROLES, create_key, list_keys, revoke_key
+from .cli_store import _actor, _db_option, _echo_json, _open
+from .cli_support import _clear_errors
+from .settings import Settings
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """API keys for the HTTP service (roles: regulator, platform, anchor)."""
+
+
+@keys_group.command("create")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--anchor", help="The anchor an anchor key is bound to (id or PLATFORM:ACCOUNT).")
+@click.option("--label", default="", help="What the key is for, shown in `keys list`.")
+@_db_option
+@_clear_errors
+def keys_create(role, anchor, label, db_path, actor) -> None:
+    """Create a key and print it once."""
+    db, settings = _open(db_path)
+    key_id, key = create_key(db, role, anchor, label, _actor(actor, settings))
+    click.echo(key)
+    click.echo(
+        f"密钥 {key_id} ({role}) 只显示这一次，请妥善保存 / "
+        f"key {key_id} ({role}) is shown only this once: store it now",
+        err=True,
+    )
+
+
+@keys_group.command("revoke")
+@click.argument("key_id", type=int)
+@_db_option
+@_clear_errors
+def keys_revoke(key_id, db_path, actor) -> None:
+    """Revoke key KEY_ID: it is refused from now on."""
+    db, settings = _open(db_path)
+    row = revoke_key(db, key_id, _actor(actor, settings))
+    click.echo(f"已吊销 revoked key {key_id} ({row['prefix']}…) at {row['revoked_at']}")
+
+
+@keys_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@_db_option
+@_clear_errors
+def keys_list(as_json, db_path, actor) -> None:
+    """Every key: id, prefix, role, anchor, label, when created and revoked (never the key)."""
+    db, _ = _open(db_path)
+    keys = list_keys(db)
+    if as_json:
+        _echo_json(keys)
+        return
+    for row in keys:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        click.echo(
+            f"{row['id']:>4}  {row['prefix']}…  {row['role']:<10} {row['anchor_id'] or '-':<12}"
+            f"{row['created_at']}  {state}  {row['label']}"
+        )
+
+
+@click.command("serve")
+@click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), help="Database file (default QINGLANG_DB)."
+)
+@click.option("--host", help="Address to listen on (default QINGLANG_API_HOST, 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), help="Port (default QINGLANG_API_PORT, 8000)."
+)
+@_clear_errors
+def serve_command(db_path, host, port) -> None:
+    """Run the HTTP API (docs at /docs, schema at /openapi.json)."""
+    import uvicorn  # the web stack is imported only for this command (start-up time)
+
+    from api import create_app
+
+    settings = Settings()
+    app = create_app(db_path or settings.db, settings)
+    uvicorn.run(
+        app, host=host or settings.api_host, port=settings.api_port if port is None else port
+    )
+
+
+COMMANDS = (keys_group, serve_command)
