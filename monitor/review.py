@@ -188,22 +188,12 @@ def decide_appeal(
     decided_by: str,
     policy: CreditPolicy,
 ) -> dict:
-    if not reason.strip():
-        raise InputError("裁决须写明理由 / a decision needs a reason (--reason)")
+    status = "upheld" if uphold else "rejected"
     with transaction(db):
-        appeal = next(db.query("SELECT * FROM appeals WHERE id = ?", [appeal_id]), None)
-        if appeal is None:
-            raise InputError(f"申诉不存在 / no appeal {appeal_id}")
-        if appeal["status"] != "pending":
-            raise InputError(
-                f"申诉 {appeal_id} 已裁决（{appeal['status']}）/ appeal {appeal_id} was already {appeal['status']}"
-            )
-        violation = _violation(db, appeal["violation_id"])
-        status = "upheld" if uphold else "rejected"
-        db.execute(
-            "UPDATE appeals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ? WHERE id = ?",
-            [status, now_iso(), decided_by, reason.strip(), appeal_id],
+        appeal = _decide_pending(
+            db, "appeals", appeal_id, status, reason, decided_by, "申诉", "appeal"
         )
+        violation = _violation(db, appeal["violation_id"])
         audit.append(
             db,
             decided_by,
@@ -266,20 +256,10 @@ def decide_repair(
     decided_by: str,
     policy: CreditPolicy,
 ) -> dict:
-    if not reason.strip():
-        raise InputError("裁决须写明理由 / a decision needs a reason (--reason)")
+    status = "granted" if grant else "refused"
     with transaction(db):
-        repair = next(db.query("SELECT * FROM credit_repairs WHERE id = ?", [repair_id]), None)
-        if repair is None:
-            raise InputError(f"申请不存在 / no application {repair_id}")
-        if repair["status"] != "pending":
-            raise InputError(
-                f"申请 {repair_id} 已裁决 / application {repair_id} was already {repair['status']}"
-            )
-        status = "granted" if grant else "refused"
-        db.execute(
-            "UPDATE credit_repairs SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ? WHERE id = ?",
-            [status, now_iso(), decided_by, reason.strip(), repair_id],
+        repair = _decide_pending(
+            db, "credit_repairs", repair_id, status, reason, decided_by, "申请", "application"
         )
         audit.append(
             db,
@@ -324,6 +304,27 @@ def _utterance(context: str, start: int, end: int) -> str:
         if left <= start < right:
             return context[left : max(right, min(end, len(context)))].strip()
     return context[max(0, start - 20) : end + 20].strip()
+
+
+def _decide_pending(
+    db, table: str, record_id: int, status: str, reason: str, decided_by: str, zh: str, en: str
+) -> dict:
+    """Record the decision on a pending appeal or application (inside the caller's transaction)."""
+    if not reason.strip():
+        raise InputError("裁决须写明理由 / a decision needs a reason (--reason)")
+    row = next(db.query(f"SELECT * FROM {table} WHERE id = ?", [record_id]), None)
+    if row is None:
+        raise InputError(f"{zh}不存在 / no {en} {record_id}")
+    if row["status"] != "pending":
+        raise InputError(
+            f"{zh} {record_id} 已裁决（{row['status']}）/ {en} {record_id} was already {row['status']}"
+        )
+    db.execute(
+        f"UPDATE {table} SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ? "
+        "WHERE id = ?",
+        [status, now_iso(), decided_by, reason.strip(), record_id],
+    )
+    return row
 
 
 def _insert_violation(db, **record) -> int:
