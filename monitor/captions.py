@@ -29,7 +29,7 @@ from pysubs2.formats import get_format_class
 
 from .errors import InputError
 from .segments import Segment
-from .text_input import MAX_TEXT_BYTES, check_size, decode_text
+from .text_input import MAX_TEXT_BYTES, decode_text, read_file_bytes
 
 CAPTION_SUFFIXES = frozenset({".srt", ".vtt", ".ass", ".ssa", ".jsonl"})
 SUBTITLE_FORMATS = ("srt", "vtt", "ass", "ssa")
@@ -369,22 +369,6 @@ def captions_from_text(text: str, fmt: str, name: str = "captions") -> list[Segm
     )
 
 
-def _read_bytes(path: Path, name: str, limit: int) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(limit + 1)
-    except FileNotFoundError as exc:
-        raise InputError(f"{name}: 文件不存在 / no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{name}: 是目录，不是文件 / is a directory") from exc
-    except PermissionError as exc:
-        raise InputError(f"{name}: 没有读取权限 / permission denied") from exc
-    except OSError as exc:
-        raise InputError(f"{name}: 无法读取 / cannot read ({exc.strerror})") from exc
-    check_size(len(data), name, limit)
-    return data
-
-
 def read_captions(path: str | Path, limit: int = MAX_TEXT_BYTES) -> list[Segment]:
     """The segments of a caption file, by suffix: .srt, .vtt, .ass, .ssa or .jsonl."""
     path = Path(path)
@@ -394,5 +378,5 @@ def read_captions(path: str | Path, limit: int = MAX_TEXT_BYTES) -> list[Segment
             f"{name}: 不支持的字幕文件类型 / unsupported caption file type "
             "(use .srt, .vtt, .ass, .ssa or .jsonl)"
         )
-    text = decode_text(_read_bytes(path, name, limit), name)
+    text = decode_text(read_file_bytes(path, limit), name)
     return captions_from_text(text, path.suffix, name)

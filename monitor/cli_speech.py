@@ -60,8 +60,6 @@ def make_transcriber(settings: Settings, **chosen) -> Transcriber:
     )
     try:
         return Transcriber(options)
-    except ModelUnavailable:
-        raise
     except (RuntimeError, ValueError, OSError) as exc:  # CTranslate2/huggingface refusals
         raise ModelUnavailable(
             f"无法加载语音模型 / cannot load speech model '{options.model}': {exc}"

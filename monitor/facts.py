@@ -126,32 +126,38 @@ def _certification_hit(text, start, end, cert, facts, rules, category_name, hits
         for h in hits
         if h.start < end and start < h.end and h.category == _CATEGORY
     )
-    return Hit(
-        start=start,
-        end=end,
-        text=text[start:end],
-        normalized=text[start:end],
-        category=_CATEGORY,
-        category_name=category_name,
-        severity="high",
-        source="facts",
+    return _facts_hit(
+        text, start, end, category_name, rules,
         rule=f"facts-certification-{cert.type}",
         score=0.95,
-        basis=rules.basis,
         explanation=(
             f"宣称“{text[start:end]}”，但产品“{facts.name}”的登记信息中没有{cert.name}，"
             "属于与实际情况不符的宣传。"
         ),
         suggestion=f"不要宣称{cert.name}；如已取得，请先在平台登记证书编号后再宣传",
-        match="facts",
         term=text[start:end],
-        blocking=True,
         reasons=reasons,
-    )
+    )  # fmt: skip
 
 
 def _origin_hit(text, start, end, place, facts, rules, category_name) -> Hit:
     registered = facts.origin or "未登记"
+    return _facts_hit(
+        text, start, end, category_name, rules,
+        rule="facts-origin",
+        score=0.9,
+        explanation=f"宣称产地“{place}”，但产品“{facts.name}”登记的产地是“{registered}”。",
+        suggestion=(
+            f"如实说明产地：{registered}" if facts.origin else "先在平台登记产品产地，再如实说明"
+        ),
+        term=place,
+    )  # fmt: skip
+
+
+def _facts_hit(
+    text: str, start: int, end: int, category_name: str, rules: FactRules, **what
+) -> Hit:
+    """A high-severity, blocking `source: "facts"` hit on `text[start:end]`."""
     return Hit(
         start=start,
         end=end,
@@ -161,14 +167,8 @@ def _origin_hit(text, start, end, place, facts, rules, category_name) -> Hit:
         category_name=category_name,
         severity="high",
         source="facts",
-        rule="facts-origin",
-        score=0.9,
         basis=rules.basis,
-        explanation=f"宣称产地“{place}”，但产品“{facts.name}”登记的产地是“{registered}”。",
-        suggestion=f"如实说明产地：{registered}"
-        if facts.origin
-        else "先在平台登记产品产地，再如实说明",
         match="facts",
-        term=place,
         blocking=True,
+        **what,
     )

@@ -6,6 +6,7 @@ track), never a traceback.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -100,8 +101,6 @@ def decode_container(
 
 def decode_bytes(data: bytes, name: str) -> np.ndarray:
     """A self-contained encoded chunk (a WAV, an MPEG-TS segment, an Ogg page run…) as samples."""
-    import io
-
     chunks = [samples for _, samples in decode_container(io.BytesIO(data), name=name)]
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 

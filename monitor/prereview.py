@@ -35,8 +35,9 @@ def submit_script(
     if not text.strip():
         raise InputError("话术为空 / the script is empty")
     anchor_id = find_anchor(db, anchor)["id"]
-    facts = ProductFacts.from_record(get_product(db, product_id)) if product_id else None
-    product_class = get_product(db, product_id)["product_class"] if product_id else None
+    product = get_product(db, product_id) if product_id else None
+    facts = ProductFacts.from_record(product) if product else None
+    product_class = product["product_class"] if product else None
     report = checker.check(text, facts=facts, product_class=product_class)
     needs_approval = (
         require_approval or SCRIPT_APPROVAL in anchor_credit(db, anchor_id, policy).restrictions

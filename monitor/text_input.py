@@ -69,22 +69,30 @@ def check_size(size: int, name: str, limit: int = MAX_TEXT_BYTES) -> None:
         )
 
 
-def read_script(path: str | Path, limit: int = MAX_TEXT_BYTES) -> str:
-    """The text of a script file (.txt/.md/.docx), or InputError saying what is wrong with it."""
+def read_file_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """The bytes of a file of at most `limit` bytes, or InputError saying why it cannot be read."""
     path = Path(path)
     name = str(path)
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise InputError(f"{name}: 是目录，不是文件 / is a directory")
-        check_size(size, name, limit)
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(limit + 1)
     except FileNotFoundError as exc:
         raise InputError(f"{name}: 文件不存在 / no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{name}: 是目录，不是文件 / is a directory") from exc
     except PermissionError as exc:
         raise InputError(f"{name}: 没有读取权限 / permission denied") from exc
     except OSError as exc:
         raise InputError(f"{name}: 无法读取 / cannot read ({exc.strerror})") from exc
+    check_size(len(data), name, limit)
+    return data
+
+
+def read_script(path: str | Path, limit: int = MAX_TEXT_BYTES) -> str:
+    """The text of a script file (.txt/.md/.docx), or InputError saying what is wrong with it."""
+    path = Path(path)
+    name = str(path)
+    data = read_file_bytes(path, limit)
     if path.suffix.lower() == ".docx":
         return docx_text(data, name)
     if path.suffix.lower() not in TEXT_SUFFIXES and data.startswith(b"PK\x03\x04"):
