@@ -6,6 +6,8 @@ Routes only translate HTTP to the library (`monitor`) and back; no rule lives he
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,8 +17,20 @@ from monitor.credit_policy import load_policy
 from monitor.db import open_db, schema_version
 from monitor.settings import Settings
 
-from . import routes_anchors, routes_check
-from .context import DatabaseDep, Services
+from . import (
+    routes_admin,
+    routes_anchors,
+    routes_appeals,
+    routes_check,
+    routes_flags,
+    routes_jobs,
+    routes_live,
+    routes_public,
+    routes_registry,
+    routes_ui,
+    routes_webhooks,
+)
+from .context import Background, DatabaseDep, Services
 from .errors import install_error_handlers
 from .limits import BodyLimit
 from .schemas import Health
@@ -28,6 +42,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
     open_db(db_path).conn.close()
     policy = load_policy(Path(settings.credit_policy) if settings.credit_policy else None)
     app = FastAPI(
+        lifespan=_lifespan,
         title="qinglang 清朗",
         summary="直播带货违规话术检测与主播信用 / livestream compliance checks and anchor credit",
         version="0.1.0",
@@ -41,9 +56,45 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
         """Liveness and the store's schema version; needs no key."""
         return {"status": "ok", "schema_version": schema_version(db)}
 
-    app.include_router(routes_check.router)
-    app.include_router(routes_anchors.router)
+    for module in _ROUTE_MODULES:
+        app.include_router(module.router)
     return app
+
+
+# Each module has a `router`; one that needs work done outside requests (a job queue, live rooms,
+# webhook deliveries) also has `background(app) -> Background | None`, started with the app.
+_ROUTE_MODULES = (
+    routes_check,
+    routes_anchors,
+    routes_registry,
+    routes_flags,
+    routes_appeals,
+    routes_public,
+    routes_jobs,
+    routes_live,
+    routes_webhooks,
+    routes_admin,
+    routes_ui,
+)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the modules' background workers after start-up and stop them, newest first, at
+    shutdown."""
+    running: list[Background] = []
+    try:
+        for module in _ROUTE_MODULES:
+            factory = getattr(module, "background", None)
+            worker = factory(app) if factory else None
+            if worker is not None:
+                worker.start()
+                running.append(worker)
+        app.state.background = running
+        yield
+    finally:
+        for worker in reversed(running):
+            worker.stop()
 
 
 def _checker(settings: Settings) -> Checker:

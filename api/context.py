@@ -1,4 +1,4 @@
-"""What a request handler is given: the services built once at start-up (settings, checker, credit
+"""What a request handler is given: the services built at start-up (settings, checker, credit
 policy) and a database connection of its own.
 
 Each request opens its own SQLite connection and closes it when the response is done. Opening
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import sqlite_utils
 from fastapi import Depends, Request
@@ -28,6 +28,14 @@ class Services:
     settings: Settings
     checker: Checker
     policy: CreditPolicy
+
+
+class Background(Protocol):
+    """Work the service does outside requests; started after start-up, stopped at shutdown."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def services(request: Request) -> Services:

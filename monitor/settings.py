@@ -55,7 +55,29 @@ class Settings(BaseSettings):
     api_port: int = 8000
     """Port `qinglang serve` listens on."""
     api_max_body_bytes: int = 32 * 1024**2
-    """Largest HTTP request body the API accepts, in bytes (413 above it)."""
+    """Largest HTTP request body the API accepts, in bytes (413 above it); uploads excepted."""
+    api_max_upload_bytes: int = 512 * 1024**2
+    """Largest audio/video upload the API accepts, in bytes (413 above it)."""
+    api_rate_per_minute: int = 600
+    """Requests per minute allowed to one API key (429 above it; 0: no limit)."""
+    api_max_concurrent_checks: int = 8
+    """Checks the service runs at once; further requests wait their turn (503 after 30 s)."""
+    api_max_batch: int = 100
+    """Most texts in one batch check."""
+    data_dir: str = ""
+    """Where the service keeps uploads and job files (default: `<db>.files` beside the database)."""
+    live_max_rooms: int = 4
+    """Live rooms transcribing audio at once (each needs about one core at real time)."""
+    webhook_allow: str = ""
+    """Non-public webhook addresses allowed (as QINGLANG_WATCH_ALLOW), e.g. for a local receiver."""
+    credit_recompute_hours: float = 24.0
+    """How often the service recomputes every anchor's credit (0: never; `credit recompute` by hand)."""
+    reload_watch: bool = True
+    """Reload lexicons and the credit policy when their files change (also POST /v1/admin/reload)."""
+
+    def files_dir(self) -> Path:
+        """Folder for uploads and job files: `data_dir`, or `<db>.files` beside the database."""
+        return Path(self.data_dir) if self.data_dir else Path(f"{self.db}.files")
 
     def model_folder(self) -> Path | None:
         return Path(self.model_dir) if self.model_dir else None
