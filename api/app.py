@@ -30,6 +30,7 @@ from . import (
     routes_ui,
     routes_webhooks,
 )
+from .check_slots import new_slots
 from .context import Background, DatabaseDep, Services
 from .errors import install_error_handlers
 from .limits import BodyLimit
@@ -47,6 +48,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
         summary="直播带货违规话术检测与主播信用 / livestream compliance checks and anchor credit",
         version="0.1.0",
     )
+    app.state.check_slots = new_slots(settings.api_max_concurrent_checks)
     app.state.services = Services(Path(db_path), settings, _checker(settings), policy)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
