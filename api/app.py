@@ -34,6 +34,7 @@ from .check_slots import new_slots
 from .context import Background, DatabaseDep, Services
 from .errors import install_error_handlers
 from .limits import BodyLimit
+from .rate_limit import FAILED_AUTH_PER_MINUTE, RateLimiter
 from .schemas import Health
 
 
@@ -49,6 +50,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
         version="0.1.0",
     )
     app.state.check_slots = new_slots(settings.api_max_concurrent_checks)
+    app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
+    app.state.failed_auth_limiter = RateLimiter(FAILED_AUTH_PER_MINUTE)
     app.state.services = Services(Path(db_path), settings, _checker(settings), policy)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)

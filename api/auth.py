@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from monitor.api_keys import Principal, authenticate
@@ -29,9 +29,12 @@ bearer = HTTPBearer(
 
 
 def principal(
+    request: Request,
     db: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """The caller, after its key is checked and one request is counted against its rate limit
+    (429 over it); failed attempts are limited per client address."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise ApiError(
@@ -41,13 +44,17 @@ def principal(
             headers=challenge,
         )
     found = authenticate(db, credentials.credentials)
+    state = request.app.state
     if found is None:
+        client = request.client.host if request.client else "?"
+        state.failed_auth_limiter.take(("address", client), "地址的失败认证 / address failing auth")
         raise ApiError(
             401,
             "unauthorized",
             "API 密钥无效或已吊销 / invalid or revoked API key",
             headers=challenge,
         )
+    state.rate_limiter.take(found.key_id, "密钥 / key")
     return found
 
 
