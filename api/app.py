@@ -12,8 +12,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from monitor.checker import Checker, default_checker
-from monitor.credit_policy import load_policy
 from monitor.db import open_db, schema_version
 from monitor.settings import Settings
 
@@ -31,10 +29,11 @@ from . import (
     routes_webhooks,
 )
 from .check_slots import new_slots
-from .context import Background, DatabaseDep, Services
+from .context import Background, DatabaseDep
 from .errors import install_error_handlers
 from .limits import BodyLimit
 from .rate_limit import FAILED_AUTH_PER_MINUTE, RateLimiter
+from .reloader import build_services
 from .schemas import Health
 
 
@@ -42,7 +41,6 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
     """The API over the store at `db_path` (created and upgraded here), configured by `settings`."""
     settings = settings or Settings()
     open_db(db_path).conn.close()
-    policy = load_policy(Path(settings.credit_policy) if settings.credit_policy else None)
     app = FastAPI(
         lifespan=_lifespan,
         title="qinglang 清朗",
@@ -52,9 +50,9 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
     app.state.check_slots = new_slots(settings.api_max_concurrent_checks)
     app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
     app.state.failed_auth_limiter = RateLimiter(FAILED_AUTH_PER_MINUTE)
-    app.state.services = Services(Path(db_path), settings, _checker(settings), policy)
+    app.state.services = build_services(Path(db_path), settings)
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes, path_limits={"/v1/media": settings.api_max_upload_bytes})  # fmt: skip
 
     @app.get("/healthz", response_model=Health, tags=["service"])
     def healthz(db: DatabaseDep) -> dict:
@@ -100,14 +98,3 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         for worker in reversed(running):
             worker.stop()
-
-
-def _checker(settings: Settings) -> Checker:
-    """The shared default checker, unless the settings ask for other lexicons or model."""
-    if not (settings.lexicons or settings.model_dir) and settings.classifier:
-        return default_checker()
-    return Checker.from_files(
-        settings.extra_lexicon_files(),
-        model_folder=settings.model_folder(),
-        use_classifier=settings.classifier,
-    )
