@@ -1,4 +1,5 @@
-# Quick start: `make run` (set up, then check the bundled demo script), `make test` (set up, then test).
+# Quick start: `make run` (set up, then serve the demo: UI and API on http://127.0.0.1:8000/),
+# `make test` (set up, then test).
 # Each target creates .venv and installs what it needs when it is missing.
 PYTHON ?= python3
 VENV := .venv
@@ -16,8 +17,10 @@ $(STAMP): pyproject.toml
 system-packages:
 	@scripts/system-packages
 
-run: $(STAMP)
-	$(BIN)/qinglang demo
+DEMO_DB ?= qinglang-demo.db
+
+run: $(STAMP) system-packages
+	$(BIN)/qinglang serve --demo --db $(DEMO_DB)
 
 test: $(STAMP) system-packages
 	$(BIN)/ruff check .

@@ -234,10 +234,10 @@ def lexicon_profiles(extra) -> None:
 @_clear_errors
 def demo(color) -> None:
     """Check the bundled demo script (a 杨梅 livestream) and print the report."""
-    text = files("monitor").joinpath("demo_script.txt").read_text(encoding="utf-8")
+    text = files("monitor").joinpath("demo", "script.txt").read_text(encoding="utf-8")
     report = _checker((), Settings()).check(text)
     colour = color == "always" or (color == "auto" and sys.stdout.isatty())
-    click.echo(render_report(text, report, "demo_script.txt", colour), nl=False)
+    click.echo(render_report(text, report, "demo/script.txt", colour), nl=False)
 
 
 @main.command("train")

@@ -11,6 +11,7 @@ import click
 from .api_keys import ROLES, create_key, list_keys, revoke_key
 from .cli_store import _actor, _db_option, _echo_json, _open
 from .cli_support import _clear_errors
+from .db import open_db
 from .settings import Settings
 
 
@@ -75,17 +76,60 @@ def keys_list(as_json, db_path, actor) -> None:
 @click.option(
     "--port", type=click.IntRange(0, 65535), help="Port (default QINGLANG_API_PORT, 8000)."
 )
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Fill an empty database with the demo (workshops, anchors, flags waiting for review) "
+    "and print demo keys for each role.",
+)
 @_clear_errors
-def serve_command(db_path, host, port) -> None:
-    """Run the HTTP API (docs at /docs, schema at /openapi.json)."""
+def serve_command(db_path, host, port, demo) -> None:
+    """Run the HTTP API and web UI (UI at /, API docs at /docs, schema at /openapi.json)."""
     import uvicorn  # the web stack is imported only for this command (start-up time)
 
     from api import create_app
 
     settings = Settings()
-    app = create_app(db_path or settings.db, settings)
-    uvicorn.run(
-        app, host=host or settings.api_host, port=settings.api_port if port is None else port
+    if db_path:  # uploads and job files go beside the database actually served
+        settings = settings.model_copy(update={"db": db_path})
+    path = settings.db
+    host = host or settings.api_host
+    port = settings.api_port if port is None else port
+    app = create_app(path, settings)
+    if demo:
+        _start_demo(path, settings, app.state.services, f"http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, ws="websockets-sansio")
+
+
+def _start_demo(path, settings: Settings, services, base_url: str) -> None:
+    """Seed the demo (once) and replace the demo keys, printing them."""
+    from .demo_data import DEMO_ACTOR, seed_demo
+
+    db = open_db(path)
+    summary = seed_demo(db, services.checker, services.policy, settings.files_dir() / "demo")
+    if summary.seeded:
+        click.echo(
+            f"演示数据已写入 / demo data written: {summary.workshops} 工坊 workshops, "
+            f"{summary.anchors} 主播 anchors, {summary.flags} 条待审标记 flags to review, "
+            f"{summary.recordings} 段录音 recordings",
+            err=True,
+        )
+    for row in list_keys(db):
+        if row["label"].startswith("demo") and not row["revoked_at"]:
+            revoke_key(db, row["id"], DEMO_ACTOR)
+    keys = {
+        role: create_key(db, role, anchor, f"demo {role}", DEMO_ACTOR)[1]
+        for role, anchor in (("regulator", None), ("platform", None), ("anchor", "A-SX1"))
+    }
+    click.echo(
+        f"""
+清朗 qinglang 演示 / demo — {base_url}/
+  登录 log in: {base_url}/ui/login   API 文档 docs: {base_url}/docs
+  监管 regulator key: {keys["regulator"]}
+  平台 platform key:  {keys["platform"]}
+  主播 anchor key (A-SX1 孙师傅): {keys["anchor"]}
+  (演示密钥每次启动重新生成 / demo keys are made anew at each start)
+"""
     )
 
 
