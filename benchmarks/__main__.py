@@ -1,7 +1,7 @@
 """Run the benchmarks and print throughput with ratios against baselines measured in this run.
 
 python -m benchmarks              # all of them
-python -m benchmarks asr live     # only these (any of: check, asr, live, credit)
+python -m benchmarks asr live     # only these (any of: check, asr, live, credit, api)
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ def _credit() -> None:
     run()
 
 
+def _api() -> None:
+    from .api_speed import run
+
+    run()
+
+
 def _live() -> None:
     from .live_streams import run
 
@@ -40,6 +46,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[], None]]] = {
     "asr": ("qinglang's overhead around faster-whisper (in process and as a command)", _asr),
     "live": ("concurrent live streams one machine keeps up with", _live),
     "credit": ("recomputing 100,000 anchors' credit from 1,000,000 violations", _credit),
+    "api": ("POST /v1/check under load against a trivial endpoint; service memory", _api),
 }
 
 
