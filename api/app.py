@@ -32,6 +32,7 @@ from .check_slots import new_slots
 from .context import Background, DatabaseDep
 from .errors import install_error_handlers
 from .limits import BodyLimit
+from .openapi_errors import install_error_schemas
 from .rate_limit import FAILED_AUTH_PER_MINUTE, RateLimiter
 from .reloader import build_services
 from .schemas import Health
@@ -52,6 +53,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
     app.state.failed_auth_limiter = RateLimiter(FAILED_AUTH_PER_MINUTE)
     app.state.services = build_services(Path(db_path), settings)
     install_error_handlers(app)
+    install_error_schemas(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes, path_limits={"/v1/media": settings.api_max_upload_bytes})  # fmt: skip
 
     @app.get("/healthz", response_model=Health, tags=["service"])

@@ -74,6 +74,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QinglangError, _library_error)
+    app.add_exception_handler(OverflowError, _number_out_of_range)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -103,6 +104,13 @@ async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
         return error_response(400, "invalid_input", str(exc))
     logger.error("%s %s failed: %s", request.method, request.url.path, exc)
     return _internal()
+
+
+async def _number_out_of_range(request: Request, exc: OverflowError) -> JSONResponse:
+    # A number in the request too large for the store (SQLite integers are 64-bit).
+    return error_response(
+        422, "invalid_request", "数值超出范围 / a number in the request is out of range"
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -2,15 +2,21 @@
 
 A body announced too large by Content-Length is refused before a byte of it is read; a body
 without one (chunked) is counted as it streams in and refused as soon as it passes the limit.
-Both answer 413 naming the limit.
+Both answer 413 naming the limit. Upload paths (`path_limits`, by path prefix) get their own,
+larger limit plus `FORM_OVERHEAD_BYTES` for the form around the file, whose exact size the
+upload route checks itself.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import ApiError, error_response
+
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 class BodyTooLarge(ApiError):
@@ -27,17 +33,25 @@ class BodyTooLarge(ApiError):
 class BodyLimit:
     """ASGI middleware refusing request bodies over `max_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.path_limits.items():
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return limit + FORM_OVERHEAD_BYTES
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope["path"])
         announced = Headers(scope=scope).get("content-length")
-        if announced is not None and announced.isdigit() and int(announced) > self.max_bytes:
-            refusal = BodyTooLarge(self.max_bytes)
+        if announced is not None and announced.isdigit() and int(announced) > limit:
+            refusal = BodyTooLarge(limit)
             response = error_response(
                 refusal.status_code, refusal.code, refusal.message, refusal.extra, refusal.headers
             )
@@ -50,8 +64,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)  # answered by the HTTPException handler
+                if received > limit:
+                    raise BodyTooLarge(limit)  # answered by the HTTPException handler
             return message
 
         await self.app(scope, counted, send)

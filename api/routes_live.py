@@ -1,7 +1,284 @@
-"""Live rooms: monitor a stream URL, pushed caption lines, audio over WebSocket (issue 6)."""
+"""Live rooms: monitor a stream URL, or take pushed caption lines (HTTP) and audio (WebSocket);
+results come back at once and are kept as numbered events (`/events?after=SEQ`).
+
+Roles: platform and regulator keys; an anchor key only for its own anchor. A platform key sees
+the rooms it started, an anchor key its anchor's, a regulator every room.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Annotated
 
-router = APIRouter()
+import anyio
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from monitor.api_keys import Principal, authenticate
+from monitor.asr_model import ModelUnavailable
+from monitor.captions import join_lines
+from monitor.db import open_db
+from monitor.errors import InputError
+from monitor.live_rooms import LiveRooms, RoomNotActive, RoomsFull
+from monitor.profiles import find_profile
+from monitor.segments import Segment
+from monitor.url_policy import check_source
+
+from .auth import anchor_id_for, require_roles
+from .context import DatabaseDep, ServicesDep
+from .errors import ApiError, ErrorBody
+from .schemas_jobs import CaptionPush, CaptionResults, EventList, Room, RoomCreate, RoomList
+from .speech import shared_transcriber
+
+router = APIRouter(tags=["live"])
+Caller = Annotated[Principal, Depends(require_roles("regulator", "platform", "anchor"))]
+_E = {"model": ErrorBody}
+_AUDIO_FORMATS = ("pcm", "encoded")
+AUTH_WAIT_S = 10.0  # a socket without a key in its header must send one this soon
+
+
+def _rooms(services_app) -> LiveRooms:
+    rooms = getattr(services_app.state, "live_rooms", None)
+    if rooms is None:
+        raise ApiError(503, "unavailable", "直播监测未启动 / live rooms are not running")
+    return rooms
+
+
+def _visible(caller: Principal, room: dict | None) -> bool:
+    if room is None:
+        return False
+    if caller.role == "regulator":
+        return True
+    if caller.role == "anchor":
+        return room["anchor_id"] == caller.anchor_id
+    return room["owner_key_id"] == caller.key_id
+
+
+def _room(rooms: LiveRooms, caller: Principal, room_id: int) -> dict:
+    room = rooms.get(room_id)
+    if not _visible(caller, room):
+        raise ApiError(404, "room_not_found", f"直播间不存在 / no room {room_id}")
+    return room
+
+
+def _not_active(room_id: int) -> ApiError:
+    return ApiError(
+        409, "room_not_active", f"直播间 {room_id} 已结束 / room {room_id} is not active"
+    )
+
+
+@router.post(
+    "/v1/live/rooms",
+    status_code=201,
+    response_model=Room,
+    responses={400: _E, 401: _E, 403: _E, 404: _E, 422: _E, 429: _E, 503: _E},
+)
+def create_room(
+    body: RoomCreate, request: Request, db: DatabaseDep, services: ServicesDep, caller: Caller
+) -> dict:
+    """Start monitoring a room: a stream URL (`source_url`, watched by the service), or input
+    pushed to it (caption lines, or audio over the WebSocket). 429 when
+    QINGLANG_LIVE_MAX_ROOMS rooms are active."""
+    rooms = _rooms(request.app)
+    anchor_id = anchor_id_for(caller, db, body.anchor)
+    if body.source_url:
+        check_source(body.source_url, services.settings.watch_allow)
+    find_profile(services.checker.profiles, body.profile or services.settings.profile)
+    if body.product and not db["products"].count_where("id = ?", [body.product]):
+        raise ApiError(404, "product_not_found", f"产品不存在 / no product {body.product}")
+    if body.stream:
+        row = db.execute("SELECT anchor_id FROM streams WHERE id = ?", [body.stream]).fetchone()
+        if row and row[0] != anchor_id:
+            raise ApiError(
+                400,
+                "stream_conflict",
+                f"直播 {body.stream} 属于其他主播 / stream belongs to another anchor",
+            )
+    try:
+        return rooms.create(
+            owner_key_id=caller.key_id, anchor_id=anchor_id, stream_id=body.stream,
+            product_id=body.product, profile=body.profile, source_url=body.source_url,
+        )  # fmt: skip
+    except RoomsFull as full:
+        raise ApiError(
+            429,
+            "rooms_full",
+            f"同时监测的直播间已达上限 {full.limit} / {full.limit} rooms are already active "
+            "(QINGLANG_LIVE_MAX_ROOMS); stop one first",
+            {"limit_rooms": full.limit},
+            headers={"Retry-After": "30"},
+        ) from None
+    except ModelUnavailable as exc:
+        raise ApiError(503, "asr_unavailable", str(exc)) from None
+
+
+@router.get("/v1/live/rooms", response_model=RoomList, responses={401: _E, 403: _E})
+def list_rooms(request: Request, caller: Caller) -> dict:
+    """The rooms the caller may see, newest first."""
+    rooms = _rooms(request.app)
+    if caller.role == "regulator":
+        return {"rooms": rooms.list()}
+    if caller.role == "anchor":
+        return {"rooms": rooms.list(anchor_id=caller.anchor_id)}
+    return {"rooms": rooms.list(owner_key_id=caller.key_id)}
+
+
+@router.get("/v1/live/rooms/{room_id}", response_model=Room, responses={401: _E, 403: _E, 404: _E})
+def get_room(room_id: int, request: Request, caller: Caller) -> dict:
+    """A room's state, counts and latest events."""
+    return _room(_rooms(request.app), caller, room_id)
+
+
+@router.get(
+    "/v1/live/rooms/{room_id}/events",
+    response_model=EventList,
+    responses={401: _E, 403: _E, 404: _E, 422: _E},
+)
+def room_events(
+    room_id: int,
+    request: Request,
+    caller: Caller,
+    after: Annotated[int, Query(ge=0, description="Events with a larger seq.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> dict:
+    """The room's events after `after`, oldest first."""
+    rooms = _rooms(request.app)
+    _room(rooms, caller, room_id)
+    events = rooms.events(room_id, after, limit)
+    return {
+        "room_id": room_id,
+        "events": events,
+        "last_seq": events[-1]["seq"] if events else after,
+    }
+
+
+@router.post(
+    "/v1/live/rooms/{room_id}/captions",
+    response_model=CaptionResults,
+    responses={400: _E, 401: _E, 403: _E, 404: _E, 409: _E, 422: _E},
+)
+def push_captions(room_id: int, body: CaptionPush, request: Request, caller: Caller) -> dict:
+    """Caption lines `{t, d?, text}` (stream seconds): their results, flags with times, at once."""
+    rooms = _rooms(request.app)
+    _room(rooms, caller, room_id)
+    lines = []
+    for line in body.lines:
+        text = join_lines(line.text.splitlines())
+        if text:
+            lines.append(Segment(start=line.t, end=line.t + (line.d or 0.0), text=text))
+    try:
+        return {"room_id": room_id, "results": rooms.push_captions(room_id, lines)}
+    except RoomNotActive:
+        raise _not_active(room_id) from None
+
+
+@router.post(
+    "/v1/live/rooms/{room_id}/stop",
+    response_model=Room,
+    responses={401: _E, 403: _E, 404: _E, 409: _E},
+)
+def stop_room(room_id: int, request: Request, caller: Caller) -> dict:
+    """Stop the room: the speech still buffered is checked and recorded; returns the summary."""
+    rooms = _rooms(request.app)
+    room = _room(rooms, caller, room_id)
+    if room["state"] != "active":
+        raise _not_active(room_id)
+    return rooms.stop_room(room_id)
+
+
+@router.websocket("/v1/live/rooms/{room_id}/audio")
+async def room_audio(
+    websocket: WebSocket, room_id: int, format: Annotated[str, Query()] = "pcm"
+) -> None:
+    """Binary frames of 16 kHz mono s16le PCM (or, with ?format=encoded, self-contained WAV/TS/Ogg
+    chunks); a JSON text message per result. Auth: the Authorization header, or a first text
+    message {"token": KEY}. A text message {"flush": true} checks what is buffered."""
+    await websocket.accept()
+    caller = await _ws_caller(websocket)
+    if caller is None:
+        return
+    rooms = getattr(websocket.app.state, "live_rooms", None)
+    room = rooms.get(room_id) if rooms else None
+    if format not in _AUDIO_FORMATS:
+        await websocket.close(1008, f"format must be one of {', '.join(_AUDIO_FORMATS)}")
+        return
+    if not _visible(caller, room):
+        await websocket.close(1008, f"no room {room_id}")
+        return
+    if not rooms.is_live(room_id) or room["source_url"]:
+        await websocket.close(1008, f"room {room_id} does not take pushed audio")
+        return
+    push = rooms.push_encoded if format == "encoded" else rooms.push_pcm
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            try:
+                if message.get("bytes") is not None:
+                    data = message["bytes"]
+                    if format == "pcm" and len(data) % 2:
+                        raise InputError(
+                            "PCM 帧长度须为偶数 / a PCM frame must have an even length"
+                        )
+                    events = await run_in_threadpool(push, room_id, data)
+                else:
+                    request = _json(message.get("text") or "")
+                    if not request.get("flush"):
+                        raise InputError(
+                            '未知消息 / unknown message (send {"flush": true} or audio)'
+                        )
+                    events = await run_in_threadpool(rooms.flush, room_id)
+                    events.append({"type": "flushed"})
+            except RoomNotActive:
+                await websocket.close(1008, f"room {room_id} is not active")
+                return
+            except InputError as exc:
+                events = [{"type": "error", "message": str(exc)}]
+            for event in events:
+                await websocket.send_text(json.dumps(event, ensure_ascii=False))
+    except WebSocketDisconnect:
+        return
+
+
+def _json(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InputError("消息不是 JSON / the message is not JSON") from None
+    if not isinstance(value, dict):
+        raise InputError("消息应为 JSON 对象 / the message must be a JSON object")
+    return value
+
+
+async def _ws_caller(websocket: WebSocket) -> Principal | None:
+    """The key's principal from the header or the first message; else close with 1008."""
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        key = header[7:].strip()
+    else:
+        try:
+            with anyio.fail_after(AUTH_WAIT_S):
+                key = _json(await websocket.receive_text()).get("token")
+        except (InputError, KeyError, RuntimeError, WebSocketDisconnect, TimeoutError):
+            key = None
+    principal = None
+    if isinstance(key, str) and key:
+        db = open_db(websocket.app.state.services.db_path, migrate=False)
+        try:
+            principal = authenticate(db, key)
+        finally:
+            db.conn.close()
+    if principal is None:
+        await websocket.close(1008, "missing or invalid API key")
+        return None
+    if principal.role not in ("regulator", "platform", "anchor"):
+        await websocket.close(1008, "this key may not push audio")
+        return None
+    return principal
+
+
+def background(app) -> LiveRooms:
+    rooms = LiveRooms(app, transcriber=lambda: shared_transcriber(app.state.services.settings))
+    app.state.live_rooms = rooms
+    return rooms

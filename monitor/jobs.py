@@ -1,0 +1,170 @@
+"""The job store: uploaded recordings waiting to be transcribed and checked, in the `jobs` table.
+
+A job goes queued → running → done | failed. Workers take the oldest queued job (`claim_next`);
+a job left `running` by a process that was killed is queued again at start-up
+(`requeue_interrupted`), so an acknowledged upload is never lost. Processing a job twice is
+harmless: recording is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from .db import now_iso, transaction
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+_PUBLIC = (
+    "id, status, file_name, size_bytes, duration_s, anchor_id, stream_id, product_id, profile, "
+    "progress, eta_s, attempts, created_at, started_at, finished_at, error, result"
+)
+
+
+def enqueue(
+    db: sqlite_utils.Database,
+    *,
+    owner_key_id: int,
+    file_path: str,
+    file_name: str,
+    size_bytes: int,
+    duration_s: float | None = None,
+    anchor_id: str | None = None,
+    stream_id: str | None = None,
+    product_id: str | None = None,
+    profile: str | None = None,
+    product_class: str | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """The new queued job and True; or, for an idempotency key this owner used before, that job
+    and False (the caller then deletes its copy of the file)."""
+    with transaction(db):
+        if idempotency_key is not None:
+            found = _by_idempotency_key(db, owner_key_id, idempotency_key)
+            if found is not None:
+                return found, False
+        cursor = db.execute(
+            "INSERT INTO jobs (owner_key_id, idempotency_key, file_path, file_name, size_bytes, "
+            "duration_s, anchor_id, stream_id, product_id, profile, product_class, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                owner_key_id, idempotency_key, file_path, file_name, size_bytes, duration_s,
+                anchor_id, stream_id, product_id, profile, product_class, now_iso(),
+            ],
+        )  # fmt: skip
+        job_id = cursor.lastrowid
+    return get_job(db, job_id), True
+
+
+def _by_idempotency_key(db: sqlite_utils.Database, owner: int, key: str) -> dict | None:
+    row = db.execute(
+        "SELECT id FROM jobs WHERE owner_key_id = ? AND idempotency_key = ?", [owner, key]
+    ).fetchone()
+    return get_job(db, row[0]) if row else None
+
+
+def claim_next(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """The oldest queued job, now marked running (with everything a worker needs), or None."""
+    with transaction(db):
+        row = next(db.query("SELECT * FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1"), None)
+        if row is None:
+            return None
+        db.execute(
+            "UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1, "
+            "progress = 0, eta_s = NULL WHERE id = ?",
+            [now_iso(), row["id"]],
+        )
+    return {**row, "status": "running", "attempts": row["attempts"] + 1}
+
+
+def report_progress(
+    db: sqlite_utils.Database, job_id: int, fraction: float, eta_s: float | None
+) -> None:
+    with transaction(db):
+        db.execute(
+            "UPDATE jobs SET progress = ?, eta_s = ? WHERE id = ? AND status = 'running'",
+            [
+                round(min(1.0, max(0.0, fraction)), 4),
+                None if eta_s is None else round(eta_s, 1),
+                job_id,
+            ],
+        )
+
+
+def finish(db: sqlite_utils.Database, job_id: int, result: dict[str, Any]) -> None:
+    """Mark the job done with its result (inside the caller's transaction when there is one, so
+    that what the job recorded and its being done are committed together)."""
+    with transaction(db):
+        db.execute(
+            "UPDATE jobs SET status = 'done', progress = 1, eta_s = 0, finished_at = ?, "
+            "result = ?, error = NULL WHERE id = ?",
+            [now_iso(), json.dumps(result, ensure_ascii=False), job_id],
+        )
+
+
+def fail(db: sqlite_utils.Database, job_id: int, message: str) -> None:
+    with transaction(db):
+        db.execute(
+            "UPDATE jobs SET status = 'failed', eta_s = NULL, finished_at = ?, error = ? "
+            "WHERE id = ?",
+            [now_iso(), message, job_id],
+        )
+
+
+def release(db: sqlite_utils.Database, job_id: int) -> None:
+    """Put a running job back in the queue (the service is stopping before it finished)."""
+    with transaction(db):
+        db.execute(
+            "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL "
+            "WHERE id = ? AND status = 'running'",
+            [job_id],
+        )
+
+
+def requeue_interrupted(db: sqlite_utils.Database) -> list[int]:
+    """Queue again the jobs a killed process left running; returns their ids."""
+    with transaction(db):
+        ids = [r[0] for r in db.execute("SELECT id FROM jobs WHERE status = 'running'")]
+        db.execute(
+            "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL WHERE status = 'running'"
+        )
+    return ids
+
+
+def get_job(db: sqlite_utils.Database, job_id: int) -> dict[str, Any] | None:
+    row = next(db.query(f"SELECT {_PUBLIC}, owner_key_id FROM jobs WHERE id = ?", [job_id]), None)
+    return _public(row) if row else None
+
+
+def list_jobs(
+    db: sqlite_utils.Database,
+    owner_key_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Newest first; `owner_key_id` None: every owner's. Results are left out (see get_job)."""
+    where, params = [], []
+    if owner_key_id is not None:
+        where.append("owner_key_id = ?")
+        params.append(owner_key_id)
+    if status is not None:
+        where.append("status = ?")
+        params.append(status)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = db.query(
+        f"SELECT {_PUBLIC}, owner_key_id FROM jobs {clause} ORDER BY id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return [{**_public(row), "result": None} for row in rows]
+
+
+def files_in_use(db: sqlite_utils.Database) -> set[str]:
+    """Stored files a stream refers to (the review UI plays them), which must be kept."""
+    return {r[0] for r in db.execute("SELECT media_path FROM streams WHERE media_path IS NOT NULL")}
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["result"] = json.loads(row["result"]) if row["result"] else None
+    return row

@@ -1,0 +1,180 @@
+"""Live rooms against a real uvicorn server: caption lines pushed over HTTP, real speech pushed as
+PCM over a WebSocket and recognised by the real model, the room limit, stopping, and the
+on_block hook."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import numpy as np
+import pytest
+from api_server import auth, no_traceback, running
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from api import create_app
+from monitor.api_keys import create_key
+from monitor.db import open_db
+from monitor.media import SAMPLE_RATE, decode_file
+from monitor.registry import add_anchor, add_workshop
+from monitor.settings import Settings
+
+CLAIMS = {"en-bestintheworld", "en-lowersbloodpressure"}
+MAX_ROOMS = 2
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("live")
+    db = open_db(folder / "q.db")
+    add_workshop(db, "W1", "梁弄杨梅工坊", "余姚市梁弄镇")
+    add_anchor(db, "A1", "王阿姨", "W1")
+    add_anchor(db, "A2", "李师傅", "W1")
+    keys = {
+        name: create_key(db, role, anchor, actor="test")[1]
+        for name, role, anchor in [
+            ("regulator", "regulator", None), ("platform", "platform", None),
+            ("anchor", "anchor", "A1"),
+        ]
+    }  # fmt: skip
+    settings = Settings(
+        db=str(folder / "q.db"), data_dir=str(folder / "files"), asr_language="en",
+        live_max_rooms=MAX_ROOMS,
+    )  # fmt: skip
+    app = create_app(folder / "q.db", settings)
+    blocked: list[dict] = []
+    with (
+        running(app) as base,
+        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as client,
+    ):
+        app.state.live_rooms.on_block = blocked.append
+        yield client, keys, db, blocked
+
+
+def _room(client, key, **body) -> dict:
+    response = client.post("/v1/live/rooms", json={"anchor": "A1", **body}, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _stop(client, key, room_id) -> dict:
+    response = client.post(f"/v1/live/rooms/{room_id}/stop", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_pushed_caption_lines_come_back_flagged_recorded_and_blocked(server):
+    client, keys, db, blocked = server
+    room = _room(client, keys["platform"], stream="live-captions")
+    assert room["state"] == "active" and room["stream_id"] == "live-captions"
+    lines = [{"t": 1.0, "d": 2.0, "text": "欢迎来到直播间"},
+             {"t": 60.0, "d": 4.0, "text": "我们的杨梅是全网最低价，加我微信下单"}]  # fmt: skip
+    response = client.post(
+        f"/v1/live/rooms/{room['id']}/captions",
+        json={"lines": lines},
+        headers=auth(keys["platform"]),
+    )
+    assert response.status_code == 200, response.text
+    quiet, loud = response.json()["results"]
+    assert quiet["verdict"] == "pass" and quiet["hits"] == []
+    price = next(h for h in loud["hits"] if h["category"] == "price_fraud")
+    assert 60 <= price["time_start"] < price["time_end"] <= 64 and loud["flag_ids"]
+    stored = db.execute("SELECT COUNT(*) FROM flags WHERE stream_id = 'live-captions'").fetchone()
+    assert stored[0] == len(loud["flag_ids"])
+    assert loud["verdict"] == "block"
+    [event] = [b for b in blocked if b["room_id"] == room["id"]]
+    assert event["anchor_id"] == "A1" and event["stream_id"] == "live-captions"
+    assert {"price_fraud", "off_platform_trading"} <= {h["category"] for h in event["hits"]}
+    assert all(h["basis"] and h["time_start"] >= 60 for h in event["hits"])
+
+    events = client.get(
+        f"/v1/live/rooms/{room['id']}/events", params={"after": quiet["seq"]},
+        headers=auth(keys["platform"]),
+    ).json()  # fmt: skip
+    assert [e["seq"] for e in events["events"]] == [loud["seq"]]
+    summary = _stop(client, keys["platform"], room["id"])
+    assert summary["state"] == "stopped" and summary["segments"] == 2
+    assert summary["flags"] == len(loud["hits"]) and summary["last_events"][-1]["type"] == "stopped"
+    again = client.post(
+        f"/v1/live/rooms/{room['id']}/captions",
+        json={"lines": lines},
+        headers=auth(keys["platform"]),
+    )
+    assert again.status_code == 409
+
+
+def test_real_speech_pushed_over_a_websocket_is_flagged(server, claims_audio):
+    client, keys, db, _ = server
+    path, spans = claims_audio
+    room = _room(client, keys["anchor"], stream="live-audio")
+    pcm = (np.clip(decode_file(path, 10**9), -1, 1) * 32767).astype("<i2").tobytes()
+    url = client.base_url.copy_with(scheme="ws", path=f"/v1/live/rooms/{room['id']}/audio")
+    results = []
+    with connect(str(url), open_timeout=10) as socket:
+        socket.send(json.dumps({"token": keys["anchor"]}))  # as a browser does
+        step = SAMPLE_RATE  # one second of 16-bit samples a frame
+        for offset in range(0, len(pcm), step * 2):
+            socket.send(pcm[offset : offset + step * 2])
+        socket.send(json.dumps({"flush": True}))
+        while (event := json.loads(socket.recv(timeout=120)))["type"] != "flushed":
+            results.append(event)
+    hits = [h for e in results for h in e["hits"]]
+    assert {h["rule"] for h in hits} == CLAIMS
+    claim = {"en-bestintheworld": spans[1], "en-lowersbloodpressure": spans[3]}
+    for hit in hits:
+        start, end = claim[hit["rule"]]
+        assert start - 0.5 <= hit["time_start"] <= hit["time_end"] <= end + 0.7
+    assert all(e["latency_s"] >= 0 for e in results)
+    summary = _stop(client, keys["anchor"], room["id"])
+    assert summary["audio_s"] == pytest.approx(spans[-1][1], abs=1.5)
+    stored = db.execute("SELECT COUNT(*) FROM flags WHERE stream_id = 'live-audio'").fetchone()
+    assert stored[0] == len(hits)
+
+
+@pytest.mark.parametrize("first", [None, {"token": "ql_not-a-key"}])
+def test_a_websocket_without_a_valid_key_is_closed_with_1008(server, first):
+    client, keys, _, _ = server
+    room = _room(client, keys["platform"])
+    url = client.base_url.copy_with(scheme="ws", path=f"/v1/live/rooms/{room['id']}/audio")
+    with connect(str(url)) as socket:
+        socket.send(json.dumps(first) if first else b"\0\0")
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.recv(timeout=20)
+    assert closed.value.rcvd.code == 1008 and "key" in closed.value.rcvd.reason
+    _stop(client, keys["platform"], room["id"])
+
+
+def test_rooms_beyond_the_limit_are_a_429(server):
+    client, keys, _, _ = server
+    rooms = [_room(client, keys["platform"]) for _ in range(MAX_ROOMS)]
+    full = client.post("/v1/live/rooms", json={"anchor": "A2"}, headers=auth(keys["platform"]))
+    assert full.status_code == 429 and full.json()["detail"] == {"limit_rooms": MAX_ROOMS}
+    _stop(client, keys["platform"], rooms[0]["id"])
+    assert (
+        client.post(
+            "/v1/live/rooms", json={"anchor": "A2"}, headers=auth(keys["platform"])
+        ).status_code
+        == 201
+    )
+    for room in client.get("/v1/live/rooms", headers=auth(keys["regulator"])).json()["rooms"]:
+        if room["state"] == "active":
+            _stop(client, keys["regulator"], room["id"])
+
+
+def test_an_anchor_key_may_not_open_a_room_for_another_anchor(server):
+    client, keys, _, _ = server
+    response = client.post("/v1/live/rooms", json={"anchor": "A2"}, headers=auth(keys["anchor"]))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url, why",
+    [("file:///etc/passwd", "scheme 'file'"), ("http://127.0.0.1:9/live.m3u8", "127.0.0.1")],
+)
+def test_a_stream_url_that_is_not_allowed_is_a_400_naming_why(server, url, why):
+    client, keys, _, _ = server
+    response = client.post(
+        "/v1/live/rooms", json={"anchor": "A1", "source_url": url}, headers=auth(keys["platform"])
+    )
+    assert response.status_code == 400 and why in response.json()["message"]
