@@ -1,6 +1,7 @@
 """Credit in the store: gather an anchor's violations, upheld appeals and granted repairs, ask the
 pure credit rules (`monitor.credit`), and keep `credit_state` and `blacklist_entries` in step,
-writing every change of score, grade or blacklist state to the audit log."""
+writing every change of score, grade or blacklist state to the audit log and every change of what
+the anchor may do to the webhook outbox (`anchor.eligibility_changed`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import sqlite_utils
 
 from . import audit
 from .credit import CreditState, RepairRecord, ViolationRecord, credit_at
-from .credit_policy import CreditPolicy
+from .credit_policy import CreditPolicy, Restriction
 from .db import now_iso, parse_time, transaction
 from .registry import find_anchor
+from .webhooks import enqueue_event
 
 
 def anchor_records(
@@ -61,7 +63,8 @@ def anchor_credit(
 def refresh_credit(
     db: sqlite_utils.Database, anchor_id: str, policy: CreditPolicy, actor: str, cause: str
 ) -> CreditState:
-    """Recompute now; store the state; audit any change of score, grade or blacklist."""
+    """Recompute now; store the state; audit any change of score, grade or blacklist; enqueue an
+    `anchor.eligibility_changed` webhook event when what the anchor may do changed."""
     with transaction(db):
         state = anchor_credit(db, anchor_id, policy)
         before = next(db.query("SELECT * FROM credit_state WHERE anchor_id = ?", [anchor_id]), None)
@@ -95,7 +98,34 @@ def refresh_credit(
                 },
             )
         _sync_blacklist(db, anchor_id, state, old[2], until, actor, cause)
+        was, now = standing(policy, old[1], old[2]), standing(policy, state.grade, until)
+        if was != now:
+            enqueue_event(
+                db,
+                "anchor.eligibility_changed",
+                anchor_id,
+                {"before": was, "after": now, "reason": cause},
+            )
     return state
+
+
+def standing(policy: CreditPolicy, grade_id: str, blacklisted_until: str | None) -> dict:
+    """What the credit lets an anchor do: grade, blacklist, restriction ids, may register / go
+    live (script requirements named by the restrictions are the gate's to check)."""
+    grade = next((g for g in policy.grades if g.id == grade_id), None)
+    chosen: list[Restriction] = list(grade.restrictions) if grade else []
+    if blacklisted_until:
+        chosen += policy.blacklist.restrictions
+    unique = list({r.id: r for r in chosen}.values())
+    blocked = {action for r in unique for action in r.blocks}
+    return {
+        "grade": grade_id,
+        "blacklisted": blacklisted_until is not None,
+        "blacklisted_until": blacklisted_until,
+        "restrictions": [r.id for r in unique],
+        "may_register": "register" not in blocked,
+        "may_go_live": "go_live" not in blocked,
+    }
 
 
 def _sync_blacklist(
