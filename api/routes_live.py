@@ -23,6 +23,7 @@ from monitor.live_rooms import LiveRooms, RoomNotActive, RoomsFull
 from monitor.profiles import find_profile
 from monitor.segments import Segment
 from monitor.url_policy import check_source
+from monitor.webhooks import enqueue_event
 
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
@@ -279,6 +280,12 @@ async def _ws_caller(websocket: WebSocket) -> Principal | None:
 
 
 def background(app) -> LiveRooms:
-    rooms = LiveRooms(app, transcriber=lambda: shared_transcriber(app.state.services.settings))
+    """The live rooms; a block verdict in a room becomes a `live.block` webhook event, recorded
+    in the same transaction as the room's flags."""
+    rooms = LiveRooms(
+        app,
+        transcriber=lambda: shared_transcriber(app.state.services.settings),
+        on_block=lambda db, event: enqueue_event(db, "live.block", event["anchor_id"], event),
+    )
     app.state.live_rooms = rooms
     return rooms

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import sqlite_utils
 
 from .db import now_iso, open_db, transaction
 from .errors import InputError
@@ -58,7 +59,7 @@ class LiveRooms:
     def __init__(
         self,
         app_or_services: Any,
-        on_block: Callable[[dict], None] | None = None,
+        on_block: Callable[[sqlite_utils.Database, dict], None] | None = None,
         *,
         transcriber: Callable[[], Any] | None = None,
     ):
@@ -267,23 +268,30 @@ class LiveRooms:
                     "hits": [h.to_dict() for h in result.report.hits],
                     "flag_ids": flag_ids,
                 })  # fmt: skip
+                if result.report.verdict == "block" and self.on_block is not None:
+                    self._blocked(db, room, result, event)
         finally:
             db.conn.close()
-        if result.report.verdict == "block" and self.on_block is not None:
-            payload = {
-                "room_id": room.id, "anchor_id": room.anchor_id, "stream_id": room.stream_id,
-                "verdict": "block", "at": event["at"],
-                "hits": [
-                    {"category": h.category, "text": h.text, "time_start": h.time_start,
-                     "time_end": h.time_end, "basis": list(h.basis)}
-                    for h in result.report.hits
-                ],
-            }  # fmt: skip
-            try:
-                self.on_block(payload)
-            except Exception:  # a failing hook must not stop the room
-                logger.exception("on_block for room %s", room.id)
         return event
+
+    def _blocked(self, db, room: _Room, result: LiveResult, event: dict) -> None:
+        """Call on_block inside the transaction that records the result, so that what it
+        records (a webhook event) commits with the flags; a failing hook is logged and undone
+        alone, never the flags."""
+        payload = {
+            "room_id": room.id, "anchor_id": room.anchor_id, "stream_id": room.stream_id,
+            "verdict": "block", "at": event["at"],
+            "hits": [
+                {"category": h.category, "text": h.text, "time_start": h.time_start,
+                 "time_end": h.time_end, "basis": list(h.basis)}
+                for h in result.report.hits
+            ],
+        }  # fmt: skip
+        try:
+            with transaction(db):
+                self.on_block(db, payload)
+        except Exception:  # a failing hook must not stop the room
+            logger.exception("on_block for room %s", room.id)
 
     def _event(self, room_id: int, kind: str, detail: dict) -> dict:
         db = self._db()

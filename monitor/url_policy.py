@@ -32,20 +32,31 @@ def parse_allow_list(text: str) -> tuple[list[ipaddress._BaseNetwork], set[str]]
     return networks, names
 
 
-def check_source(source: str, allow: str = "", local_files: bool = False) -> str:
-    """`source` if it may be opened, else an InputError saying why (in Chinese and English)."""
-    parts = urlsplit(source)
-    scheme = parts.scheme.lower()
+def check_source(
+    source: str,
+    allow: str = "",
+    local_files: bool = False,
+    schemes: tuple[str, ...] = ALLOWED_SCHEMES,
+    allow_setting: str = "QINGLANG_WATCH_ALLOW",
+) -> str:
+    """`source` if it may be opened, else an InputError saying why (in Chinese and English).
+    `schemes` are the network schemes allowed; `allow_setting` names the operator's allow list."""
+    try:
+        parts = urlsplit(source)
+        scheme, port = parts.scheme.lower(), parts.port  # a bad port or IPv6 literal raises
+    except ValueError as exc:
+        raise InputError(f"地址无效 / invalid address {source!r}: {exc}") from None
+    if any(ord(c) < 0x21 or c == "\x7f" for c in source) and scheme:
+        raise InputError("地址含空白或控制字符 / the address has spaces or control characters")
     if not scheme or (len(scheme) == 1 and Path(source).exists()):  # a path (C:\\ on Windows)
         if not local_files:
             raise InputError(f"不允许读取本地文件 / local files are not allowed here: {source}")
         if not Path(source).is_file():
             raise InputError(f"文件不存在 / no such file: {source}")
         return source
-    if scheme not in ALLOWED_SCHEMES:
+    if scheme not in schemes:
         raise InputError(
-            f"不允许的地址协议 / scheme '{scheme}' is not allowed "
-            f"(allowed: {', '.join(ALLOWED_SCHEMES)})"
+            f"不允许的地址协议 / scheme '{scheme}' is not allowed (allowed: {', '.join(schemes)})"
         )
     host = parts.hostname
     if not host:
@@ -53,13 +64,13 @@ def check_source(source: str, allow: str = "", local_files: bool = False) -> str
     networks, names = parse_allow_list(allow)
     if host.lower() in names:
         return source
-    for address in _addresses(host, parts.port):
+    for address in _addresses(host, port):
         if any(address in network for network in networks):
             continue
         if not address.is_global:
             raise InputError(
                 f"地址未获允许 / address {address} of '{host}' is not public and not allowed "
-                "(an operator may allow it with QINGLANG_WATCH_ALLOW)"
+                f"(an operator may allow it with {allow_setting})"
             )
     return source
 

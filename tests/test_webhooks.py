@@ -484,3 +484,30 @@ def test_an_invalid_platform_name_is_refused(service, receiver):
         headers=auth(service["keys"]["platform"]),
     )
     assert answer.status_code == 400 and "platform" in answer.json()["message"]
+
+
+def test_a_block_verdict_in_a_live_room_reaches_the_platform_signed(service, receiver):
+    """The wiring of the service: live room → flags and `live.block` event in one transaction →
+    signed delivery to the subscribed platform."""
+    client, headers = service["client"], auth(service["keys"]["platform"])
+    created = _subscribe(service, receiver, "/live", events=["live.block"])
+    room = client.post(
+        "/v1/live/rooms", json={"anchor": "A1", "stream": "wh-live"}, headers=headers
+    )
+    assert room.status_code == 201, room.text
+    lines = [{"t": 30.0, "d": 4.0, "text": "这是全网最低价，加我微信私下转账"}]
+    pushed = client.post(
+        f"/v1/live/rooms/{room.json()['id']}/captions", json={"lines": lines}, headers=headers
+    )
+    assert pushed.status_code == 200 and pushed.json()["results"][0]["verdict"] == "block"
+    (request,) = _until(lambda: receiver.at("/live"))
+    assert verify_signature(
+        created["secret"], request["headers"]["X-Qinglang-Signature"], request["body"]
+    )
+    envelope = json.loads(request["body"])
+    assert envelope["type"] == "live.block" and envelope["anchor_id"] == "A1"
+    data = envelope["data"]
+    assert data["room_id"] == room.json()["id"] and data["stream_id"] == "wh-live"
+    assert {hit["category"] for hit in data["hits"]} >= {"price_fraud", "off_platform_trading"}
+    assert all(30.0 <= hit["time_start"] <= 34.0 for hit in data["hits"])
+    client.post(f"/v1/live/rooms/{room.json()['id']}/stop", headers=headers)
