@@ -1,7 +1,16 @@
-"""The web UI: review queue, anchor and workshop pages, self-check, public disclosure (issue 6)."""
+"""The web UI: review queue, anchor and workshop pages, self-check, public disclosure (issue 6).
+
+Server-rendered HTML (Jinja2 templates in api/templates, htmx and a small script in api/static);
+login by API key in a cookie (api/ui_auth.py). Not part of the OpenAPI schema: these are pages,
+not API; every error of a page is an HTML page (api/ui_render.py).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from . import ui_auth, ui_pages, ui_review, ui_selfcheck
+
 router = APIRouter()
+for _module in (ui_auth, ui_pages, ui_review, ui_selfcheck):
+    router.include_router(_module.router)

@@ -1,0 +1,190 @@
+"""Login for the web UI: the user pastes an API key once; the key is kept in an HttpOnly,
+SameSite=Strict cookie and checked against the store on every request, exactly like a Bearer key
+(so revoking a key logs its browser sessions out at once, and a restart loses no session).
+
+CSRF: every form that changes state carries a token derived from the key in the cookie
+(HMAC-SHA256 of a fixed label under the key), which a page of another site cannot know or read;
+htmx sends it as the X-CSRF-Token header. The login form itself uses a double-submit cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from monitor.api_keys import Principal, authenticate
+
+from .context import DatabaseDep
+from .ui_render import HtmlErrorRoute, LoginRequired, UiError, render
+
+SESSION_COOKIE = "ql_session"
+LOGIN_CSRF_COOKIE = "ql_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+HOME_BY_ROLE = {"regulator": "/ui/review", "platform": "/ui/anchors", "anchor": "/ui/self-check"}
+ROLE_NAMES = {"regulator": "监管人员", "platform": "平台", "anchor": "主播"}
+
+router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class UiCaller:
+    """A logged-in user: their key's principal, its label and the CSRF token of this session."""
+
+    principal: Principal
+    label: str
+    csrf: str
+
+    @property
+    def role(self) -> str:
+        return self.principal.role
+
+    @property
+    def anchor_id(self) -> str | None:
+        return self.principal.anchor_id
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES[self.role]
+
+    @property
+    def reviewer(self) -> str:
+        """Who acts, for the audit log: the key's label, else `key:<id>`."""
+        return self.label or f"key:{self.principal.key_id}"
+
+
+def csrf_token(key: str) -> str:
+    return hmac.new(key.encode("utf-8"), b"qinglang-ui-csrf", hashlib.sha256).hexdigest()
+
+
+def _caller(request: Request, db: DatabaseDep) -> UiCaller | None:
+    key = request.cookies.get(SESSION_COOKIE, "")
+    found = authenticate(db, key) if key else None
+    if found is None:
+        return None
+    label = db.execute("SELECT label FROM api_keys WHERE id = ?", [found.key_id]).fetchone()[0]
+    caller = UiCaller(found, label or "", csrf_token(key))
+    request.state.ui_caller = caller
+    return caller
+
+
+def optional_caller(request: Request, db: DatabaseDep) -> UiCaller | None:
+    """The logged-in user, or None (pages anyone may see)."""
+    return _caller(request, db)
+
+
+def ui_roles(*roles: str) -> Callable[..., UiCaller]:
+    """A dependency admitting logged-in users with one of `roles`; others go to the login page
+    (no valid cookie) or get a 403 page (another role)."""
+
+    def admitted(request: Request, db: DatabaseDep) -> UiCaller:
+        caller = _caller(request, db)
+        if caller is None:
+            raise LoginRequired()
+        if caller.role not in roles:
+            allowed = "、".join(ROLE_NAMES[r] for r in roles)
+            raise UiError(
+                403,
+                f"{caller.role_name}账号无权访问此页面（仅限{allowed}）/ a {caller.role} key may "
+                f"not open this page (allowed: {', '.join(roles)})",
+            )
+        return caller
+
+    return admitted
+
+
+def check_csrf(request: Request, caller: UiCaller, submitted: str) -> None:
+    """403 unless the form field or the X-CSRF-Token header carries this session's token."""
+    token = submitted or request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(token.encode(), caller.csrf.encode()):
+        raise UiError(
+            403,
+            "表单已过期或来源不明，请刷新页面重试 / CSRF token missing or invalid: reload the page",
+        )
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site (no scheme, no host, not //host) may be returned to."""
+    parts = urlsplit(target)
+    # Browsers read "/\\host" as "//host": a backslash anywhere disqualifies the target.
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not parts.netloc
+    ):
+        return target
+    return ""
+
+
+@router.get("/ui/login")
+def login_form(
+    request: Request, caller: Annotated[UiCaller | None, Depends(optional_caller)], next: str = ""
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", {"next": _safe_next(next), "login_csrf": token})
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_https(request)
+    )
+    return response
+
+
+@router.post("/ui/login")
+def login(
+    request: Request,
+    db: DatabaseDep,
+    key: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+    login_csrf: Annotated[str, Form()] = "",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(login_csrf.encode(), expected.encode()):
+        raise UiError(403, "登录表单已过期，请刷新后重试 / the login form expired: reload it")
+    key = key.strip()
+    found = authenticate(db, key) if key else None
+    if found is None:
+        token = secrets.token_urlsafe(24)
+        response = render(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next),
+                "login_csrf": token,
+                "error": "API 密钥无效或已吊销 / invalid or revoked API key",
+            },
+            status=401,
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_https(request)
+        )
+        return response
+    response = RedirectResponse(_safe_next(next) or HOME_BY_ROLE[found.role], status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, key, httponly=True, samesite="strict", secure=_https(request), path="/"
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/ui/logout")
+def logout(
+    request: Request,
+    caller: Annotated[UiCaller | None, Depends(optional_caller)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    if caller is not None:
+        check_csrf(request, caller, csrf)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"

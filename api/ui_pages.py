@@ -1,0 +1,188 @@
+"""The web UI's pages besides the review queue: home, anchors and an anchor's credit, the workshop
+dashboard, the public disclosure, and the static files (CSS, JS, vendored htmx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import sqlite_utils
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse
+
+from monitor.credit_policy import CreditPolicy
+from monitor.credit_service import anchor_credit
+from monitor.db import now_iso, parse_time
+from monitor.disclosure import disclosure
+from monitor.errors import InputError
+from monitor.registry import find_anchor
+from monitor.workshop_stats import workshop_stats
+
+from .context import DatabaseDep, ServicesDep
+from .ui_auth import UiCaller, optional_caller, ui_roles
+from .ui_charts import bar_chart, score_chart, stacked_bar
+from .ui_render import HtmlErrorRoute, UiError, render
+
+STATIC = Path(__file__).parent / "static"
+_STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".LICENSE": "text/plain"}
+
+router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
+Anyone = Annotated[UiCaller | None, Depends(optional_caller)]
+Viewer = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
+Supervisor = Annotated[UiCaller, Depends(ui_roles("regulator", "platform"))]
+
+
+@router.get("/")
+def home(request: Request, caller: Anyone) -> Response:
+    return render(request, "home.html")
+
+
+@router.get("/ui/static/{name}")
+def static_file(name: str) -> Response:
+    """A file of api/static by its bare name (nothing else on disk is reachable)."""
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise UiError(404, f"没有这个文件 / no static file {name}")
+    return FileResponse(
+        path,
+        media_type=_STATIC_TYPES.get(path.suffix, "application/octet-stream"),
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+def _grades(policy: CreditPolicy) -> dict[str, Any]:
+    return {grade.id: grade for grade in policy.grades}
+
+
+def _stored_credit(db: sqlite_utils.Database, anchor_ids: list[str] | None = None) -> list[dict]:
+    """Anchors with their stored credit (as of the last recompute; none yet: full credit)."""
+    sql = (
+        "SELECT a.id, a.name, a.workshop_id, w.name AS workshop, c.score, c.grade, "
+        "c.blacklisted_until, c.computed_at FROM anchors a "
+        "LEFT JOIN workshops w ON w.id = a.workshop_id "
+        "LEFT JOIN credit_state c ON c.anchor_id = a.id"
+    )
+    if anchor_ids is not None:
+        sql += f" WHERE a.id IN ({', '.join('?' * len(anchor_ids))})"
+    return list(db.query(sql + " ORDER BY a.id", anchor_ids or []))
+
+
+@router.get("/ui/anchors")
+def anchors_page(
+    request: Request, caller: Viewer, db: DatabaseDep, services: ServicesDep
+) -> Response:
+    """Every anchor with a colour badge; an anchor key sees only itself."""
+    only = [caller.anchor_id] if caller.role == "anchor" else None
+    policy = services.policy
+    rows = _stored_credit(db, only)
+    now = now_iso()
+    for row in rows:
+        row["grade"] = _grades(policy).get(row["grade"] or policy.grades[0].id)
+        row["score"] = policy.start_score if row["score"] is None else row["score"]
+        row["blacklisted"] = bool(row["blacklisted_until"] and row["blacklisted_until"] > now)
+    return render(request, "anchors.html", {"anchors": rows})
+
+
+@router.get("/ui/anchors/{anchor_ref}")
+def anchor_page(
+    request: Request, anchor_ref: str, caller: Viewer, db: DatabaseDep, services: ServicesDep
+) -> Response:
+    """An anchor's badge, score, restrictions, blacklist state, score chart, violations and
+    appeals. An anchor key sees only its own (403 for any other, existing or not)."""
+    try:
+        anchor = find_anchor(db, anchor_ref)
+    except InputError:
+        anchor = None
+    if caller.role == "anchor" and (anchor is None or anchor["id"] != caller.anchor_id):
+        raise UiError(403, "主播账号只能查看本人信用 / an anchor key sees only its own anchor")
+    if anchor is None:
+        raise UiError(404, f"主播不存在 / no anchor {anchor_ref}")
+    policy = services.policy
+    now = parse_time(now_iso())
+    state = anchor_credit(db, anchor["id"], policy, now)
+    violations = list(
+        db.query(
+            "SELECT v.*, (SELECT COUNT(*) FROM appeals p WHERE p.violation_id = v.id) AS appeals "
+            "FROM violations v WHERE v.anchor_id = ? ORDER BY v.occurred_at DESC, v.id DESC",
+            [anchor["id"]],
+        )
+    )
+    appeals = list(
+        db.query(
+            "SELECT p.* FROM appeals p JOIN violations v ON v.id = p.violation_id "
+            "WHERE v.anchor_id = ? ORDER BY p.filed_at DESC",
+            [anchor["id"]],
+        )
+    )
+    overturned = {p["violation_id"] for p in appeals if p["status"] == "upheld"}
+    for violation in violations:
+        violation["status"] = "overturned" if violation["id"] in overturned else "in_force"
+    workshop = (
+        db.execute("SELECT name FROM workshops WHERE id = ?", [anchor["workshop_id"]]).fetchone()
+        if anchor["workshop_id"]
+        else None
+    )
+    return render(
+        request,
+        "anchor.html",
+        {
+            "anchor": anchor,
+            "workshop": workshop[0] if workshop else "",
+            "state": state,
+            "grade": _grades(policy)[state.grade],
+            "chart": score_chart(state.history, policy, state.score, now),
+            "violations": violations,
+            "appeals": appeals,
+            "categories": services.checker.lexicon.categories,
+        },
+    )
+
+
+@router.get("/ui/workshops")
+def workshops_page(
+    request: Request, caller: Supervisor, db: DatabaseDep, services: ServicesDep
+) -> Response:
+    """Workshops ranked by compliance rate, with a bar chart and each one's anchors by grade."""
+    policy = services.policy
+    stats = workshop_stats(db)
+    counts: dict[str, dict[str, int]] = {}
+    for row in db.query(
+        "SELECT a.workshop_id, COALESCE(c.grade, ?) AS grade, COUNT(*) AS n FROM anchors a "
+        "LEFT JOIN credit_state c ON c.anchor_id = a.id GROUP BY a.workshop_id, grade",
+        [policy.grades[0].id],
+    ):
+        counts.setdefault(row["workshop_id"], {})[row["grade"]] = row["n"]
+    for row in stats:
+        mine = counts.get(row["workshop_id"], {})
+        row["by_grade"] = [(g, mine.get(g.id, 0)) for g in policy.grades]
+        row["grade_bar"] = stacked_bar([(g.name, g.colour, n) for g, n in row["by_grade"]])
+    chart = bar_chart([(row["name"], row["compliance_rate"]) for row in stats])
+    most = max([row["violations"] for row in stats] + [1])
+    violations = bar_chart(
+        [(row["name"], row["violations"]) for row in stats],
+        maximum=most,
+        unit=" 起",
+        colour="#C62828",
+    )
+    return render(
+        request,
+        "workshops.html",
+        {"stats": stats, "chart": chart, "violations_chart": violations, "grades": policy.grades},
+    )
+
+
+@router.get("/public")
+def public_page(
+    request: Request, caller: Anyone, db: DatabaseDep, services: ServicesDep
+) -> Response:
+    """The public disclosure: grades (when the policy publishes them), blacklist, violations,
+    products with origin and certifications. No login."""
+    return render(
+        request,
+        "public.html",
+        {
+            "data": disclosure(db, services.policy),
+            "grade_public": services.policy.disclosure.grade_public,
+            "categories": services.checker.lexicon.categories,
+        },
+    )

@@ -1,0 +1,259 @@
+"""The regulator's review queue: open flags riskiest first, one in a detail pane (the transcript
+around the hit, the recording from the flagged second, the rule, the law, the classifier's
+reasons), decided by click or keyboard through `monitor.review.decide_flag`; after a decision
+the queue and the next flag come back at once (htmx), with the anchor's credit before → after."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple
+
+import sqlite_utils
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import FileResponse
+
+from monitor.credit_service import anchor_credit
+from monitor.errors import InputError
+from monitor.flag_store import get_flag, list_flags
+from monitor.lexicon import SEVERITIES
+from monitor.review import decide_flag
+
+from .context import DatabaseDep, Services, ServicesDep
+from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_highlight import pieces
+from .ui_render import HtmlErrorRoute, UiError, render
+
+QUEUE_SIZE = 50  # open flags listed at once, riskiest first
+NEIGHBOURS = 3  # segments shown before and after the one with the hit
+
+router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
+Regulator = Annotated[UiCaller, Depends(ui_roles("regulator"))]
+
+
+class QueueFilter(NamedTuple):
+    workshop: str = ""
+    anchor: str = ""
+    category: str = ""
+
+    def query(self) -> str:
+        return "&".join(f"{name}={value}" for name, value in self._asdict().items() if value)
+
+
+def _queue(db: sqlite_utils.Database, where: QueueFilter) -> list[dict[str, Any]]:
+    return list_flags(
+        db,
+        status="open",
+        workshop_id=where.workshop or None,
+        anchor_id=where.anchor or None,
+        category=where.category or None,
+        limit=QUEUE_SIZE,
+    )
+
+
+def _neighbours(db: sqlite_utils.Database, flag: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stream's segments around the hit; the one holding it is marked `current`."""
+    if not flag["stream_id"]:
+        return []
+    rows = list(
+        db.query(
+            "SELECT id, seq, start_s, end_s, text FROM segments WHERE stream_id = ? ORDER BY seq",
+            [flag["stream_id"]],
+        )
+    )
+    if not rows:
+        return []
+    here = next((i for i, row in enumerate(rows) if row["id"] == flag["segment_id"]), None)
+    if here is None and flag["time_start"] is not None:
+        starts = [i for i, row in enumerate(rows) if row["start_s"] <= flag["time_start"]]
+        here = starts[-1] if starts else 0
+    if here is None:
+        here = next((i for i, row in enumerate(rows) if flag["text"] in row["text"]), 0)
+    shown = rows[max(0, here - NEIGHBOURS) : here + NEIGHBOURS + 1]
+    for row in shown:
+        row["current"] = row is rows[here]
+        at = row["text"].find(flag["text"]) if row["current"] else -1
+        row["parts"] = (
+            [
+                (row["text"][:at], False),
+                (flag["text"], True),
+                (row["text"][at + len(flag["text"]) :], False),
+            ]
+            if at >= 0
+            else [(row["text"], False)]
+        )
+    return shown
+
+
+def _has_media(db: sqlite_utils.Database, stream_id: str | None) -> bool:
+    if not stream_id:
+        return False
+    row = db.execute("SELECT media_path FROM streams WHERE id = ?", [stream_id]).fetchone()
+    return bool(row and row[0])
+
+
+def _detail(db: sqlite_utils.Database, services: Services, flag_id: int) -> dict[str, Any]:
+    flag = get_flag(db, flag_id)
+    hit = {"start": flag["start"], "end": flag["end"], "severity": flag["severity"]}
+    return {
+        "flag": flag,
+        "context_pieces": pieces(flag["context"], [hit]),
+        "neighbours": _neighbours(db, flag),
+        "has_media": _has_media(db, flag["stream_id"]),
+        "category_name": services.checker.lexicon.categories.get(flag["category"]),
+    }
+
+
+def _page_context(
+    db: sqlite_utils.Database, services: Services, where: QueueFilter, selected: int | None
+) -> dict[str, Any]:
+    queue = _queue(db, where)
+    if selected is None and queue:
+        selected = queue[0]["id"]
+    return {
+        "queue": queue,
+        "where": where,
+        "detail": _detail(db, services, selected) if selected is not None else None,
+        "categories": services.checker.lexicon.categories,
+        "severities": SEVERITIES,
+        "workshops": list(db.query("SELECT id, name FROM workshops ORDER BY id")),
+        "anchors": list(db.query("SELECT id, name FROM anchors ORDER BY id")),
+    }
+
+
+def _flag_or_404(db: sqlite_utils.Database, flag_id: int) -> None:
+    try:
+        get_flag(db, flag_id)
+    except InputError as exc:
+        raise UiError(404, str(exc)) from None
+
+
+@router.get("/ui/review")
+def review_page(
+    request: Request,
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+    workshop: str = "",
+    anchor: str = "",
+    category: str = "",
+) -> Response:
+    where = QueueFilter(workshop, anchor, category)
+    return render(request, "review.html", _page_context(db, services, where, None))
+
+
+@router.get("/ui/review/flags/{flag_id}")
+def flag_pane(
+    request: Request,
+    flag_id: int,
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+    workshop: str = "",
+    anchor: str = "",
+    category: str = "",
+) -> Response:
+    """One flag: the detail pane alone for htmx, else the queue page with it selected."""
+    _flag_or_404(db, flag_id)
+    where = QueueFilter(workshop, anchor, category)
+    if request.headers.get("HX-Request"):
+        context = {
+            "detail": _detail(db, services, flag_id),
+            "where": where,
+            "categories": services.checker.lexicon.categories,
+            "severities": SEVERITIES,
+        }
+        return render(request, "_flag_detail.html", context)
+    return render(request, "review.html", _page_context(db, services, where, flag_id))
+
+
+@router.post("/ui/review/flags/{flag_id}/decision")
+def decide(
+    request: Request,
+    flag_id: int,
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+    decision: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    filter_workshop: Annotated[str, Form()] = "",
+    filter_anchor: Annotated[str, Form()] = "",
+    filter_category: Annotated[str, Form()] = "",
+) -> Response:
+    """Confirm or dismiss; answers the queue with the next flag selected and the outcome shown."""
+    check_csrf(request, caller, csrf)
+    _flag_or_404(db, flag_id)
+    where = QueueFilter(filter_workshop, filter_anchor, filter_category)
+    before_queue = [flag["id"] for flag in _queue(db, where)]
+    flag = get_flag(db, flag_id)
+    try:
+        if decision not in ("confirm", "dismiss"):
+            raise InputError("请选择确认或驳回 / choose confirm or dismiss")
+        before = (
+            anchor_credit(db, flag["anchor_id"], services.policy) if flag["anchor_id"] else None
+        )
+        result = decide_flag(
+            db,
+            flag_id,
+            confirm=decision == "confirm",
+            reviewer=caller.reviewer,
+            policy=services.policy,
+            categories=list(services.checker.lexicon.categories),
+            category=category or None,
+            severity=severity or None,
+            note=note,
+            reason=reason,
+        )
+    except InputError as exc:
+        context = _page_context(db, services, where, flag_id)
+        context["error"] = str(exc)
+        context["form"] = {"category": category, "severity": severity, "note": note}
+        return render(request, "_queue.html", context, status=400)
+    after_queue = [flag["id"] for flag in _queue(db, where)]
+    position = before_queue.index(flag_id) if flag_id in before_queue else 0
+    following = [i for i in before_queue[position + 1 :] if i in after_queue]
+    selected = following[0] if following else (after_queue[-1] if after_queue else None)
+    context = _page_context(db, services, where, selected)
+    context["outcome"] = _outcome(services, flag, result, before)
+    page = "_queue.html" if request.headers.get("HX-Request") else "review.html"
+    return render(request, page, context)
+
+
+def _outcome(services: Services, flag: dict, result: dict, before) -> dict[str, Any]:
+    grades = {grade.id: grade for grade in services.policy.grades}
+    outcome = {"flag_id": flag["id"], "decision": result["decision"], "anchor_id": None}
+    if result["decision"] == "confirm" and before is not None:
+        after = result["credit"]
+        outcome.update(
+            anchor_id=flag["anchor_id"],
+            violation_id=result["violation_id"],
+            score_before=before.score,
+            score_after=after["score"],
+            grade_before=grades[before.grade],
+            grade_after=grades[after["grade"]],
+            blacklisted=after["blacklisted"],
+        )
+    return outcome
+
+
+@router.get("/ui/streams/{stream_id}/media")
+def stream_media(
+    stream_id: str, caller: Regulator, db: DatabaseDep, services: ServicesDep
+) -> Response:
+    """A stream's recording, with Range support so the player can seek to the flagged second."""
+    row = db.execute("SELECT media_path FROM streams WHERE id = ?", [stream_id]).fetchone()
+    if row is None:
+        raise UiError(404, f"直播不存在 / no stream {stream_id}")
+    if not row[0]:
+        raise UiError(404, f"该直播没有录音 / stream {stream_id} has no recording")
+    path = Path(row[0])
+    if not path.is_absolute():
+        path = services.settings.files_dir() / path
+    if not path.is_file():
+        raise UiError(404, f"录音文件不存在 / the recording of stream {stream_id} is missing")
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type)

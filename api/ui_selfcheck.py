@@ -1,0 +1,111 @@
+"""The self-check page (any logged-in key; an anchor's main page): paste a script or upload one
+(.txt/.md, .docx, captions .srt/.vtt/.ass/.jsonl), see every hit highlighted with its category,
+rule, law, explanation and suggestion, and copy a corrected version. The check runs through
+`routes_check.check_one`, so the API's text limit and check slots apply."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from monitor.captions import captions_from_text
+from monitor.errors import InputError
+from monitor.text_input import TEXT_SUFFIXES, decode_text, docx_text
+from monitor.timed_check import TimedText
+
+from .context import ServicesDep
+from .errors import ApiError
+from .routes_check import check_one
+from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_highlight import corrected, is_rewording, pieces
+from .ui_render import HtmlErrorRoute, render
+
+CAPTION_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".jsonl")
+ACCEPTED = ", ".join(sorted({*TEXT_SUFFIXES - {""}, ".docx", *CAPTION_SUFFIXES}))
+
+router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
+Anyone = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
+
+
+def _form_context(services) -> dict:
+    return {
+        "product_classes": services.checker.lexicon.product_classes,
+        "accepted": ACCEPTED,
+        "limit": services.settings.max_text_bytes,
+    }
+
+
+@router.get("/ui/self-check")
+def self_check_page(request: Request, caller: Anyone, services: ServicesDep) -> Response:
+    return render(request, "self_check.html", _form_context(services))
+
+
+async def _uploaded_text(upload: UploadFile, limit: int) -> str:
+    """The text of an uploaded script or caption file, read up to `limit` bytes."""
+    name = PurePath(upload.filename or "upload").name
+    suffix = PurePath(name).suffix.lower()
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(
+            413,
+            "text_too_large",
+            f"文件超过 {limit} 字节上限 / the file is larger than the limit of {limit} bytes",
+        )
+    if suffix == ".docx":
+        return docx_text(data, name)
+    if suffix in CAPTION_SUFFIXES:
+        return TimedText.join(captions_from_text(decode_text(data, name), suffix, name)).text
+    if suffix in TEXT_SUFFIXES:
+        return decode_text(data, name)
+    raise InputError(f"{name}: 不支持的文件类型 / unsupported file type (use {ACCEPTED})")
+
+
+@router.post("/ui/self-check")
+async def self_check(
+    request: Request,
+    caller: Anyone,
+    services: ServicesDep,
+    text: Annotated[str, Form()] = "",
+    product_class: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The highlighted report; a problem with the input is shown in the page, in Chinese."""
+    check_csrf(request, caller, csrf)
+    partial = bool(request.headers.get("HX-Request"))
+    context = _form_context(services)
+    try:
+        if file is not None and file.filename:
+            text = await _uploaded_text(file, services.settings.max_text_bytes)
+        if not text.strip():
+            raise InputError("请粘贴话术或上传文件 / paste a script or upload a file")
+        report = await _check(request, services, text, product_class or None)
+    except (InputError, ApiError) as exc:
+        message = exc.message if isinstance(exc, ApiError) else str(exc)
+        status = exc.status_code if isinstance(exc, ApiError) else 400
+        context.update(error=message, text=text)
+        return render(
+            request, "_check_result.html" if partial else "self_check.html", context, status
+        )
+    hits = report["hits"]
+    context.update(
+        text=text,
+        report=report,
+        pieces=pieces(text, hits),
+        corrected=corrected(text, hits),
+        rewordable=[is_rewording(hit["suggestion"]) for hit in hits],
+        categories=services.checker.lexicon.categories,
+        counts={
+            s: sum(1 for hit in hits if hit["severity"] == s) for s in ("high", "medium", "low")
+        },
+        product_class=product_class,
+    )
+    return render(request, "_check_result.html" if partial else "self_check.html", context)
+
+
+async def _check(request: Request, services, text: str, product_class: str | None) -> dict:
+    """check_one in the threadpool: it is CPU-bound and may wait for a check slot."""
+    return await run_in_threadpool(check_one, request, services, text, None, product_class)
