@@ -1,21 +1,35 @@
-"""An anchor's credit and eligibility: regulators and platforms for any anchor, an anchor key for
-its own. `{anchor_id}` is an anchor id or a platform account PLATFORM:ACCOUNT."""
+"""An anchor's credit and eligibility, and script pre-review: regulators and platforms for any
+anchor, an anchor key for its own. `{anchor_id}` is an anchor id or a platform account
+PLATFORM:ACCOUNT; `?anchor=` forms take accounts whose name has a `/`, which a path cannot."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from monitor.api_keys import ROLES, Principal
 from monitor.credit_service import anchor_credit
 from monitor.db import parse_time
 from monitor.gate import eligibility
+from monitor.prereview import decide_script, submit_script
+from monitor.store_lists import get_script
 
 from .auth import AnchorRef, anchor_id_for, require_roles
+from .check_slots import check_slot
 from .context import DatabaseDep, ServicesDep
-from .errors import ErrorBody
+from .errors import ApiError, ErrorBody
+from .limits import check_text_size
 from .schemas import Credit, Eligibility
+from .schemas_store import (
+    RecordId,
+    ScriptCreate,
+    ScriptDecision,
+    ScriptDecisionRequest,
+    ScriptSubmitted,
+    actor_of,
+    iso,
+)
 
 router = APIRouter(tags=["anchors"])
 
@@ -26,6 +40,16 @@ _ERRORS = {
     422: {"model": ErrorBody},
 }
 Caller = Annotated[Principal, Depends(require_roles(*ROLES))]
+Regulator = Annotated[Principal, Depends(require_roles("regulator"))]
+AnchorQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="Anchor id or PLATFORM:ACCOUNT (the account may contain `/`).",
+        examples=["douyin:shop/wang"],
+    ),
+]
 
 
 @router.get(
@@ -55,3 +79,101 @@ def anchor_eligibility(
     """May the anchor register, may they go live now; if not, why and until when."""
     resolved = anchor_id_for(caller, db, anchor_id)
     return eligibility(db, resolved, services.policy).to_dict()
+
+
+@router.get(
+    "/v1/credit",
+    response_model=Credit,
+    responses={**_ERRORS, 400: {"model": ErrorBody, "description": "`at` is not a time."}},
+)
+def credit_by_query(
+    anchor: AnchorQuery,
+    caller: Caller,
+    db: DatabaseDep,
+    services: ServicesDep,
+    at: Annotated[
+        str | None, Query(description="Evaluate at this time (ISO-8601) instead of now.")
+    ] = None,
+) -> dict:
+    """As `GET /v1/anchors/{anchor_id}/credit`, the anchor given as `?anchor=`."""
+    return credit(anchor, caller, db, services, at)
+
+
+@router.get("/v1/eligibility", response_model=Eligibility, responses=_ERRORS)
+def eligibility_by_query(
+    anchor: AnchorQuery, caller: Caller, db: DatabaseDep, services: ServicesDep
+) -> dict:
+    """As `GET /v1/anchors/{anchor_id}/eligibility`, the anchor given as `?anchor=`."""
+    return anchor_eligibility(anchor, caller, db, services)
+
+
+@router.post(
+    "/v1/anchors/{anchor_id}/scripts",
+    response_model=ScriptSubmitted,
+    status_code=201,
+    tags=["scripts"],
+    responses={
+        **_ERRORS,
+        400: {"model": ErrorBody, "description": "Unknown product, bad `for_stream_at`."},
+        413: {"model": ErrorBody, "description": "Script over the text limit."},
+        503: {"model": ErrorBody, "description": "Too many checks running; retry later."},
+    },
+)
+def submit(
+    anchor_id: AnchorRef,
+    body: ScriptCreate,
+    request: Request,
+    caller: Caller,
+    db: DatabaseDep,
+    services: ServicesDep,
+) -> dict:
+    """Submit the script of a coming stream: it is checked at once; it waits for a regulator's
+    approval (status pending) when the anchor's grade requires it or `require_approval` is set."""
+    resolved = anchor_id_for(caller, db, anchor_id)
+    check_text_size(body.text, services.settings.max_text_bytes)
+    with check_slot(request):
+        return submit_script(
+            db,
+            services.checker,
+            services.policy,
+            anchor=resolved,
+            text=body.text,
+            submitted_by=actor_of(caller),
+            product_id=body.product_id,
+            for_stream_at=iso(body.for_stream_at),
+            require_approval=body.require_approval,
+        )
+
+
+@router.post(
+    "/v1/scripts/{script_id}/decision",
+    response_model=ScriptDecision,
+    tags=["scripts"],
+    responses={
+        **_ERRORS,
+        400: {"model": ErrorBody, "description": "Returning a script without comments."},
+        409: {"model": ErrorBody, "description": "The script is not pending."},
+    },
+)
+def decide(
+    script_id: RecordId, body: ScriptDecisionRequest, caller: Regulator, db: DatabaseDep
+) -> dict:
+    """Approve a pending script, or return it with comments on its hits."""
+    script = get_script(db, script_id)
+    if script is None:
+        raise ApiError(404, "not_found", f"话术不存在 / no script {script_id}")
+    if script["status"] != "pending":
+        raise ApiError(
+            409,
+            "not_pending",
+            f"话术 {script_id} 不在待审状态（{script['status']}）/ script {script_id} is "
+            f"{script['status']}, not pending",
+            {"status": script["status"]},
+        )
+    return decide_script(
+        db,
+        script_id,
+        approve=body.action == "approve",
+        comments=body.comments,
+        reviewer=actor_of(caller),
+    )

@@ -1,7 +1,321 @@
-"""Appeals, credit repair, the blacklist and violations found outside the queue (issue 6, store API)."""
+"""Due process over HTTP: violations found outside the flag queue, appeals (申诉) against
+violations, credit repair (信用修复) and early removal from the blacklist, and the blacklist in
+force. Only a regulator records a violation or decides; an anchor key files and reads only its
+own. Each decision answers with the anchor's credit before and after it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+
+from monitor.api_keys import ROLES, Principal
+from monitor.decision_effects import with_credit_change
+from monitor.errors import InputError
+from monitor.review import (
+    apply_for_repair,
+    decide_appeal,
+    decide_repair,
+    file_appeal,
+    record_violation,
+)
+from monitor.store_lists import (
+    blacklist_in_force,
+    get_appeal,
+    get_repair,
+    get_violation,
+    list_appeals,
+    list_violations,
+)
+
+from .auth import AnchorRef, anchor_id_for, require_roles
+from .context import DatabaseDep, ServicesDep
+from .errors import ApiError, ErrorBody
+from .schemas_store import (
+    Appeal,
+    AppealCreate,
+    AppealDecision,
+    AppealDecisionRequest,
+    AppealList,
+    AppealStatus,
+    BlacklistList,
+    Limit,
+    Offset,
+    RecordId,
+    Repair,
+    RepairCreate,
+    RepairDecision,
+    RepairDecisionRequest,
+    ViolationCreate,
+    ViolationList,
+    ViolationRecorded,
+    ViolationStatus,
+    actor_of,
+    iso,
+)
+
+router = APIRouter(tags=["due process"])
+
+Anyone = Annotated[Principal, Depends(require_roles(*ROLES))]
+Regulator = Annotated[Principal, Depends(require_roles("regulator"))]
+AnchorFilter = Annotated[
+    str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
+]
+_READ = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ONE = {**_READ, 404: {"model": ErrorBody}}
+_WRITE = {**_ONE, 400: {"model": ErrorBody}}
+_DECIDE = {**_WRITE, 409: {"model": ErrorBody, "description": "Already decided."}}
+_FORBIDDEN = "主播密钥只能查看本人 / an anchor key sees only its own anchor"
+
+
+# --- violations ----------------------------------------------------------------------------
+
+
+@router.post("/v1/violations", response_model=ViolationRecorded, status_code=201, responses=_WRITE)
+def create_violation(
+    body: ViolationCreate, caller: Regulator, db: DatabaseDep, services: ServicesDep
+) -> dict:
+    """Record a violation found by a complaint or an inspection (evidence required); the anchor's
+    credit changes at once."""
+    anchor_id = anchor_id_for(caller, db, body.anchor)
+    violation_id, before, after = with_credit_change(
+        db,
+        anchor_id,
+        services.policy,
+        lambda: record_violation(
+            db,
+            anchor=anchor_id,
+            category=body.category,
+            severity=body.severity,
+            evidence=body.evidence,
+            recorded_by=actor_of(caller),
+            policy=services.policy,
+            categories=services.checker.lexicon.categories,
+            at=iso(body.at),
+            origin=body.origin,
+        ),
+    )
+    return {
+        "violation": get_violation(db, violation_id),
+        "credit_before": before,
+        "credit_after": after,
+    }
+
+
+@router.get("/v1/violations", response_model=ViolationList, responses=_ONE)
+def violations(
+    caller: Anyone,
+    db: DatabaseDep,
+    anchor: AnchorFilter = None,
+    status: ViolationStatus | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Violations, newest first; an anchor key sees only its own."""
+    items, total = list_violations(
+        db, anchor_id=_anchor_filter(caller, db, anchor), status=status, limit=limit, offset=offset
+    )
+    return {"items": items, "total": total}
+
+
+@router.get("/v1/anchors/{anchor_id}/violations", response_model=ViolationList, responses=_ONE)
+def anchor_violations(
+    anchor_id: AnchorRef,
+    caller: Anyone,
+    db: DatabaseDep,
+    status: ViolationStatus | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """One anchor's violations, newest first."""
+    resolved = anchor_id_for(caller, db, anchor_id)
+    items, total = list_violations(
+        db, anchor_id=resolved, status=status, limit=limit, offset=offset
+    )
+    return {"items": items, "total": total}
+
+
+# --- appeals -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/violations/{violation_id}/appeals",
+    response_model=Appeal,
+    status_code=201,
+    responses={**_WRITE, 409: {"model": ErrorBody, "description": "Already appealed."}},
+)
+def create_appeal(
+    violation_id: RecordId, body: AppealCreate, caller: Anyone, db: DatabaseDep
+) -> dict:
+    """Appeal a violation: the anchor's own key, or a platform or regulator on their behalf."""
+    violation = get_violation(db, violation_id)
+    if violation is None:
+        raise ApiError(404, "not_found", f"违规记录不存在 / no violation {violation_id}")
+    _own(caller, violation["anchor_id"])
+    if violation["status"] != "standing":
+        raise ApiError(
+            409,
+            "already_appealed",
+            f"违规 {violation_id} 已有申诉 / violation {violation_id} already has a pending or "
+            "upheld appeal",
+            {"status": violation["status"]},
+        )
+    appeal_id = file_appeal(db, violation_id, body.reason, actor_of(caller))
+    return get_appeal(db, appeal_id)
+
+
+@router.get("/v1/appeals", response_model=AppealList, responses=_ONE)
+def appeals(
+    caller: Anyone,
+    db: DatabaseDep,
+    status: AppealStatus | None = None,
+    anchor: AnchorFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Appeals, pending first (oldest first), then decided ones; an anchor key sees its own."""
+    items, total = list_appeals(
+        db, status=status, anchor_id=_anchor_filter(caller, db, anchor), limit=limit, offset=offset
+    )
+    return {"items": items, "total": total}
+
+
+@router.post("/v1/appeals/{appeal_id}/decision", response_model=AppealDecision, responses=_DECIDE)
+def decide_appeal_route(
+    appeal_id: RecordId,
+    body: AppealDecisionRequest,
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+) -> dict:
+    """Uphold (the violation no longer counts; credit is restored) or reject, with a reason."""
+    appeal = _pending(get_appeal(db, appeal_id), "申诉", "appeal", appeal_id)
+    result, before, after = _decided(
+        db,
+        appeal["anchor_id"],
+        services,
+        lambda: decide_appeal(
+            db,
+            appeal_id,
+            uphold=body.action == "uphold",
+            reason=body.reason,
+            decided_by=actor_of(caller),
+            policy=services.policy,
+        ),
+        lambda: _pending(get_appeal(db, appeal_id), "申诉", "appeal", appeal_id),
+    )
+    return {
+        "appeal_id": appeal_id,
+        "status": result["status"],
+        "anchor_id": appeal["anchor_id"],
+        "credit_before": before,
+        "credit_after": after,
+    }
+
+
+# --- repairs and the blacklist -------------------------------------------------------------
+
+
+@router.post(
+    "/v1/anchors/{anchor_id}/repairs",
+    response_model=Repair,
+    status_code=201,
+    responses={**_WRITE, 409: {"model": ErrorBody, "description": "One is already pending."}},
+)
+def create_repair(
+    anchor_id: AnchorRef, body: RepairCreate, caller: Anyone, db: DatabaseDep
+) -> dict:
+    """Apply for credit repair or early removal from the blacklist, stating the rectification."""
+    resolved = anchor_id_for(caller, db, anchor_id)
+    if db["credit_repairs"].count_where("anchor_id = ? AND status = 'pending'", [resolved]):
+        raise ApiError(
+            409,
+            "already_pending",
+            f"主播 {resolved} 已有待审申请 / anchor {resolved} already has a pending application",
+        )
+    repair_id = apply_for_repair(db, resolved, body.kind, body.reason, actor_of(caller))
+    return get_repair(db, repair_id)
+
+
+@router.post("/v1/repairs/{repair_id}/decision", response_model=RepairDecision, responses=_DECIDE)
+def decide_repair_route(
+    repair_id: RecordId,
+    body: RepairDecisionRequest,
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+) -> dict:
+    """Grant or refuse an application, with a reason."""
+    repair = _pending(get_repair(db, repair_id), "申请", "application", repair_id)
+    result, before, after = _decided(
+        db,
+        repair["anchor_id"],
+        services,
+        lambda: decide_repair(
+            db,
+            repair_id,
+            grant=body.action == "grant",
+            reason=body.reason,
+            decided_by=actor_of(caller),
+            policy=services.policy,
+        ),
+        lambda: _pending(get_repair(db, repair_id), "申请", "application", repair_id),
+    )
+    return {
+        "repair_id": repair_id,
+        "status": result["status"],
+        "anchor_id": repair["anchor_id"],
+        "credit_before": before,
+        "credit_after": after,
+    }
+
+
+@router.get(
+    "/v1/blacklist",
+    response_model=BlacklistList,
+    responses=_READ,
+    dependencies=[Depends(require_roles("regulator", "platform"))],
+)
+def blacklist(db: DatabaseDep, limit: Limit = 50, offset: Offset = 0) -> dict:
+    """Blacklist entries in force now, newest first: anchor, reason, since and until."""
+    items, total = blacklist_in_force(db, limit=limit, offset=offset)
+    return {"items": items, "total": total}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _anchor_filter(caller: Principal, db, anchor: str | None) -> str | None:
+    """The anchor a list is restricted to: the one asked for (checked), or an anchor key's own."""
+    if anchor is not None:
+        return anchor_id_for(caller, db, anchor)
+    return caller.anchor_id if caller.role == "anchor" else None
+
+
+def _own(caller: Principal, anchor_id: str) -> None:
+    if caller.role == "anchor" and caller.anchor_id != anchor_id:
+        raise ApiError(403, "forbidden", _FORBIDDEN)
+
+
+def _pending(row: dict[str, Any] | None, zh: str, en: str, record_id: int) -> dict[str, Any]:
+    if row is None:
+        raise ApiError(404, "not_found", f"{zh}不存在 / no {en} {record_id}")
+    if row["status"] != "pending":
+        raise ApiError(
+            409,
+            "already_decided",
+            f"{zh} {record_id} 已裁决（{row['status']}）/ {en} {record_id} was already "
+            f"{row['status']}",
+            {"status": row["status"]},
+        )
+    return row
+
+
+def _decided(db, anchor_id: str, services, decide, recheck) -> tuple[dict, dict, dict]:
+    """Run a decision with the credit before and after; if the library refuses because another
+    regulator decided meanwhile, `recheck` turns that into a 409."""
+    try:
+        return with_credit_change(db, anchor_id, services.policy, decide)
+    except InputError:
+        recheck()
+        raise

@@ -1,7 +1,225 @@
-"""Flags: list and filter, one flag with its context, review decisions (issue 6, store API)."""
+"""Flags: list and filter, one flag with its context, review decisions; a stream and its
+recording. Regulators and platforms see every flag, an anchor key only its own; only a regulator
+decides or plays a recording."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import mimetypes
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import FileResponse
+
+from monitor.api_keys import ROLES, Principal
+from monitor.decision_effects import with_credit_change
+from monitor.errors import InputError
+from monitor.flag_store import count_flags, flag_detail, get_flag, get_stream, list_flags
+from monitor.review import decide_flag
+
+from .auth import anchor_id_for, require_roles
+from .context import DatabaseDep, ServicesDep
+from .errors import ApiError, ErrorBody
+from .schemas_store import (
+    FlagConfirm,
+    FlagDecision,
+    FlagDecisionRequest,
+    FlagDetail,
+    FlagList,
+    FlagStatus,
+    Limit,
+    Offset,
+    RecordId,
+    Stream,
+    TimeFilter,
+    actor_of,
+    iso,
+)
+
+router = APIRouter(tags=["flags"])
+
+Caller = Annotated[Principal, Depends(require_roles(*ROLES))]
+Regulator = Annotated[Principal, Depends(require_roles("regulator"))]
+_AUTH = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_NOT_FOUND = {404: {"model": ErrorBody}}
+
+
+@router.get(
+    "/v1/flags",
+    response_model=FlagList,
+    responses={
+        **_AUTH,
+        **_NOT_FOUND,
+        400: {"model": ErrorBody, "description": "`since` or `until` is not a time."},
+    },
+)
+def flags(
+    caller: Caller,
+    db: DatabaseDep,
+    stream: Annotated[str | None, Query(max_length=200)] = None,
+    anchor: Annotated[
+        str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
+    ] = None,
+    workshop: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    status: FlagStatus | None = None,
+    since: TimeFilter = None,
+    until: TimeFilter = None,
+    order: Literal["risk", "time"] = "risk",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Flags, riskiest first (or newest first with `order=time`), filtered; an anchor key sees
+    only its own anchor's."""
+    if anchor is not None:
+        anchor_id = anchor_id_for(caller, db, anchor)
+    else:
+        anchor_id = caller.anchor_id if caller.role == "anchor" else None
+    filters = {
+        "status": status,
+        "anchor_id": anchor_id,
+        "stream_id": stream,
+        "workshop_id": workshop,
+        "category": category,
+        "since": iso(since),
+        "until": iso(until),
+    }
+    items = list_flags(db, **filters, limit=limit, offset=offset, order=order)
+    return {"items": [_flag_out(f) for f in items], "total": count_flags(db, **filters)}
+
+
+@router.get("/v1/flags/{flag_id}", response_model=FlagDetail, responses={**_AUTH, **_NOT_FOUND})
+def flag(flag_id: RecordId, caller: Caller, db: DatabaseDep) -> dict:
+    """One flag with the sentence around the hit, the rule, its legal basis, the suggestion, the
+    classifier's reasons, its stream and segment times, and the decision once taken."""
+    _readable_flag(db, caller, flag_id)
+    return _flag_out(flag_detail(db, flag_id))
+
+
+@router.post(
+    "/v1/flags/{flag_id}/decision",
+    response_model=FlagDecision,
+    responses={
+        **_AUTH,
+        **_NOT_FOUND,
+        400: {"model": ErrorBody, "description": "Dismissal without a reason, unknown category."},
+        409: {"model": ErrorBody, "description": "The flag was already decided."},
+    },
+)
+def decide(
+    flag_id: RecordId,
+    body: FlagDecisionRequest,
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+) -> dict:
+    """Confirm (it becomes a violation and the anchor's credit changes) or dismiss (with a
+    reason); the answer shows the anchor's credit before and after."""
+    found = _readable_flag(db, caller, flag_id)
+    _still_open(found)
+
+    confirm = isinstance(body, FlagConfirm)
+
+    def decision() -> dict:
+        return decide_flag(
+            db,
+            flag_id,
+            confirm=confirm,
+            reviewer=actor_of(caller),
+            policy=services.policy,
+            categories=services.checker.lexicon.categories,
+            category=body.category if confirm else None,
+            severity=body.severity if confirm else None,
+            note=body.note,
+            reason="" if confirm else body.reason,
+        )
+
+    try:
+        result, before, after = with_credit_change(
+            db, found["anchor_id"], services.policy, decision
+        )
+    except InputError:
+        _still_open(get_flag(db, flag_id))  # decided meanwhile by another reviewer: 409
+        raise
+    result.pop("credit", None)
+    return {
+        **result,
+        "anchor_id": found["anchor_id"],
+        "credit_before": before,
+        "credit_after": after,
+    }
+
+
+@router.get("/v1/streams/{stream_id}", response_model=Stream, responses={**_AUTH, **_NOT_FOUND})
+def stream(stream_id: str, caller: Caller, db: DatabaseDep) -> dict:
+    """A stream: its anchor, product, times, whether a recording is kept, its flags by status."""
+    row = _readable_stream(db, caller, stream_id)
+    return {**row, "has_media": row["media_path"] is not None}
+
+
+@router.get(
+    "/v1/streams/{stream_id}/media",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"audio/*": {}, "video/*": {}}, "description": "The recording."},
+        206: {"content": {"audio/*": {}, "video/*": {}}, "description": "The requested range."},
+        416: {"description": "The range is outside the recording."},
+        **_AUTH,
+        404: {"model": ErrorBody, "description": "No such stream, or no recording kept."},
+    },
+)
+def stream_media(
+    stream_id: str, caller: Regulator, db: DatabaseDep, services: ServicesDep
+) -> FileResponse:
+    """The stream's recording, with HTTP Range support so a player can seek to a flag."""
+    row = _readable_stream(db, caller, stream_id)
+    path = Path(row["media_path"]) if row["media_path"] else None
+    if path is not None and not path.is_absolute():
+        path = services.settings.files_dir() / path
+    if path is None or not path.is_file():
+        raise ApiError(
+            404,
+            "media_not_found",
+            f"直播 {stream_id} 没有录音 / stream {stream_id} has no recording",
+        )
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type)
+
+
+def _readable_flag(db, caller: Principal, flag_id: int) -> dict[str, Any]:
+    try:
+        found = get_flag(db, flag_id)
+    except InputError:
+        raise ApiError(404, "flag_not_found", f"标记不存在 / no flag {flag_id}") from None
+    if caller.role == "anchor" and found["anchor_id"] != caller.anchor_id:
+        raise ApiError(
+            403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
+        )
+    return found
+
+
+def _readable_stream(db, caller: Principal, stream_id: str) -> dict[str, Any]:
+    try:
+        row = get_stream(db, stream_id)
+    except InputError:
+        raise ApiError(404, "stream_not_found", f"直播不存在 / no stream {stream_id}") from None
+    if caller.role == "anchor" and row["anchor_id"] != caller.anchor_id:
+        raise ApiError(
+            403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
+        )
+    return row
+
+
+def _still_open(found: dict[str, Any]) -> None:
+    if found["status"] != "open":
+        raise ApiError(
+            409,
+            "already_decided",
+            f"标记 {found['id']} 已处理（{found['status']}）/ flag {found['id']} was already "
+            f"{found['status']}",
+            {"status": found["status"]},
+        )
+
+
+def _flag_out(found: dict[str, Any]) -> dict[str, Any]:
+    return {**found, "reasons": found["hit"].get("reasons", [])}

@@ -1,7 +1,65 @@
-"""Public disclosure and workshop statistics (issue 6, store API)."""
+"""Public disclosure (公示, no key), its publication by a regulator, and workshop statistics for
+regulators and platforms."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends
+
+from monitor.api_keys import Principal
+from monitor.disclosure import disclosure, publish
+from monitor.workshop_stats import workshop_stats
+
+from .auth import require_roles
+from .context import DatabaseDep, ServicesDep
+from .errors import ErrorBody
+from .schemas_store import (
+    Disclosure,
+    PublishedDisclosure,
+    TimeFilter,
+    WorkshopStats,
+    actor_of,
+    iso,
+)
+
+router = APIRouter(tags=["public"])
+
+_AUTH = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
+
+
+@router.get("/v1/public/disclosure", response_model=Disclosure)
+def public_disclosure(db: DatabaseDep, services: ServicesDep) -> dict:
+    """What the public may see, no key needed: anchors' grades (if the policy publishes them),
+    blacklist entries within their publication period, violations within theirs (no evidence),
+    and products' registered origin and certifications."""
+    return disclosure(db, services.policy)
+
+
+@router.post("/v1/disclosure/publish", response_model=PublishedDisclosure, responses=_AUTH)
+def publish_disclosure(
+    caller: Annotated[Principal, Depends(require_roles("regulator"))],
+    db: DatabaseDep,
+    services: ServicesDep,
+) -> dict:
+    """Record a publication of the disclosure with the audit log's head hash, so a later
+    `qinglang audit verify --head` proves the log was not cut short since."""
+    return publish(db, services.policy, actor_of(caller))
+
+
+@router.get(
+    "/v1/stats/workshops",
+    response_model=WorkshopStats,
+    responses={
+        **_AUTH,
+        400: {"model": ErrorBody, "description": "`since` or `until` is not a time."},
+        422: {"model": ErrorBody},
+    },
+    dependencies=[Depends(require_roles("regulator", "platform"))],
+)
+def stats(db: DatabaseDep, since: TimeFilter = None, until: TimeFilter = None) -> dict:
+    """Per workshop, best first: anchors, streams, flags, confirmed violations and compliance
+    rate (streams without a confirmed violation) in the period [since, until)."""
+    start, end = iso(since), iso(until)
+    rows = workshop_stats(db, start or "", end or "9999")
+    return {"since": start, "until": end, "items": rows}

@@ -124,6 +124,14 @@ def record_hits(
     return ids
 
 
+FLAG_ORDERS = ("risk", "time")
+_ORDER_SQL = {
+    "risk": "CASE flags.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, "
+    "flags.score DESC, flags.id DESC",
+    "time": "flags.created_at DESC, flags.id DESC",
+}
+
+
 def list_flags(
     db: sqlite_utils.Database,
     *,
@@ -136,8 +144,41 @@ def list_flags(
     until: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    order: str = "risk",
 ) -> list[dict[str, Any]]:
-    """Flags, riskiest first (blocking severity and score), then newest."""
+    """Flags, riskiest first (blocking severity and score, then newest), or newest first when
+    `order` is "time"."""
+    if order not in FLAG_ORDERS:
+        raise InputError(f"未知排序 / unknown order {order!r} (known: {', '.join(FLAG_ORDERS)})")
+    where, params = _flag_filters(status, anchor_id, stream_id, workshop_id, category, since, until)
+    sql = (
+        "SELECT flags.*, anchors.workshop_id FROM flags LEFT JOIN anchors ON anchors.id = flags.anchor_id "
+        f"{where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
+    )
+    return [_flag(row) for row in db.query(sql, [*params, limit, offset])]
+
+
+def count_flags(
+    db: sqlite_utils.Database,
+    *,
+    status: str | None = None,
+    anchor_id: str | None = None,
+    stream_id: str | None = None,
+    workshop_id: str | None = None,
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> int:
+    """How many flags `list_flags` would give with the same filters and no limit."""
+    where, params = _flag_filters(status, anchor_id, stream_id, workshop_id, category, since, until)
+    sql = f"SELECT COUNT(*) FROM flags LEFT JOIN anchors ON anchors.id = flags.anchor_id {where}"
+    return db.execute(sql, params).fetchone()[0]
+
+
+def _flag_filters(
+    status, anchor_id, stream_id, workshop_id, category, since, until
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (or "") and its parameters for the flag filters."""
     if status is not None and status not in FLAG_STATUSES:
         raise InputError(
             f"未知状态 / unknown status {status!r} (known: {', '.join(FLAG_STATUSES)})"
@@ -159,13 +200,29 @@ def list_flags(
     if until:
         where.append("flags.created_at < ?")
         params.append(until)
-    sql = (
-        "SELECT flags.*, anchors.workshop_id FROM flags LEFT JOIN anchors ON anchors.id = flags.anchor_id "
-        + (f"WHERE {' AND '.join(where)} " if where else "")
-        + "ORDER BY CASE flags.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, flags.score DESC, flags.id DESC "
-        "LIMIT ? OFFSET ?"
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params
+
+
+def get_stream(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]:
+    """A stream with its anchor's workshop, segment count and its flags counted by status."""
+    row = next(
+        db.query(
+            "SELECT streams.*, anchors.workshop_id, "
+            "(SELECT COUNT(*) FROM segments WHERE stream_id = streams.id) AS segments "
+            "FROM streams JOIN anchors ON anchors.id = streams.anchor_id WHERE streams.id = ?",
+            [stream_id],
+        ),
+        None,
     )
-    return [_flag(row) for row in db.query(sql, [*params, limit, offset])]
+    if row is None:
+        raise InputError(f"直播不存在 / no stream {stream_id}")
+    counts = dict(
+        db.execute(
+            "SELECT status, COUNT(*) FROM flags WHERE stream_id = ? GROUP BY status", [stream_id]
+        ).fetchall()
+    )
+    row["flags"] = {status: counts.get(status, 0) for status in FLAG_STATUSES}
+    return row
 
 
 def get_flag(db: sqlite_utils.Database, flag_id: int) -> dict[str, Any]:
@@ -179,6 +236,35 @@ def get_flag(db: sqlite_utils.Database, flag_id: int) -> dict[str, Any]:
     if row is None:
         raise InputError(f"标记不存在 / no flag {flag_id}")
     return _flag(row)
+
+
+def flag_detail(db: sqlite_utils.Database, flag_id: int) -> dict[str, Any]:
+    """A flag with what a reviewer needs beside it: its stream's times, its segment's place in
+    the stream, and the decision taken on it (None while open)."""
+    flag = get_flag(db, flag_id)
+    flag["stream"] = next(
+        db.query(
+            "SELECT id, product_id, source, started_at, ended_at, media_path IS NOT NULL AS has_media "
+            "FROM streams WHERE id = ?",
+            [flag["stream_id"]],
+        ),
+        None,
+    )
+    if flag["stream"] is not None:
+        flag["stream"]["has_media"] = bool(flag["stream"]["has_media"])
+    flag["segment"] = next(
+        db.query("SELECT seq, start_s, end_s FROM segments WHERE id = ?", [flag["segment_id"]]),
+        None,
+    )
+    flag["decision"] = next(
+        db.query(
+            "SELECT id, decision, category, severity, note, reason, reviewer, decided_at "
+            "FROM review_decisions WHERE flag_id = ?",
+            [flag_id],
+        ),
+        None,
+    )
+    return flag
 
 
 def _flag(row: dict[str, Any]) -> dict[str, Any]:

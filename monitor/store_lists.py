@@ -1,0 +1,153 @@
+"""Paged lists of store records (registry, violations, appeals, blacklist): each function returns
+one page of rows and the total the filters match, `(items, total)`. Reading only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from .db import now_iso
+from .errors import InputError
+
+# A violation stands, is under a pending appeal, or was overturned by an upheld one.
+VIOLATION_STATUSES = ("standing", "appealed", "overturned")
+APPEAL_STATUSES = ("pending", "upheld", "rejected")
+_VIOLATION_STATUS_SQL = (
+    "CASE WHEN EXISTS (SELECT 1 FROM appeals p WHERE p.violation_id = v.id AND p.status = 'upheld') "
+    "THEN 'overturned' WHEN EXISTS (SELECT 1 FROM appeals p WHERE p.violation_id = v.id "
+    "AND p.status = 'pending') THEN 'appealed' ELSE 'standing' END"
+)
+
+Page = tuple[list[dict[str, Any]], int]
+
+
+def list_workshops(db: sqlite_utils.Database, *, limit: int = 50, offset: int = 0) -> Page:
+    return _page(db, "SELECT * FROM workshops", [], "id", limit, offset)
+
+
+def list_anchors(
+    db: sqlite_utils.Database,
+    *,
+    workshop_id: str | None = None,
+    anchor_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Anchors with their platform accounts, by id."""
+    where, params = _where({"workshop_id": workshop_id, "id": anchor_id})
+    items, total = _page(db, f"SELECT * FROM anchors {where}", params, "id", limit, offset)
+    for row in items:
+        row["accounts"] = [
+            f"{r['platform']}:{r['account']}"
+            for r in db.query(
+                "SELECT platform, account FROM platform_accounts WHERE anchor_id = ? "
+                "ORDER BY platform, account",
+                [row["id"]],
+            )
+        ]
+    return items, total
+
+
+def list_products(
+    db: sqlite_utils.Database,
+    *,
+    workshop_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    where, params = _where({"workshop_id": workshop_id})
+    items, total = _page(db, f"SELECT * FROM products {where}", params, "id", limit, offset)
+    for row in items:
+        row["certifications"] = json.loads(row["certifications"])
+        row["registration_numbers"] = json.loads(row["registration_numbers"])
+    return items, total
+
+
+def list_violations(
+    db: sqlite_utils.Database,
+    *,
+    anchor_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Violations, newest first, each with its status (standing, appealed, overturned)."""
+    _known(status, VIOLATION_STATUSES)
+    where, params = _where({"anchor_id": anchor_id, "status": status})
+    sql = f"SELECT * FROM (SELECT v.*, {_VIOLATION_STATUS_SQL} AS status FROM violations v) {where}"
+    return _page(db, sql, params, "occurred_at DESC, id DESC", limit, offset)
+
+
+def get_violation(db: sqlite_utils.Database, violation_id: int) -> dict[str, Any] | None:
+    sql = f"SELECT v.*, {_VIOLATION_STATUS_SQL} AS status FROM violations v WHERE v.id = ?"
+    return next(db.query(sql, [violation_id]), None)
+
+
+def list_appeals(
+    db: sqlite_utils.Database,
+    *,
+    status: str | None = None,
+    anchor_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Appeals with the anchor of their violation, oldest pending first, then newest."""
+    _known(status, APPEAL_STATUSES)
+    where, params = _where({"status": status, "anchor_id": anchor_id})
+    sql = (
+        "SELECT * FROM (SELECT p.*, v.anchor_id FROM appeals p "
+        f"JOIN violations v ON v.id = p.violation_id) {where}"
+    )
+    order = "status != 'pending', CASE WHEN status = 'pending' THEN id ELSE -id END"
+    return _page(db, sql, params, order, limit, offset)
+
+
+def get_appeal(db: sqlite_utils.Database, appeal_id: int) -> dict[str, Any] | None:
+    return next(
+        db.query(
+            "SELECT p.*, v.anchor_id FROM appeals p JOIN violations v ON v.id = p.violation_id "
+            "WHERE p.id = ?",
+            [appeal_id],
+        ),
+        None,
+    )
+
+
+def get_repair(db: sqlite_utils.Database, repair_id: int) -> dict[str, Any] | None:
+    return next(db.query("SELECT * FROM credit_repairs WHERE id = ?", [repair_id]), None)
+
+
+def get_script(db: sqlite_utils.Database, script_id: int) -> dict[str, Any] | None:
+    return next(db.query("SELECT * FROM scripts WHERE id = ?", [script_id]), None)
+
+
+def blacklist_in_force(db: sqlite_utils.Database, *, limit: int = 50, offset: int = 0) -> Page:
+    """Blacklist entries in force now (not removed, not yet ended), newest first."""
+    sql = (
+        "SELECT b.id, b.anchor_id, a.name, b.listed_at, b.until, b.reason "
+        "FROM blacklist_entries b JOIN anchors a ON a.id = b.anchor_id "
+        "WHERE b.removed_at IS NULL AND b.until > ?"
+    )
+    return _page(db, sql, [now_iso()], "b.listed_at DESC, b.id DESC", limit, offset)
+
+
+def _page(
+    db: sqlite_utils.Database, sql: str, params: list, order: str, limit: int, offset: int
+) -> Page:
+    total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
+    items = list(db.query(f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]))
+    return items, total
+
+
+def _where(filters: dict[str, Any]) -> tuple[str, list]:
+    given = {column: value for column, value in filters.items() if value is not None}
+    if not given:
+        return "", []
+    return "WHERE " + " AND ".join(f"{column} = ?" for column in given), list(given.values())
+
+
+def _known(status: str | None, known: tuple[str, ...]) -> None:
+    if status is not None and status not in known:
+        raise InputError(f"未知状态 / unknown status {status!r} (known: {', '.join(known)})")
