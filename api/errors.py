@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
@@ -78,7 +78,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/ui/") and not isinstance(exc, ApiError):
+        from .ui_render import error_page  # the web UI answers its own paths in HTML
+
+        message = {404: "没有这个页面 / no such page"}.get(exc.status_code, str(exc.detail))
+        return error_page(request, exc.status_code, message)
     if isinstance(exc, ApiError):
         return error_response(exc.status_code, exc.code, exc.message, exc.extra, exc.headers)
     code = _STATUS_CODES.get(exc.status_code, "http_error")

@@ -50,21 +50,23 @@ AnchorQuery = Annotated[
         examples=["douyin:shop/wang"],
     ),
 ]
+AtQuery = Annotated[
+    str | None, Query(description="Evaluate at this time (ISO-8601) instead of now.")
+]
+_CREDIT_ERRORS = {**_ERRORS, 400: {"model": ErrorBody, "description": "`at` is not a time."}}
 
 
 @router.get(
     "/v1/anchors/{anchor_id}/credit",
     response_model=Credit,
-    responses={**_ERRORS, 400: {"model": ErrorBody, "description": "`at` is not a time."}},
+    responses=_CREDIT_ERRORS,
 )
 def credit(
     anchor_id: AnchorRef,
     caller: Caller,
     db: DatabaseDep,
     services: ServicesDep,
-    at: Annotated[
-        str | None, Query(description="Evaluate at this time (ISO-8601) instead of now.")
-    ] = None,
+    at: AtQuery = None,
 ) -> dict:
     """Score, colour grade, restrictions, blacklist state and the history that led there."""
     resolved = anchor_id_for(caller, db, anchor_id)
@@ -84,16 +86,14 @@ def anchor_eligibility(
 @router.get(
     "/v1/credit",
     response_model=Credit,
-    responses={**_ERRORS, 400: {"model": ErrorBody, "description": "`at` is not a time."}},
+    responses=_CREDIT_ERRORS,
 )
 def credit_by_query(
     anchor: AnchorQuery,
     caller: Caller,
     db: DatabaseDep,
     services: ServicesDep,
-    at: Annotated[
-        str | None, Query(description="Evaluate at this time (ISO-8601) instead of now.")
-    ] = None,
+    at: AtQuery = None,
 ) -> dict:
     """As `GET /v1/anchors/{anchor_id}/credit`, the anchor given as `?anchor=`."""
     return credit(anchor, caller, db, services, at)

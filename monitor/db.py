@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -131,3 +132,13 @@ def parse_time(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def where_equal(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """`("WHERE a = ? AND b = ?", [va, vb])` for the (column, value) pairs whose value is not
+    None; `("", [])` when there are none. Column names come from code, never from input."""
+    chosen = [(column, value) for column, value in conditions if value is not None]
+    if not chosen:
+        return "", []
+    clause = " AND ".join(f"{column} = ?" for column, _ in chosen)
+    return f"WHERE {clause}", [value for _, value in chosen]

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import now_iso, transaction
+from .db import now_iso, transaction, where_equal
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 _PUBLIC = (
@@ -144,14 +144,7 @@ def list_jobs(
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Newest first; `owner_key_id` None: every owner's. Results are left out (see get_job)."""
-    where, params = [], []
-    if owner_key_id is not None:
-        where.append("owner_key_id = ?")
-        params.append(owner_key_id)
-    if status is not None:
-        where.append("status = ?")
-        params.append(status)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause, params = where_equal(("owner_key_id", owner_key_id), ("status", status))
     rows = db.query(
         f"SELECT {_PUBLIC}, owner_key_id FROM jobs {clause} ORDER BY id DESC LIMIT ?",
         [*params, limit],

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from .db import now_iso, open_db, transaction
+from .db import now_iso, open_db, transaction, where_equal
 from .errors import InputError
 from .facts import ProductFacts
 from .live import LiveResult, StreamMonitor
@@ -212,14 +212,7 @@ class LiveRooms:
     def list(self, owner_key_id: int | None = None, anchor_id: str | None = None) -> list[dict]:
         db = self._db()
         try:
-            where, params = [], []
-            if owner_key_id is not None:
-                where.append("owner_key_id = ?")
-                params.append(owner_key_id)
-            if anchor_id is not None:
-                where.append("anchor_id = ?")
-                params.append(anchor_id)
-            clause = f"WHERE {' AND '.join(where)}" if where else ""
+            clause, params = where_equal(("owner_key_id", owner_key_id), ("anchor_id", anchor_id))
             ids = [
                 r[0]
                 for r in db.execute(

@@ -10,12 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
+from api_server import auth, no_traceback, running
 
 from api import create_app
 from monitor.api_keys import Principal, authenticate, create_key, list_keys, revoke_key
@@ -38,16 +37,6 @@ def _store(path):
     return db
 
 
-def _no_traceback(response: httpx.Response) -> None:
-    """Every response: no traceback; every error: the JSON error body."""
-    response.read()
-    assert "Traceback" not in response.text and 'File "' not in response.text
-    if response.status_code >= 400:
-        body = response.json()
-        assert set(body) <= {"error", "message", "detail"}
-        assert body["error"] and body["message"]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, checker):
     path = tmp_path_factory.mktemp("api") / "q.db"
@@ -65,27 +54,12 @@ def server(tmp_path_factory, checker):
     def crash() -> None:
         raise RuntimeError("secret internal detail")
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    with httpx.Client(base_url=base, timeout=30, event_hooks={"response": [_no_traceback]}) as c:
+    with (
+        running(app) as base,
+        httpx.Client(base_url=base, timeout=30, event_hooks={"response": [no_traceback]}) as c,
+    ):
         assert c.get("/healthz").status_code == 200
         yield c, keys, db
-    uv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-
-
-def auth(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def test_health_answers_without_a_key(server):
@@ -375,3 +349,12 @@ def test_serve_runs_the_api_over_the_given_database(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_unknown_paths_get_json_under_the_api_and_a_chinese_page_under_the_ui(server):
+    client, _, _ = server
+    api = client.get("/v1/no-such-thing")
+    assert api.status_code == 404 and api.json()["error"] == "not_found"
+    page = httpx.get(client.base_url.join("/ui/no-such-page"))
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "没有这个页面" in page.text and "Traceback" not in page.text
