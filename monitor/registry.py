@@ -258,9 +258,11 @@ def _insert(db: sqlite_utils.Database, table: str, record: dict[str, Any], dupli
 
 def _id(value: str, what: str) -> str:
     value = (value or "").strip()
-    if not value or len(value) > 64 or any(c.isspace() for c in value):
+    # ids are path segments of the API and the UI: no spaces, no "/", "?", "#" or "%"
+    if not value or len(value) > 64 or any(c.isspace() or c in "/?#%" for c in value):
         raise InputError(
-            f"{what} id 须为 1–64 个非空白字符 / a {what} id is 1–64 characters without spaces: {value!r}"
+            f"{what} id 须为 1–64 个字符，不含空白和 / ? # % / a {what} id is 1–64 characters "
+            f"without spaces, '/', '?', '#' or '%': {value!r}"
         )
     return value
 

@@ -142,6 +142,7 @@ def test_registry_and_lookups(db):
         (lambda: add_anchor(db, "A3", "x", None, ["douyin:wang_yangmei"]), "already registered"),
         (lambda: add_anchor(db, "A4", "x", None, ["nocolon"]), "PLATFORM:ACCOUNT"),
         (lambda: add_anchor(db, "has space", "x"), "without spaces"),
+        (lambda: add_anchor(db, "shop/wang", "x"), "without spaces, '/'"),
         (
             lambda: add_product(db, "P2", "x", certifications=[{"type": "made_up"}]),
             "unknown certification",
