@@ -1,7 +1,8 @@
 """Due process over HTTP: violations found outside the flag queue, appeals (申诉) against
-violations, credit repair (信用修复) and early removal from the blacklist, and the blacklist in
-force. Only a regulator records a violation or decides; an anchor key files and reads only its
-own. Each decision answers with the anchor's credit before and after it."""
+violations, credit repair (信用修复) and early removal from the blacklist, the blacklist in
+force, and the lists of submitted scripts (话术预审). Only a regulator records a violation or
+decides; an anchor key files and reads only its own. Each decision answers with the anchor's
+credit before and after it."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ from monitor.store_lists import (
     get_repair,
     get_violation,
     list_appeals,
+    list_repairs,
+    list_scripts,
     list_violations,
+    script_detail,
 )
 
 from .auth import AnchorRef, anchor_id_for, require_roles
@@ -46,6 +50,11 @@ from .schemas_store import (
     RepairCreate,
     RepairDecision,
     RepairDecisionRequest,
+    RepairList,
+    RepairStatus,
+    Script,
+    ScriptList,
+    ScriptStatus,
     ViolationCreate,
     ViolationList,
     ViolationRecorded,
@@ -237,6 +246,23 @@ def create_repair(
     return get_repair(db, repair_id)
 
 
+@router.get("/v1/repairs", response_model=RepairList, responses=_ONE)
+def repairs(
+    caller: Anyone,
+    db: DatabaseDep,
+    status: RepairStatus | None = None,
+    anchor: AnchorFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Credit repair and early-removal applications, pending first (oldest first), then decided
+    ones (newest first); an anchor key sees its own."""
+    items, total = list_repairs(
+        db, status=status, anchor_id=_anchor_filter(caller, db, anchor), limit=limit, offset=offset
+    )
+    return {"items": items, "total": total}
+
+
 @router.post("/v1/repairs/{repair_id}/decision", response_model=RepairDecision, responses=_DECIDE)
 def decide_repair_route(
     repair_id: RecordId,
@@ -280,6 +306,36 @@ def blacklist(db: DatabaseDep, limit: Limit = 50, offset: Offset = 0) -> dict:
     """Blacklist entries in force now, newest first: anchor, reason, since and until."""
     items, total = blacklist_in_force(db, limit=limit, offset=offset)
     return {"items": items, "total": total}
+
+
+# --- scripts --------------------------------------------------------------------------------
+
+
+@router.get("/v1/scripts", response_model=ScriptList, tags=["scripts"], responses=_ONE)
+def scripts(
+    caller: Anyone,
+    db: DatabaseDep,
+    status: ScriptStatus | None = None,
+    anchor: AnchorFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Submitted scripts with their status, the check's verdict and hit count (not the text):
+    pending first (oldest first), then the rest (newest first); an anchor key sees its own."""
+    items, total = list_scripts(
+        db, status=status, anchor_id=_anchor_filter(caller, db, anchor), limit=limit, offset=offset
+    )
+    return {"items": items, "total": total}
+
+
+@router.get("/v1/scripts/{script_id}", response_model=Script, tags=["scripts"], responses=_ONE)
+def script(script_id: RecordId, caller: Anyone, db: DatabaseDep) -> dict:
+    """One submitted script with its text, its check report and the regulator's decision."""
+    found = script_detail(db, script_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"话术不存在 / no script {script_id}")
+    _own(caller, found["anchor_id"])
+    return found
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from monitor.db import now_iso
 from monitor.errors import InputError
 from monitor.registry import CERTIFICATION_TYPES
 
-from .schemas import CheckReport, Reason, Severity
+from .schemas import CheckReport, Reason, Severity, Verdict
 
 
 def _encodable(value: str) -> str:
@@ -405,6 +405,9 @@ class AppealDecision(BaseModel):
     credit_after: CreditSnapshot
 
 
+RepairStatus = Literal["pending", "granted", "refused"]
+
+
 class Repair(BaseModel):
     id: int
     anchor_id: str
@@ -412,10 +415,15 @@ class Repair(BaseModel):
     reason: str
     filed_at: str
     filed_by: str
-    status: Literal["pending", "granted", "refused"]
+    status: RepairStatus
     decided_at: str | None
     decided_by: str | None
     decision_reason: str | None
+
+
+class RepairList(BaseModel):
+    items: list[Repair]
+    total: int
 
 
 class RepairCreate(_Input):
@@ -487,6 +495,36 @@ ScriptDecisionRequest = Annotated[ScriptApprove | ScriptReturn, Field(discrimina
 class ScriptDecision(BaseModel):
     script_id: int
     status: Literal["approved", "returned"]
+
+
+ScriptStatus = Literal["checked", "pending", "approved", "returned"]
+
+
+class ScriptSummary(BaseModel):
+    id: int
+    anchor_id: str
+    product_id: str | None
+    submitted_at: str
+    for_stream_at: str | None
+    status: ScriptStatus = Field(
+        description="checked (no approval needed), pending (waits for a regulator), approved or "
+        "returned (with comments)."
+    )
+    reviewer: str | None
+    comments: str | None = Field(description="The regulator's comments, once decided.")
+    decided_at: str | None
+    verdict: Verdict = Field(description="The check's verdict.")
+    hits: int = Field(description="How many hits the check found.")
+
+
+class ScriptList(BaseModel):
+    items: list[ScriptSummary]
+    total: int
+
+
+class Script(ScriptSummary):
+    text: str
+    report: CheckReport
 
 
 # --- disclosure and statistics -------------------------------------------------------------

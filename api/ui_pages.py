@@ -1,25 +1,31 @@
-"""The web UI's pages besides the review queue: home, anchors and an anchor's credit, the workshop
+"""The web UI's pages besides the review queue: home, anchors and an anchor's credit (where an
+anchor key also appeals a violation and applies for credit repair or early removal), the workshop
 dashboard, the public disclosure, and the static files (CSS, JS, vendored htmx)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import sqlite_utils
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse
 
 from monitor.credit_policy import CreditPolicy
+from monitor.credit_records import CreditState
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, parse_time
 from monitor.disclosure import disclosure
 from monitor.errors import InputError
 from monitor.registry import find_anchor
+from monitor.review import apply_for_repair, file_appeal
+from monitor.store_lists import all_violations, get_violation, list_repairs, list_scripts
 from monitor.workshop_stats import workshop_stats
 
-from .context import DatabaseDep, ServicesDep
-from .ui_auth import UiCaller, optional_caller, ui_roles
+from .context import DatabaseDep, Services, ServicesDep
+from .schemas_store import RecordId
+from .ui_auth import UiCaller, check_csrf, optional_caller, ui_roles
 from .ui_charts import bar_chart, score_chart, stacked_bar
 from .ui_render import HtmlErrorRoute, UiError, render
 
@@ -30,6 +36,8 @@ router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Anyone = Annotated[UiCaller | None, Depends(optional_caller)]
 Viewer = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
 Supervisor = Annotated[UiCaller, Depends(ui_roles("regulator", "platform"))]
+AnchorKey = Annotated[UiCaller, Depends(ui_roles("anchor"))]
+RECENT_SCRIPTS = 10  # an anchor's latest submitted scripts shown on its page
 
 
 @router.get("/")
@@ -83,12 +91,9 @@ def anchors_page(
     return render(request, "anchors.html", {"anchors": rows})
 
 
-@router.get("/ui/anchors/{anchor_ref}")
-def anchor_page(
-    request: Request, anchor_ref: str, caller: Viewer, db: DatabaseDep, services: ServicesDep
-) -> Response:
-    """An anchor's badge, score, restrictions, blacklist state, score chart, violations and
-    appeals. An anchor key sees only its own (403 for any other, existing or not)."""
+def _viewed_anchor(db: sqlite_utils.Database, caller: UiCaller, anchor_ref: str) -> dict:
+    """The anchor a page is about; an anchor key gets only its own (403 for any other, existing
+    or not)."""
     try:
         anchor = find_anchor(db, anchor_ref)
     except InputError:
@@ -97,45 +102,160 @@ def anchor_page(
         raise UiError(403, "主播账号只能查看本人信用 / an anchor key sees only its own anchor")
     if anchor is None:
         raise UiError(404, f"主播不存在 / no anchor {anchor_ref}")
-    policy = services.policy
-    now = parse_time(now_iso())
-    state = anchor_credit(db, anchor["id"], policy, now)
-    violations = list(
-        db.query(
-            "SELECT v.*, (SELECT COUNT(*) FROM appeals p WHERE p.violation_id = v.id) AS appeals "
-            "FROM violations v WHERE v.anchor_id = ? ORDER BY v.occurred_at DESC, v.id DESC",
-            [anchor["id"]],
+    return anchor
+
+
+def repair_offer(
+    state: CreditState, policy: CreditPolicy, violations: list[dict], now
+) -> tuple[str | None, str]:
+    """What an anchor may apply for now under the policy: ("early_removal" | "repair" | None,
+    why not, in Chinese and English). The regulator still decides; the library applies the rules."""
+    if state.blacklisted:
+        rules = policy.blacklist
+        if state.blacklisted_until is None:
+            return "early_removal", ""
+        trigger = state.blacklisted_until - timedelta(days=rules.duration_days)
+        allowed = trigger + timedelta(days=rules.early_removal_after_days)
+        if now >= allowed:
+            return "early_removal", ""
+        return None, (
+            f"列入黑名单未满 {rules.early_removal_after_days} 天，{allowed.date().isoformat()} 起可申请"
+            f"提前移出；列入期间不适用信用修复 / early removal from {allowed.date().isoformat()} "
+            "on; no credit repair while blacklisted"
         )
+    oldest = now - timedelta(days=policy.repair.min_age_days)
+    expired = now - timedelta(days=policy.expiry_days)
+    old_enough = [
+        v
+        for v in violations
+        if v["status"] != "overturned" and expired < parse_time(v["occurred_at"]) <= oldest
+    ]
+    if state.score < policy.start_score and old_enough:
+        return "repair", ""
+    return None, (
+        f"暂无可修复的扣分：信用修复只适用于满 {policy.repair.min_age_days} 天、仍在扣分的违规 / "
+        f"nothing to repair: repair applies to violations at least {policy.repair.min_age_days} "
+        "days old that still deduct"
     )
+
+
+def _records(
+    db: sqlite_utils.Database, services: Services, caller: UiCaller, anchor: dict, state, now
+) -> dict[str, Any]:
+    """The due-process part of an anchor's page: violations with their status, appeals,
+    applications, scripts, and what the anchor (an anchor key on its own page) may file."""
+    violations = all_violations(db, anchor["id"])
     appeals = list(
         db.query(
             "SELECT p.* FROM appeals p JOIN violations v ON v.id = p.violation_id "
-            "WHERE v.anchor_id = ? ORDER BY p.filed_at DESC",
+            "WHERE v.anchor_id = ? ORDER BY p.filed_at DESC, p.id DESC",
             [anchor["id"]],
         )
     )
-    overturned = {p["violation_id"] for p in appeals if p["status"] == "upheld"}
-    for violation in violations:
-        violation["status"] = "overturned" if violation["id"] in overturned else "in_force"
+    repairs = list_repairs(db, anchor_id=anchor["id"], limit=50)[0]
+    offer, why_not = repair_offer(state, services.policy, violations, now)
+    return {
+        "anchor": anchor,
+        "violations": violations,
+        "appeals": appeals,
+        "repairs": repairs,
+        "pending_repair": any(r["status"] == "pending" for r in repairs),
+        "offer": offer,
+        "why_not": why_not,
+        "scripts": list_scripts(db, anchor_id=anchor["id"], limit=RECENT_SCRIPTS)[0],
+        "can_file": caller.role == "anchor",
+        "categories": services.checker.lexicon.categories,
+    }
+
+
+def _anchor_context(db, services: Services, caller: UiCaller, anchor: dict) -> dict[str, Any]:
+    policy = services.policy
+    now = parse_time(now_iso())
+    state = anchor_credit(db, anchor["id"], policy, now)
     workshop = (
         db.execute("SELECT name FROM workshops WHERE id = ?", [anchor["workshop_id"]]).fetchone()
         if anchor["workshop_id"]
         else None
     )
-    return render(
-        request,
-        "anchor.html",
-        {
-            "anchor": anchor,
-            "workshop": workshop[0] if workshop else "",
-            "state": state,
-            "grade": _grades(policy)[state.grade],
-            "chart": score_chart(state.history, policy, state.score, now),
-            "violations": violations,
-            "appeals": appeals,
-            "categories": services.checker.lexicon.categories,
-        },
-    )
+    return {
+        **_records(db, services, caller, anchor, state, now),
+        "workshop": workshop[0] if workshop else "",
+        "state": state,
+        "grade": _grades(policy)[state.grade],
+        "chart": score_chart(state.history, policy, state.score, now),
+    }
+
+
+@router.get("/ui/anchors/{anchor_ref}")
+def anchor_page(
+    request: Request, anchor_ref: str, caller: Viewer, db: DatabaseDep, services: ServicesDep
+) -> Response:
+    """An anchor's badge, score, restrictions, blacklist state, score chart, violations, appeals,
+    applications and scripts. An anchor key sees only its own (403 for any other)."""
+    anchor = _viewed_anchor(db, caller, anchor_ref)
+    return render(request, "anchor.html", _anchor_context(db, services, caller, anchor))
+
+
+def _after_filing(
+    request: Request, db, services: Services, caller: UiCaller, anchor: dict, error: dict | None
+) -> Response:
+    """The page's due-process part again (htmx), or the whole page; 400 with the library's
+    message in place when it refused."""
+    status = 400 if error else 200
+    if request.headers.get("HX-Request"):
+        now = parse_time(now_iso())
+        state = anchor_credit(db, anchor["id"], services.policy, now)
+        context = {**_records(db, services, caller, anchor, state, now), "filing_error": error}
+        return render(request, "_anchor_records.html", context, status)
+    context = {**_anchor_context(db, services, caller, anchor), "filing_error": error}
+    return render(request, "anchor.html", context, status)
+
+
+@router.post("/ui/anchors/{anchor_ref}/violations/{violation_id}/appeal")
+def appeal(
+    request: Request,
+    anchor_ref: str,
+    violation_id: RecordId,
+    caller: AnchorKey,
+    db: DatabaseDep,
+    services: ServicesDep,
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """An anchor key appeals one of its own violations (`monitor.review.file_appeal`)."""
+    check_csrf(request, caller, csrf)
+    anchor = _viewed_anchor(db, caller, anchor_ref)
+    violation = get_violation(db, violation_id)
+    if violation is None or violation["anchor_id"] != anchor["id"]:
+        raise UiError(404, f"违规记录不存在 / no violation {violation_id} of this anchor")
+    try:
+        file_appeal(db, violation_id, reason, caller.reviewer)
+    except InputError as exc:
+        error = {"violation_id": violation_id, "message": str(exc), "reason": reason}
+        return _after_filing(request, db, services, caller, anchor, error)
+    return _after_filing(request, db, services, caller, anchor, None)
+
+
+@router.post("/ui/anchors/{anchor_ref}/repairs")
+def apply_repair(
+    request: Request,
+    anchor_ref: str,
+    caller: AnchorKey,
+    db: DatabaseDep,
+    services: ServicesDep,
+    kind: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """An anchor key applies for credit repair or early removal (`apply_for_repair`)."""
+    check_csrf(request, caller, csrf)
+    anchor = _viewed_anchor(db, caller, anchor_ref)
+    try:
+        apply_for_repair(db, anchor["id"], kind, reason, caller.reviewer)
+    except InputError as exc:
+        error = {"repair": True, "message": str(exc), "reason": reason}
+        return _after_filing(request, db, services, caller, anchor, error)
+    return _after_filing(request, db, services, caller, anchor, None)
 
 
 @router.get("/ui/workshops")

@@ -1,7 +1,9 @@
 """The self-check page (any logged-in key; an anchor's main page): paste a script or upload one
 (.txt/.md, .docx, captions .srt/.vtt/.ass/.jsonl), see every hit highlighted with its category,
 rule, law, explanation and suggestion, and copy a corrected version. The check runs through
-`routes_check.check_one`, so the API's text limit and check slots apply."""
+`routes_check.check_one`, so the API's text limit and check slots apply. An anchor key may then
+submit the checked script for pre-review (`monitor.prereview.submit_script`) with one button, and
+sees its submitted scripts with their status and the regulator's comments."""
 
 from __future__ import annotations
 
@@ -13,34 +15,50 @@ from starlette.concurrency import run_in_threadpool
 
 from monitor.captions import captions_from_text
 from monitor.errors import InputError
+from monitor.prereview import submit_script
+from monitor.store_lists import list_scripts
 from monitor.text_input import TEXT_SUFFIXES, decode_text, docx_text
 from monitor.timed_check import TimedText
 
-from .context import ServicesDep
+from .check_slots import check_slot
+from .context import DatabaseDep, ServicesDep
 from .errors import ApiError
+from .limits import check_text_size
 from .routes_check import check_one
 from .ui_auth import UiCaller, check_csrf, ui_roles
 from .ui_highlight import corrected, is_rewording, pieces
 from .ui_render import HtmlErrorRoute, render
 
 CAPTION_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".jsonl")
+MY_SCRIPTS = 10  # an anchor's latest submitted scripts listed under the form
 ACCEPTED = ", ".join(sorted({*TEXT_SUFFIXES - {""}, ".docx", *CAPTION_SUFFIXES}))
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Anyone = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
+AnchorKey = Annotated[UiCaller, Depends(ui_roles("anchor"))]
 
 
-def _form_context(services) -> dict:
+def _my_scripts(db, caller: UiCaller) -> list[dict] | None:
+    """An anchor key's latest submitted scripts; None for other roles."""
+    if caller.role != "anchor":
+        return None
+    return list_scripts(db, anchor_id=caller.anchor_id, limit=MY_SCRIPTS)[0]
+
+
+def _form_context(services, db, caller: UiCaller) -> dict:
     return {
         "product_classes": services.checker.lexicon.product_classes,
         "accepted": ACCEPTED,
         "limit": services.settings.max_text_bytes,
+        "scripts": _my_scripts(db, caller),
     }
 
 
 @router.get("/ui/self-check")
-def self_check_page(request: Request, caller: Anyone, services: ServicesDep) -> Response:
-    return render(request, "self_check.html", _form_context(services))
+def self_check_page(
+    request: Request, caller: Anyone, services: ServicesDep, db: DatabaseDep
+) -> Response:
+    return render(request, "self_check.html", _form_context(services, db, caller))
 
 
 async def _uploaded_text(upload: UploadFile, limit: int) -> str:
@@ -68,6 +86,7 @@ async def self_check(
     request: Request,
     caller: Anyone,
     services: ServicesDep,
+    db: DatabaseDep,
     text: Annotated[str, Form()] = "",
     product_class: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
@@ -76,7 +95,7 @@ async def self_check(
     """The highlighted report; a problem with the input is shown in the page, in Chinese."""
     check_csrf(request, caller, csrf)
     partial = bool(request.headers.get("HX-Request"))
-    context = _form_context(services)
+    context = _form_context(services, db, caller)
     try:
         if file is not None and file.filename:
             text = await _uploaded_text(file, services.settings.max_text_bytes)
@@ -109,3 +128,42 @@ async def self_check(
 async def _check(request: Request, services, text: str, product_class: str | None) -> dict:
     """check_one in the threadpool: it is CPU-bound and may wait for a check slot."""
     return await run_in_threadpool(check_one, request, services, text, None, product_class)
+
+
+@router.post("/ui/self-check/submit")
+def submit_for_prereview(
+    request: Request,
+    caller: AnchorKey,
+    services: ServicesDep,
+    db: DatabaseDep,
+    text: Annotated[str, Form()] = "",
+    require_approval: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Submit the checked script for pre-review (checked again, stored, audited); answers its
+    status, and the anchor's list of scripts (htmx), or the self-check page."""
+    check_csrf(request, caller, csrf)
+    context = _form_context(services, db, caller)
+    try:
+        check_text_size(text, services.settings.max_text_bytes)
+        with check_slot(request):
+            submitted = submit_script(
+                db,
+                services.checker,
+                services.policy,
+                anchor=caller.anchor_id,
+                text=text,
+                submitted_by=caller.reviewer,
+                require_approval=bool(require_approval),
+            )
+    except (InputError, ApiError) as exc:
+        message = exc.message if isinstance(exc, ApiError) else str(exc)
+        status = exc.status_code if isinstance(exc, ApiError) else 400
+        context["submit_error"] = message
+    else:
+        context["submitted"] = submitted
+        context["scripts"] = _my_scripts(db, caller)
+        status = 201
+    if request.headers.get("HX-Request"):
+        return render(request, "_script_submitted.html", context, status)
+    return render(request, "self_check.html", context, status)

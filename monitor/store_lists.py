@@ -1,5 +1,6 @@
-"""Paged lists of store records (registry, violations, appeals, blacklist): each function returns
-one page of rows and the total the filters match, `(items, total)`. Reading only."""
+"""Paged lists of store records (registry, violations, appeals, repairs, scripts, blacklist): each
+function returns one page of rows and the total the filters match, `(items, total)`; and single
+records by id. Reading only."""
 
 from __future__ import annotations
 
@@ -14,6 +15,16 @@ from .errors import InputError
 # A violation stands, is under a pending appeal, or was overturned by an upheld one.
 VIOLATION_STATUSES = ("standing", "appealed", "overturned")
 APPEAL_STATUSES = ("pending", "upheld", "rejected")
+REPAIR_STATUSES = ("pending", "granted", "refused")
+SCRIPT_STATUSES = ("checked", "pending", "approved", "returned")
+# Waiting work first (oldest first, as a queue), then the rest newest first.
+_PENDING_FIRST = "status != 'pending', CASE WHEN status = 'pending' THEN id ELSE -id END"
+# A script in a list: its check's verdict and hit count, not the whole report.
+_SCRIPT_COLUMNS = (
+    "id, anchor_id, product_id, submitted_at, for_stream_at, status, reviewer, comments, "
+    "decided_at, json_extract(report, '$.verdict') AS verdict, "
+    "json_array_length(report, '$.hits') AS hits"
+)
 _VIOLATION_STATUS_SQL = (
     "CASE WHEN EXISTS (SELECT 1 FROM appeals p WHERE p.violation_id = v.id AND p.status = 'upheld') "
     "THEN 'overturned' WHEN EXISTS (SELECT 1 FROM appeals p WHERE p.violation_id = v.id "
@@ -100,8 +111,7 @@ def list_appeals(
         "SELECT * FROM (SELECT p.*, v.anchor_id FROM appeals p "
         f"JOIN violations v ON v.id = p.violation_id) {where}"
     )
-    order = "status != 'pending', CASE WHEN status = 'pending' THEN id ELSE -id END"
-    return _page(db, sql, params, order, limit, offset)
+    return _page(db, sql, params, _PENDING_FIRST, limit, offset)
 
 
 def get_appeal(db: sqlite_utils.Database, appeal_id: int) -> dict[str, Any] | None:
@@ -115,12 +125,56 @@ def get_appeal(db: sqlite_utils.Database, appeal_id: int) -> dict[str, Any] | No
     )
 
 
+def all_violations(db: sqlite_utils.Database, anchor_id: str) -> list[dict[str, Any]]:
+    """Every violation of one anchor, newest first, with its status (for the anchor's page)."""
+    return list_violations(db, anchor_id=anchor_id, limit=-1)[0]  # SQLite: LIMIT -1 is no limit
+
+
+def list_repairs(
+    db: sqlite_utils.Database,
+    *,
+    status: str | None = None,
+    anchor_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Credit repair and early-removal applications, oldest pending first, then newest."""
+    _known(status, REPAIR_STATUSES)
+    where, params = _where({"status": status, "anchor_id": anchor_id})
+    return _page(db, f"SELECT * FROM credit_repairs {where}", params, _PENDING_FIRST, limit, offset)
+
+
 def get_repair(db: sqlite_utils.Database, repair_id: int) -> dict[str, Any] | None:
     return next(db.query("SELECT * FROM credit_repairs WHERE id = ?", [repair_id]), None)
 
 
+def list_scripts(
+    db: sqlite_utils.Database,
+    *,
+    status: str | None = None,
+    anchor_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Submitted scripts with their check's verdict and hit count (not the text or report),
+    oldest pending first, then newest."""
+    _known(status, SCRIPT_STATUSES)
+    where, params = _where({"status": status, "anchor_id": anchor_id})
+    sql = f"SELECT {_SCRIPT_COLUMNS} FROM scripts {where}"
+    return _page(db, sql, params, _PENDING_FIRST, limit, offset)
+
+
 def get_script(db: sqlite_utils.Database, script_id: int) -> dict[str, Any] | None:
     return next(db.query("SELECT * FROM scripts WHERE id = ?", [script_id]), None)
+
+
+def script_detail(db: sqlite_utils.Database, script_id: int) -> dict[str, Any] | None:
+    """One script as listed, plus its text and its check report (parsed)."""
+    sql = f"SELECT {_SCRIPT_COLUMNS}, text, report FROM scripts WHERE id = ?"
+    row = next(db.query(sql, [script_id]), None)
+    if row is not None:
+        row["report"] = json.loads(row["report"])
+    return row
 
 
 def blacklist_in_force(db: sqlite_utils.Database, *, limit: int = 50, offset: int = 0) -> Page:

@@ -1,4 +1,5 @@
-// qinglang web UI: htmx settings, review keyboard shortcuts, audio seek, copy to clipboard.
+// qinglang web UI: htmx settings, review and decisions keyboard shortcuts, audio seek, copy to
+// clipboard.
 (function () {
   "use strict";
   if (window.htmx) {
@@ -51,6 +52,17 @@
     var help = document.getElementById("shortcuts");
     if (event.key === "?" && help) {
       if (help.open) help.close(); else help.showModal();
+      event.preventDefault();
+      return;
+    }
+    // Pending decisions: 1/2/3 go to a section and put the cursor in its first reason field.
+    var section = /^[1-9]$/.test(event.key)
+      ? document.querySelector('.decision-section[data-key="' + event.key + '"]')
+      : null;
+    if (section) {
+      section.scrollIntoView();
+      var note = section.querySelector("textarea.decision-note");
+      if (note) note.focus();
       event.preventDefault();
       return;
     }
