@@ -232,7 +232,11 @@ def decide_appeal_route(
     responses={**_WRITE, 409: {"model": ErrorBody, "description": "One is already pending."}},
 )
 def create_repair(
-    anchor_id: AnchorRef, body: RepairCreate, caller: Anyone, db: DatabaseDep
+    anchor_id: AnchorRef,
+    body: RepairCreate,
+    caller: Anyone,
+    db: DatabaseDep,
+    services: ServicesDep,
 ) -> dict:
     """Apply for credit repair or early removal from the blacklist, stating the rectification."""
     resolved = anchor_id_for(caller, db, anchor_id)
@@ -242,7 +246,9 @@ def create_repair(
             "already_pending",
             f"主播 {resolved} 已有待审申请 / anchor {resolved} already has a pending application",
         )
-    repair_id = apply_for_repair(db, resolved, body.kind, body.reason, actor_of(caller))
+    repair_id = apply_for_repair(
+        db, resolved, body.kind, body.reason, actor_of(caller), services.policy
+    )
     return get_repair(db, repair_id)
 
 

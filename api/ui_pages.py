@@ -4,7 +4,6 @@ dashboard, the public disclosure, and the static files (CSS, JS, vendored htmx).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,12 +12,12 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse
 
 from monitor.credit_policy import CreditPolicy
-from monitor.credit_records import CreditState
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, parse_time
 from monitor.disclosure import disclosure
 from monitor.errors import InputError
 from monitor.registry import find_anchor
+from monitor.repair_offer import repair_offer
 from monitor.review import apply_for_repair, file_appeal
 from monitor.store_lists import all_violations, get_violation, list_repairs, list_scripts
 from monitor.workshop_stats import workshop_stats
@@ -103,40 +102,6 @@ def _viewed_anchor(db: sqlite_utils.Database, caller: UiCaller, anchor_ref: str)
     if anchor is None:
         raise UiError(404, f"主播不存在 / no anchor {anchor_ref}")
     return anchor
-
-
-def repair_offer(
-    state: CreditState, policy: CreditPolicy, violations: list[dict], now
-) -> tuple[str | None, str]:
-    """What an anchor may apply for now under the policy: ("early_removal" | "repair" | None,
-    why not, in Chinese and English). The regulator still decides; the library applies the rules."""
-    if state.blacklisted:
-        rules = policy.blacklist
-        if state.blacklisted_until is None:
-            return "early_removal", ""
-        trigger = state.blacklisted_until - timedelta(days=rules.duration_days)
-        allowed = trigger + timedelta(days=rules.early_removal_after_days)
-        if now >= allowed:
-            return "early_removal", ""
-        return None, (
-            f"列入黑名单未满 {rules.early_removal_after_days} 天，{allowed.date().isoformat()} 起可申请"
-            f"提前移出；列入期间不适用信用修复 / early removal from {allowed.date().isoformat()} "
-            "on; no credit repair while blacklisted"
-        )
-    oldest = now - timedelta(days=policy.repair.min_age_days)
-    expired = now - timedelta(days=policy.expiry_days)
-    old_enough = [
-        v
-        for v in violations
-        if v["status"] != "overturned" and expired < parse_time(v["occurred_at"]) <= oldest
-    ]
-    if state.score < policy.start_score and old_enough:
-        return "repair", ""
-    return None, (
-        f"暂无可修复的扣分：信用修复只适用于满 {policy.repair.min_age_days} 天、仍在扣分的违规 / "
-        f"nothing to repair: repair applies to violations at least {policy.repair.min_age_days} "
-        "days old that still deduct"
-    )
 
 
 def _records(
@@ -251,7 +216,7 @@ def apply_repair(
     check_csrf(request, caller, csrf)
     anchor = _viewed_anchor(db, caller, anchor_ref)
     try:
-        apply_for_repair(db, anchor["id"], kind, reason, caller.reviewer)
+        apply_for_repair(db, anchor["id"], kind, reason, caller.reviewer, services.policy)
     except InputError as exc:
         error = {"repair": True, "message": str(exc), "reason": reason}
         return _after_filing(request, db, services, caller, anchor, error)

@@ -359,7 +359,9 @@ def repair_group() -> None:
 @_clear_errors
 def repair_apply(anchor, kind, reason, db_path, actor) -> None:
     db, settings = _open(db_path)
-    click.echo(apply_for_repair(db, anchor, kind, reason, _actor(actor, settings)))
+    click.echo(
+        apply_for_repair(db, anchor, kind, reason, _actor(actor, settings), _policy(settings))
+    )
 
 
 @repair_group.command("decide")

@@ -11,12 +11,14 @@ import sqlite_utils
 
 from . import audit
 from .credit_policy import CreditPolicy
-from .credit_service import refresh_credit
+from .credit_service import anchor_credit, refresh_credit
 from .db import now_iso, parse_time, transaction
 from .errors import InputError
 from .flag_store import get_flag
 from .lexicon import SEVERITIES
 from .registry import find_anchor
+from .repair_offer import repair_offer
+from .store_lists import all_violations
 from .utterances import split_utterances
 
 VIOLATION_ORIGINS = ("complaint", "inspection", "other")
@@ -208,9 +210,15 @@ def decide_appeal(
 
 
 def apply_for_repair(
-    db: sqlite_utils.Database, anchor: str, kind: str, reason: str, filed_by: str
+    db: sqlite_utils.Database,
+    anchor: str,
+    kind: str,
+    reason: str,
+    filed_by: str,
+    policy: CreditPolicy,
 ) -> int:
-    """信用修复 (kind "repair") or early removal from the blacklist ("early_removal")."""
+    """信用修复 (kind "repair") or early removal from the blacklist ("early_removal"), refused at
+    once when the policy would not apply it now (monitor.repair_offer)."""
     if kind not in ("repair", "early_removal"):
         raise InputError("kind 须为 repair 或 early_removal / kind is repair or early_removal")
     if not reason.strip():
@@ -223,6 +231,11 @@ def apply_for_repair(
             raise InputError(
                 f"主播 {anchor_id} 已有待审申请 / anchor {anchor_id} already has a pending application"
             )
+        now = parse_time(now_iso())
+        state = anchor_credit(db, anchor_id, policy, now)
+        offer, why_not = repair_offer(state, policy, all_violations(db, anchor_id), now)
+        if offer != kind:
+            raise InputError(why_not or _other_offer(kind, offer))
         repair_id = (
             db["credit_repairs"]
             .insert(
@@ -245,6 +258,13 @@ def apply_for_repair(
             {"repair_id": repair_id, "kind": kind, "reason": reason},
         )
     return repair_id
+
+
+def _other_offer(kind: str, offer: str) -> str:
+    names = {"repair": "信用修复 credit repair", "early_removal": "提前移出黑名单 early removal"}
+    return (
+        f"现在不适用{names[kind]}，可申请{names[offer]} / {kind} does not apply now; {offer} does"
+    )
 
 
 def decide_repair(

@@ -4,16 +4,18 @@ only its own), status and anchor filters, paging, and the script detail with its
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
 from api import create_app
 from monitor.api_keys import create_key
 from monitor.credit_policy import load_policy
-from monitor.db import open_db
+from monitor.db import now_iso, open_db, parse_time
 from monitor.prereview import decide_script, submit_script
 from monitor.registry import add_anchor, add_workshop
-from monitor.review import apply_for_repair, decide_repair
+from monitor.review import apply_for_repair, decide_repair, record_violation
 from monitor.settings import Settings
 from tests.api_server import auth, no_traceback, running
 
@@ -35,11 +37,16 @@ def lists(tmp_path_factory, checker):
     add_anchor(db, "A2", "李师傅", "W1")
     add_anchor(db, "A3", "赵老板", "W1")
     repairs = {}
-    for anchor_id in ("A1", "A2", "A3"):
-        repairs[anchor_id] = apply_for_repair(db, anchor_id, "repair", "已整改", "test")
+    for anchor_id in ("A1", "A2", "A3"):  # each with a deduction old enough to repair
+        record_violation(
+            db, anchor=anchor_id, category="price_fraud", severity="medium", evidence="虚构原价",
+            recorded_by="test", policy=policy, categories=["price_fraud"],
+            at=now_iso(parse_time(now_iso()) - timedelta(days=200)),
+        )  # fmt: skip
+        repairs[anchor_id] = apply_for_repair(db, anchor_id, "repair", "已整改", "test", policy)
     decide_repair(db, repairs["A1"], grant=True, reason="整改到位", decided_by="r", policy=policy)
     decide_repair(db, repairs["A3"], grant=False, reason="证据不足", decided_by="r", policy=policy)
-    repairs["A1b"] = apply_for_repair(db, "A1", "early_removal", "再次申请", "test")
+    repairs["A1b"] = apply_for_repair(db, "A1", "repair", "再次申请", "test", policy)
     scripts = [
         submit_script(
             db, checker, policy, anchor=a, text=t, submitted_by="test", require_approval=r
@@ -78,7 +85,7 @@ def test_regulator_and_platform_list_every_repair_pending_first(lists, role):
     assert [r["status"] for r in body["items"]] == ["pending", "pending", "refused", "granted"]
     # pending oldest first (A2's before A1's second application), then decided newest first
     assert [r["id"] for r in body["items"]] == [ids["A2"], ids["A1b"], ids["A3"], ids["A1"]]
-    assert body["items"][1]["kind"] == "early_removal"
+    assert body["items"][1]["kind"] == "repair"
 
 
 def test_repairs_filter_by_status_and_anchor(lists):

@@ -6,6 +6,7 @@ accounts with `/`, and a stream's recording served with Range."""
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -401,9 +402,9 @@ def test_deleting_what_history_refers_to_is_a_409(store, path, referrer):
 # --- violations, appeals, repairs, blacklist -----------------------------------------------
 
 
-def _violation(client, headers, anchor, severity="medium", category="price_fraud"):
+def _violation(client, headers, anchor, severity="medium", category="price_fraud", **extra):
     body = {"anchor": anchor, "category": category, "severity": severity,
-            "evidence": "2026-05-01 直播回放 12:30 虚构原价", "origin": "complaint"}  # fmt: skip
+            "evidence": "2026-05-01 直播回放 12:30 虚构原价", "origin": "complaint", **extra}  # fmt: skip
     response = client.post("/v1/violations", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
@@ -446,7 +447,12 @@ def test_an_upheld_appeal_restores_the_credit(store):
 
 def test_a_repair_application_is_decided_once(store):
     client, regulator = _as(store, "regulator")
+    fresh = {"kind": "repair", "reason": "已整改"}
     _violation(client, regulator, "A5", "low")
+    too_soon = client.post("/v1/anchors/A5/repairs", json=fresh, headers=regulator)
+    assert too_soon.status_code == 400 and "nothing to repair" in too_soon.json()["message"]
+    old = (datetime.now(UTC) - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _violation(client, regulator, "A5", "low", at=old)  # old enough for repair (policy: 180 d)
     platform = _as(store, "platform")[1]
     body = {"kind": "repair", "reason": "已完成合规培训并整改话术"}
     filed = client.post("/v1/anchors/A5/repairs", json=body, headers=platform)

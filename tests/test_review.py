@@ -257,9 +257,11 @@ def test_repair_application_is_decided_and_audited(store, checker):
         at=now_iso(parse_time(now_iso()) - timedelta(days=200)),
     )
     before = anchor_credit(store, "A1", POLICY).score
-    repair = apply_for_repair(store, "A1", "repair", "已整改：删除原价标注，参加培训", "A1")
+    with pytest.raises(InputError, match="early_removal does not apply"):
+        apply_for_repair(store, "A1", "early_removal", "未列入黑名单", "A1", POLICY)
+    repair = apply_for_repair(store, "A1", "repair", "已整改：删除原价标注，参加培训", "A1", POLICY)
     with pytest.raises(InputError, match="pending application"):
-        apply_for_repair(store, "A1", "repair", "again", "A1")
+        apply_for_repair(store, "A1", "repair", "again", "A1", POLICY)
     result = decide_repair(
         store, repair, grant=True, reason="整改到位", decided_by="r2", policy=POLICY
     )
