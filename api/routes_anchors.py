@@ -27,7 +27,6 @@ from .schemas_store import (
     ScriptDecision,
     ScriptDecisionRequest,
     ScriptSubmitted,
-    actor_of,
     iso,
 )
 
@@ -138,7 +137,7 @@ def submit(
             services.policy,
             anchor=resolved,
             text=body.text,
-            submitted_by=actor_of(caller),
+            submitted_by=caller.actor,
             product_id=body.product_id,
             for_stream_at=iso(body.for_stream_at),
             require_approval=body.require_approval,
@@ -175,5 +174,5 @@ def decide(
         script_id,
         approve=body.action == "approve",
         comments=body.comments,
-        reviewer=actor_of(caller),
+        reviewer=caller.actor,
     )

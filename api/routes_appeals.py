@@ -59,7 +59,6 @@ from .schemas_store import (
     ViolationList,
     ViolationRecorded,
     ViolationStatus,
-    actor_of,
     iso,
 )
 
@@ -97,7 +96,7 @@ def create_violation(
             category=body.category,
             severity=body.severity,
             evidence=body.evidence,
-            recorded_by=actor_of(caller),
+            recorded_by=caller.actor,
             policy=services.policy,
             categories=services.checker.lexicon.categories,
             at=iso(body.at),
@@ -169,7 +168,7 @@ def create_appeal(
             "upheld appeal",
             {"status": violation["status"]},
         )
-    appeal_id = file_appeal(db, violation_id, body.reason, actor_of(caller))
+    appeal_id = file_appeal(db, violation_id, body.reason, caller.actor)
     return get_appeal(db, appeal_id)
 
 
@@ -208,7 +207,7 @@ def decide_appeal_route(
             appeal_id,
             uphold=body.action == "uphold",
             reason=body.reason,
-            decided_by=actor_of(caller),
+            decided_by=caller.actor,
             policy=services.policy,
         ),
         lambda: _pending(get_appeal(db, appeal_id), "申诉", "appeal", appeal_id),
@@ -247,7 +246,7 @@ def create_repair(
             f"主播 {resolved} 已有待审申请 / anchor {resolved} already has a pending application",
         )
     repair_id = apply_for_repair(
-        db, resolved, body.kind, body.reason, actor_of(caller), services.policy
+        db, resolved, body.kind, body.reason, caller.actor, services.policy
     )
     return get_repair(db, repair_id)
 
@@ -288,7 +287,7 @@ def decide_repair_route(
             repair_id,
             grant=body.action == "grant",
             reason=body.reason,
-            decided_by=actor_of(caller),
+            decided_by=caller.actor,
             policy=services.policy,
         ),
         lambda: _pending(get_repair(db, repair_id), "申请", "application", repair_id),

@@ -32,7 +32,6 @@ from .schemas_store import (
     RecordId,
     Stream,
     TimeFilter,
-    actor_of,
     iso,
 )
 
@@ -125,7 +124,7 @@ def decide(
             db,
             flag_id,
             confirm=confirm,
-            reviewer=actor_of(caller),
+            reviewer=caller.actor,
             policy=services.policy,
             categories=services.checker.lexicon.categories,
             category=body.category if confirm else None,

@@ -50,7 +50,6 @@ from .schemas_store import (
     WorkshopCreate,
     WorkshopList,
     WorkshopPatch,
-    actor_of,
 )
 
 router = APIRouter(tags=["registry"])
@@ -91,7 +90,7 @@ def create_workshop(body: WorkshopCreate, caller: Regulator, db: DatabaseDep) ->
         db,
         "workshops",
         body.id,
-        lambda: add_workshop(db, body.id, body.name, body.region, actor_of(caller)),
+        lambda: add_workshop(db, body.id, body.name, body.region, caller.actor),
     )
 
 
@@ -110,7 +109,7 @@ def change_workshop(
     """Change the name or region (audited)."""
     return _changed(
         lambda: update_workshop(
-            db, workshop_id, name=body.name, region=body.region, actor=actor_of(caller)
+            db, workshop_id, name=body.name, region=body.region, actor=caller.actor
         )
     )
 
@@ -118,7 +117,7 @@ def change_workshop(
 @router.delete("/v1/workshops/{workshop_id}", status_code=204, responses=_DELETE)
 def remove_workshop(workshop_id: str, caller: Regulator, db: DatabaseDep) -> None:
     """Remove a workshop no anchor or product belongs to."""
-    _changed(lambda: delete_workshop(db, workshop_id, actor_of(caller)))
+    _changed(lambda: delete_workshop(db, workshop_id, caller.actor))
 
 
 # --- anchors -------------------------------------------------------------------------------
@@ -150,9 +149,7 @@ def create_anchor(body: AnchorCreate, caller: Regulator, db: DatabaseDep) -> dic
         db,
         "anchors",
         body.id,
-        lambda: add_anchor(
-            db, body.id, body.name, body.workshop_id, body.accounts, actor_of(caller)
-        ),
+        lambda: add_anchor(db, body.id, body.name, body.workshop_id, body.accounts, caller.actor),
         body.accounts,
     )
     return find_anchor(db, body.id)
@@ -177,7 +174,7 @@ def change_anchor(anchor_id: str, body: AnchorPatch, caller: Regulator, db: Data
             changes=changes,
             add_accounts=body.add_accounts,
             remove_accounts=body.remove_accounts,
-            actor=actor_of(caller),
+            actor=caller.actor,
         ),
     )
 
@@ -185,7 +182,7 @@ def change_anchor(anchor_id: str, body: AnchorPatch, caller: Regulator, db: Data
 @router.delete("/v1/anchors/{anchor_id}", status_code=204, responses=_DELETE)
 def remove_anchor(anchor_id: str, caller: Regulator, db: DatabaseDep) -> None:
     """Remove an anchor with no streams, flags, violations, keys or other history."""
-    _changed(lambda: delete_anchor(db, anchor_id, actor_of(caller)))
+    _changed(lambda: delete_anchor(db, anchor_id, caller.actor))
 
 
 # --- products ------------------------------------------------------------------------------
@@ -220,7 +217,7 @@ def create_product(body: ProductCreate, caller: Regulator, db: DatabaseDep) -> d
             producer=body.producer,
             certifications=[c.model_dump(exclude_none=True) for c in body.certifications],
             registration_numbers=body.registration_numbers,
-            actor=actor_of(caller),
+            actor=caller.actor,
         ),
     )
     return get_product(db, body.id)
@@ -244,13 +241,13 @@ def change_product(product_id: str, body: ProductPatch, caller: Regulator, db: D
     }
     if "certifications" in changes:
         changes["certifications"] = [c.model_dump(exclude_none=True) for c in body.certifications]
-    return _changed(lambda: update_product(db, product_id, changes=changes, actor=actor_of(caller)))
+    return _changed(lambda: update_product(db, product_id, changes=changes, actor=caller.actor))
 
 
 @router.delete("/v1/products/{product_id}", status_code=204, responses=_DELETE)
 def remove_product(product_id: str, caller: Regulator, db: DatabaseDep) -> None:
     """Remove a product no stream or script refers to."""
-    _changed(lambda: delete_product(db, product_id, actor_of(caller)))
+    _changed(lambda: delete_product(db, product_id, caller.actor))
 
 
 # --- translating the library's answers -----------------------------------------------------

@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from monitor.api_keys import Principal
 from monitor.db import now_iso
 from monitor.errors import InputError
 from monitor.registry import CERTIFICATION_TYPES
@@ -65,11 +64,6 @@ def iso(moment: datetime | None) -> str | None:
         return now_iso(moment)
     except (OverflowError, ValueError):
         raise InputError(f"时间超出范围 / time out of range: {moment.isoformat()}") from None
-
-
-def actor_of(caller: Principal) -> str:
-    """Who acted, as the audit log names an API caller: role and key id."""
-    return f"api:{caller.role}:{caller.key_id}"
 
 
 class _Input(BaseModel):

@@ -56,8 +56,8 @@ class UiCaller:
 
     @property
     def reviewer(self) -> str:
-        """Who acts, for the audit log: the key's label, else `key:<id>`."""
-        return self.label or f"key:{self.principal.key_id}"
+        """Who acts, for the audit log (as for the API: `key:<id>:<role> (label)`)."""
+        return self.principal.actor
 
 
 def csrf_token(key: str) -> str:
@@ -69,8 +69,7 @@ def _caller(request: Request, db: DatabaseDep) -> UiCaller | None:
     found = authenticate(db, key) if key else None
     if found is None:
         return None
-    label = db.execute("SELECT label FROM api_keys WHERE id = ?", [found.key_id]).fetchone()[0]
-    caller = UiCaller(found, label or "", csrf_token(key))
+    caller = UiCaller(found, found.label, csrf_token(key))
     request.state.ui_caller = caller
     return caller
 

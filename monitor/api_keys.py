@@ -32,6 +32,13 @@ class Principal:
     key_id: int
     role: str
     anchor_id: str | None = None
+    label: str = ""
+
+    @property
+    def actor(self) -> str:
+        """Who acted, as the audit log names a key holder: `key:<id>:<role>`, then the label."""
+        name = f"key:{self.key_id}:{self.role}"
+        return f"{name} ({self.label})" if self.label else name
 
 
 def hash_key(key: str) -> str:
@@ -94,12 +101,13 @@ def authenticate(db: sqlite_utils.Database, key: str) -> Principal | None:
         return None
     row = next(
         db.query(
-            "SELECT id, role, anchor_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+            "SELECT id, role, anchor_id, label FROM api_keys "
+            "WHERE key_hash = ? AND revoked_at IS NULL",
             [hash_key(key)],
         ),
         None,
     )
-    return Principal(row["id"], row["role"], row["anchor_id"]) if row else None
+    return Principal(row["id"], row["role"], row["anchor_id"], row["label"]) if row else None
 
 
 def list_keys(db: sqlite_utils.Database) -> list[dict]:

@@ -304,7 +304,7 @@ def test_keys_create_prints_the_key_once_and_stores_only_its_hash(tmp_path):
     assert hashlib.sha256(key.encode()).hexdigest() in row and key not in row
     dump = "\n".join(db.conn.iterdump())
     assert key not in dump  # not in the audit log either
-    assert authenticate(db, key) == Principal(1, "anchor", "A1")
+    assert authenticate(db, key) == Principal(1, "anchor", "A1", "手机")
     listed = cli(path, "keys", "list", "--json")
     assert json.loads(listed.stdout)[0]["label"] == "手机" and key not in listed.stdout
     assert "key_hash" not in listed.stdout

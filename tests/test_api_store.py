@@ -275,7 +275,11 @@ def test_confirming_a_flag_records_a_violation_and_lowers_the_score(store):
     assert [v["flag_id"] for v in violations] == [flag_id]
     assert violations[0]["id"] == result["violation_id"]
     logged = audit.entries(db, f"flag:{flag_id}")
-    assert logged[0]["action"] == "flag.confirm" and logged[0]["actor"].startswith("api:regulator")
+    assert (
+        logged[0]["action"] == "flag.confirm"
+        and logged[0]["actor"].startswith("key:")
+        and ":regulator" in logged[0]["actor"]
+    )
     shown = client.get(f"/v1/flags/{flag_id}", headers=headers).json()
     assert shown["status"] == "confirmed" and shown["decision"]["note"] == "原话"
 
