@@ -19,6 +19,7 @@ from . import (
     routes_admin,
     routes_anchors,
     routes_appeals,
+    routes_captions,
     routes_check,
     routes_flags,
     routes_jobs,
@@ -70,6 +71,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
 # webhook deliveries) also has `background(app) -> Background | None`, started with the app.
 _ROUTE_MODULES = (
     routes_check,
+    routes_captions,
     routes_anchors,
     routes_registry,
     routes_flags,

@@ -1,4 +1,5 @@
-"""`POST /v1/check`: the check report for a text, for any key (anchors use it to self-check)."""
+"""`POST /v1/check`: the check report for a text, for any key (anchors use it to self-check);
+`POST /v1/check/batch`: many texts at once, a bad one reported in its place."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from monitor.api_keys import ROLES, Principal
+from monitor.errors import InputError, LexiconError, UnknownProfileError
 from monitor.profiles import find_profile
 
 from .auth import require_roles
@@ -15,8 +17,11 @@ from .context import ServicesDep
 from .errors import ApiError, ErrorBody
 from .limits import check_text_size
 from .schemas import CheckReport, CheckRequest
+from .schemas_jobs import BatchRequest, BatchResponse
 
 router = APIRouter(tags=["check"])
+AnyKey = Annotated[Principal, Depends(require_roles(*ROLES))]
+_E = {"model": ErrorBody}
 
 
 @router.post(
@@ -34,7 +39,7 @@ def check_text(
     body: CheckRequest,
     request: Request,
     services: ServicesDep,
-    caller: Annotated[Principal, Depends(require_roles(*ROLES))],
+    caller: AnyKey,
 ) -> dict:
     """Check a text for banned advertising claims: verdict, risk, every hit with its legal basis
     and a compliant rewording, and a verdict per sentence."""
@@ -64,3 +69,38 @@ def check_one(
     with check_slot(request):
         report = checker.check(text, profile=profile, product_class=product_class)
     return report.to_dict()
+
+
+@router.post(
+    "/v1/check/batch",
+    response_model=BatchResponse,
+    tags=["check"],
+    responses={401: _E, 413: _E, 422: _E, 503: _E},
+)
+def check_batch(
+    body: BatchRequest, request: Request, services: ServicesDep, caller: AnyKey
+) -> dict:
+    """Check up to QINGLANG_API_MAX_BATCH texts; a bad item's error is reported in its place."""
+    limit = services.settings.api_max_batch
+    if len(body.items) > limit:
+        raise ApiError(
+            413,
+            "batch_too_large",
+            f"批量检测最多 {limit} 条 / at most {limit} items in one batch ({len(body.items)})",
+            {"limit_items": limit, "items": len(body.items)},
+        )
+    results = []
+    for item in body.items:
+        try:
+            report = check_one(request, services, item.text, item.profile, item.product_class)
+            results.append({"id": item.id, "report": report})
+        except ApiError as exc:
+            if exc.status_code == 503:
+                raise
+            error = {"error": exc.code, "message": exc.message, "detail": exc.extra}
+            results.append({"id": item.id, "error": error})
+        except (InputError, UnknownProfileError, LexiconError) as exc:
+            results.append(
+                {"id": item.id, "error": {"error": "invalid_input", "message": str(exc)}}
+            )
+    return {"results": results}

@@ -1,0 +1,40 @@
+"""Where an upload's results are stored: the anchor the caller may act for and the stream
+(captions and media uploads alike), and the product whose facts the check compares claims with."""
+
+from __future__ import annotations
+
+from monitor.api_keys import Principal
+from monitor.errors import InputError
+from monitor.facts import ProductFacts
+from monitor.registry import get_product
+
+from .auth import anchor_id_for
+from .errors import ApiError
+
+
+def record_target(
+    caller: Principal, db, anchor: str | None, stream: str | None
+) -> tuple[str | None, str | None]:
+    """The anchor (which the caller may act for) and stream to store under, or Nones."""
+    if stream and not anchor:
+        raise ApiError(422, "invalid_request", "指定直播须同时指定主播 / `stream` needs `anchor`")
+    anchor_id = anchor_id_for(caller, db, anchor) if anchor else None
+    if anchor_id and stream:
+        row = db.execute("SELECT anchor_id FROM streams WHERE id = ?", [stream]).fetchone()
+        if row and row[0] != anchor_id:
+            raise ApiError(
+                409 if caller.role != "anchor" else 403,
+                "stream_conflict",
+                f"直播 {stream} 属于其他主播 / stream {stream} belongs to another anchor",
+            )
+    return anchor_id, stream
+
+
+def product_facts(db, product: str | None) -> tuple[ProductFacts | None, str | None]:
+    if not product:
+        return None, None
+    try:
+        record = get_product(db, product)
+    except InputError:
+        raise ApiError(404, "product_not_found", f"产品不存在 / no product {product}") from None
+    return ProductFacts.from_record(record), record["product_class"]
