@@ -21,13 +21,12 @@ from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
 from .limits import check_text_size
 from .schemas import Credit, Eligibility
-from .schemas_store import (
-    RecordId,
+from .schemas_common import RecordId, iso
+from .schemas_due_process import (
     ScriptCreate,
     ScriptDecision,
     ScriptDecisionRequest,
     ScriptSubmitted,
-    iso,
 )
 
 router = APIRouter(tags=["anchors"])

@@ -35,7 +35,8 @@ from monitor.store_lists import (
 from .auth import AnchorRef, anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_store import (
+from .schemas_common import Limit, Offset, RecordId, iso
+from .schemas_due_process import (
     Appeal,
     AppealCreate,
     AppealDecision,
@@ -43,9 +44,6 @@ from .schemas_store import (
     AppealList,
     AppealStatus,
     BlacklistList,
-    Limit,
-    Offset,
-    RecordId,
     Repair,
     RepairCreate,
     RepairDecision,
@@ -59,7 +57,6 @@ from .schemas_store import (
     ViolationList,
     ViolationRecorded,
     ViolationStatus,
-    iso,
 )
 
 router = APIRouter(tags=["due process"])

@@ -20,19 +20,15 @@ from monitor.review import decide_flag
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_store import (
+from .schemas_common import Limit, Offset, RecordId, TimeFilter, iso
+from .schemas_flags import (
     FlagConfirm,
     FlagDecision,
     FlagDecisionRequest,
     FlagDetail,
     FlagList,
     FlagStatus,
-    Limit,
-    Offset,
-    RecordId,
     Stream,
-    TimeFilter,
-    iso,
 )
 
 router = APIRouter(tags=["flags"])

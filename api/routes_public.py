@@ -14,13 +14,8 @@ from monitor.workshop_stats import workshop_stats
 from .auth import require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ErrorBody
-from .schemas_store import (
-    Disclosure,
-    PublishedDisclosure,
-    TimeFilter,
-    WorkshopStats,
-    iso,
-)
+from .schemas_common import TimeFilter, iso
+from .schemas_public import Disclosure, PublishedDisclosure, WorkshopStats
 
 router = APIRouter(tags=["public"])
 

@@ -35,13 +35,12 @@ from monitor.store_lists import list_anchors, list_products, list_workshops
 from .auth import AnchorRef, anchor_id_for, require_roles
 from .context import DatabaseDep
 from .errors import ApiError, ErrorBody
-from .schemas_store import (
+from .schemas_common import Limit, Offset
+from .schemas_registry import (
     Anchor,
     AnchorCreate,
     AnchorList,
     AnchorPatch,
-    Limit,
-    Offset,
     Product,
     ProductCreate,
     ProductList,

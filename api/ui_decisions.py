@@ -30,7 +30,7 @@ from monitor.store_lists import (
 )
 
 from .context import DatabaseDep, Services, ServicesDep
-from .schemas_store import RecordId
+from .schemas_common import RecordId
 from .ui_auth import UiCaller, check_csrf, ui_roles
 from .ui_highlight import pieces
 from .ui_render import HtmlErrorRoute, UiError, render

@@ -23,7 +23,7 @@ from monitor.store_lists import all_violations, get_violation, list_repairs, lis
 from monitor.workshop_stats import workshop_stats
 
 from .context import DatabaseDep, Services, ServicesDep
-from .schemas_store import RecordId
+from .schemas_common import RecordId
 from .ui_auth import UiCaller, check_csrf, optional_caller, ui_roles
 from .ui_charts import bar_chart, score_chart, stacked_bar
 from .ui_render import HtmlErrorRoute, UiError, render
