@@ -5,11 +5,13 @@ on_block hook."""
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import numpy as np
 import pytest
 from api_server import auth, no_traceback, running
+from hls_server import LiveHls, cut_into_segments
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -182,3 +184,46 @@ def test_a_stream_url_that_is_not_allowed_is_a_400_naming_why(server, url, why):
         "/v1/live/rooms", json={"anchor": "A1", "source_url": url}, headers=auth(keys["platform"])
     )
     assert response.status_code == 400 and why in response.json()["message"]
+
+
+def test_a_room_watching_a_live_hls_url_flags_its_claims_and_ends_with_it(tmp_path, claims_audio):
+    """A platform names the stream's URL; the service watches it (HLS over loopback, allowed by
+    QINGLANG_WATCH_ALLOW), records the flags, and ends the room when the broadcast ends."""
+    path, spans = claims_audio
+    segments = cut_into_segments(path, tmp_path)
+    db = open_db(tmp_path / "q.db")
+    add_workshop(db, "W1", "梁弄杨梅工坊", "余姚市梁弄镇")
+    add_anchor(db, "A1", "王阿姨", "W1")
+    key = create_key(db, "platform", actor="test")[1]
+    settings = Settings(
+        db=str(tmp_path / "q.db"), data_dir=str(tmp_path / "files"), asr_language="en",
+        watch_allow="127.0.0.1", credit_recompute_hours=0, reload_watch=False,
+    )  # fmt: skip
+    live = LiveHls(tmp_path, segments, speed=2.0).start()
+    try:
+        with (
+            running(create_app(tmp_path / "q.db", settings)) as base,
+            httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as c,
+        ):
+            body = {"anchor": "A1", "stream": "hls-room", "source_url": live.url}
+            room = c.post("/v1/live/rooms", json=body, headers=auth(key))
+            assert room.status_code == 201, room.text
+            url = f"/v1/live/rooms/{room.json()['id']}"
+            deadline = time.monotonic() + 180
+            while c.get(url, headers=auth(key)).json()["state"] == "active":
+                assert time.monotonic() < deadline, "the room did not end with its stream"
+                time.sleep(0.5)
+            final = c.get(url, headers=auth(key)).json()
+            events = c.get(f"{url}/events", headers=auth(key)).json()["events"]
+    finally:
+        live.stop()
+    assert final["state"] == "ended", final
+    hits = [h for e in events if e["type"] == "result" for h in e["hits"]]
+    # greedy live decoding may mishear one of the two synthetic claims (as in test_live.py)
+    assert hits and {h["rule"] for h in hits} <= CLAIMS, [h["text"] for h in hits]
+    claim = {"en-bestintheworld": spans[1], "en-lowersbloodpressure": spans[3]}
+    for hit in hits:
+        start, end = claim[hit["rule"]]
+        assert start - 0.6 <= hit["time_start"] <= hit["time_end"] <= end + 0.8
+    stored = db.execute("SELECT COUNT(*) FROM flags WHERE stream_id = 'hls-room'").fetchone()[0]
+    assert stored == len(hits)
