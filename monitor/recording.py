@@ -31,7 +31,8 @@ def record_check(
     """Store the stream (once), its segments and the report's hits; returns the flag ids."""
     with transaction(db):
         start_stream(db, stream_id, anchor_id, product_id, source)
-        add_segments(db, stream_id, ((round(s.start * 1000), s) for s in segments))
+        segment_ids = add_segments(db, stream_id, ((round(s.start * 1000), s) for s in segments))
+        segment_starts = [s.start for s in segments]
         script = approved_script(db, anchor_id)
         ids: list[int] = []
         starts = [s.start for s in report.sentences]
@@ -50,6 +51,14 @@ def record_check(
                 text[begin:end],
                 anchor_id=anchor_id,
                 stream_id=stream_id,
+                segment_id=_segment_of(hit, segment_starts, segment_ids),
                 approved_script=script,
             )
     return ids
+
+
+def _segment_of(hit, starts: list[float], segment_ids: list[int]) -> int | None:
+    """The stored segment a timed hit was said in (the last one starting at or before it)."""
+    if not segment_ids or hit.time_start is None:
+        return None
+    return segment_ids[max(bisect_right(starts, hit.time_start) - 1, 0)]

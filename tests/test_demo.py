@@ -52,6 +52,8 @@ def test_the_demo_streams_have_timed_flags_within_their_recordings(demo):
             length = audio.getnframes() / audio.getframerate()
         for flag in list_flags(db, stream_id=stream["id"], limit=500):
             assert 0 <= flag["time_start"] < flag["time_end"] <= length + 0.01
+            said_in = db["segments"].get(flag["segment_id"])  # linked to its caption line
+            assert said_in["stream_id"] == stream["id"] and flag["text"] in said_in["text"]
 
 
 def test_seeding_again_changes_nothing_and_real_data_is_refused(demo, checker, tmp_path):
