@@ -20,6 +20,7 @@ from .check_slots import check_slot
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
 from .limits import check_text_size
+from .routes_check import require_known_class
 from .schemas import Credit, Eligibility
 from .schemas_common import RecordId, iso
 from .schemas_due_process import (
@@ -129,6 +130,7 @@ def submit(
     approval (status pending) when the anchor's grade requires it or `require_approval` is set."""
     resolved = anchor_id_for(caller, db, anchor_id)
     check_text_size(body.text, services.settings.max_text_bytes)
+    require_known_class(services.checker, body.product_class)
     with check_slot(request):
         return submit_script(
             db,
@@ -140,6 +142,7 @@ def submit(
             product_id=body.product_id,
             for_stream_at=iso(body.for_stream_at),
             require_approval=body.require_approval,
+            product_class=body.product_class,
         )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from monitor.api_keys import ROLES, Principal
+from monitor.checker import Checker
 from monitor.errors import InputError, LexiconError, UnknownProfileError
 from monitor.profiles import find_profile
 
@@ -46,6 +47,17 @@ def check_text(
     return check_one(request, services, body.text, body.profile, body.product_class)
 
 
+def require_known_class(checker: Checker, product_class: str | None) -> None:
+    """400 naming the known classes when `product_class` is given and not one of them."""
+    classes = checker.lexicon.product_classes
+    if product_class is not None and product_class not in classes:
+        raise ApiError(
+            400,
+            "invalid_input",
+            f"未知商品类别 / unknown product class {product_class!r} (known: {', '.join(classes)})",
+        )
+
+
 def check_one(
     request: Request,
     services: ServicesDep,
@@ -59,13 +71,7 @@ def check_one(
     checker = services.checker
     profile = profile or services.settings.profile
     find_profile(checker.profiles, profile)
-    classes = checker.lexicon.product_classes
-    if product_class is not None and product_class not in classes:
-        raise ApiError(
-            400,
-            "invalid_input",
-            f"未知商品类别 / unknown product class {product_class!r} (known: {', '.join(classes)})",
-        )
+    require_known_class(checker, product_class)
     with check_slot(request):
         report = checker.check(text, profile=profile, product_class=product_class)
     return report.to_dict()

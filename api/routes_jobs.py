@@ -25,6 +25,7 @@ from .context import DatabaseDep
 from .errors import ApiError, ErrorBody
 from .job_worker import JobWorker
 from .record_target import product_facts, record_target
+from .routes_check import require_known_class
 from .schemas_jobs import Job, JobAccepted, JobList, JobStatus
 from .uploads import receive_upload
 
@@ -124,11 +125,7 @@ def _enqueue_upload(
         profile = fields.get("profile")
         find_profile(services.checker.profiles, profile or services.settings.profile)
         product_class = fields.get("product_class")
-        classes = services.checker.lexicon.product_classes
-        if product_class is not None and product_class not in classes:
-            raise ApiError(
-                400, "invalid_input", f"未知商品类别 / unknown product class {product_class!r}"
-            )
+        require_known_class(services.checker, product_class)
         return enqueue(
             db, owner_key_id=caller.key_id, file_path=str(upload.path.resolve()),
             file_name=upload.file_name, size_bytes=upload.size, duration_s=duration,

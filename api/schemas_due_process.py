@@ -146,6 +146,9 @@ class BlacklistList(BaseModel):
 class ScriptCreate(InputModel):
     text: Annotated[Text, Field(min_length=1)]
     product_id: Id | None = None
+    product_class: Annotated[Text, Field(max_length=64)] | None = Field(
+        None, description="Product class to check for when no registered product is named."
+    )
     for_stream_at: Moment | None = Field(None, description="When the stream is planned (ISO-8601).")
     require_approval: bool = Field(
         strict=True,

@@ -125,6 +125,11 @@ async def self_check(
     return render(request, "_check_result.html" if partial else "self_check.html", context)
 
 
+def _known_class(services, product_class: str) -> str | None:
+    """The product class the script was checked with, if it is one the lexicon knows."""
+    return product_class if product_class in services.checker.lexicon.product_classes else None
+
+
 async def _check(request: Request, services, text: str, product_class: str | None) -> dict:
     """check_one in the threadpool: it is CPU-bound and may wait for a check slot."""
     return await run_in_threadpool(check_one, request, services, text, None, product_class)
@@ -137,6 +142,7 @@ def submit_for_prereview(
     services: ServicesDep,
     db: DatabaseDep,
     text: Annotated[str, Form()] = "",
+    product_class: Annotated[str, Form()] = "",
     require_approval: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
@@ -155,6 +161,7 @@ def submit_for_prereview(
                 text=text,
                 submitted_by=caller.reviewer,
                 require_approval=bool(require_approval),
+                product_class=_known_class(services, product_class),
             )
     except (InputError, ApiError) as exc:
         message = exc.message if isinstance(exc, ApiError) else str(exc)

@@ -31,13 +31,14 @@ def submit_script(
     product_id: str | None = None,
     for_stream_at: str | None = None,
     require_approval: bool = False,
+    product_class: str | None = None,
 ) -> dict:
     if not text.strip():
         raise InputError("话术为空 / the script is empty")
     anchor_id = find_anchor(db, anchor)["id"]
     product = get_product(db, product_id) if product_id else None
     facts = ProductFacts.from_record(product) if product else None
-    product_class = product["product_class"] if product else None
+    product_class = product["product_class"] if product else product_class
     report = checker.check(text, facts=facts, product_class=product_class)
     needs_approval = (
         require_approval or SCRIPT_APPROVAL in anchor_credit(db, anchor_id, policy).restrictions

@@ -377,3 +377,15 @@ def test_check_stores_flags_and_checks_product_facts(tmp_path):
     )
     assert again.returncode == 1
     assert len(json.loads(cli(db, "flags", "list", "--json").stdout)) == stored  # idempotent
+
+
+def test_a_script_is_checked_for_the_product_class_it_was_written_for(store, checker):
+    """Without a registered product, the class the anchor chose decides what may be claimed:
+    降血压 is a medical claim for food, a drug's indication for a drug."""
+    text = "本品可以降血压"
+    as_food = submit_script(store, checker, POLICY, anchor="A1", text=text, submitted_by="A1")
+    as_drug = submit_script(
+        store, checker, POLICY, anchor="A1", text=text, submitted_by="A1", product_class="drug"
+    )
+    assert as_food["report"]["verdict"] == "block"
+    assert as_drug["report"]["verdict"] == "pass"
