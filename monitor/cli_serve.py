@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .api_keys import ROLES, create_key, list_keys, revoke_key
-from .cli_store import _actor, _db_option, _echo_json, _open
+from .cli_store_common import acting, db_option, echo_json, open_store
 from .cli_support import _clear_errors
 from .db import open_db
 from .settings import Settings
@@ -24,12 +24,12 @@ def keys_group() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--anchor", help="The anchor an anchor key is bound to (id or PLATFORM:ACCOUNT).")
 @click.option("--label", default="", help="What the key is for, shown in `keys list`.")
-@_db_option
+@db_option
 @_clear_errors
 def keys_create(role, anchor, label, db_path, actor) -> None:
     """Create a key and print it once."""
-    db, settings = _open(db_path)
-    key_id, key = create_key(db, role, anchor, label, _actor(actor, settings))
+    db, settings = open_store(db_path)
+    key_id, key = create_key(db, role, anchor, label, acting(actor, settings))
     click.echo(key)
     click.echo(
         f"密钥 {key_id} ({role}) 只显示这一次，请妥善保存 / "
@@ -40,25 +40,25 @@ def keys_create(role, anchor, label, db_path, actor) -> None:
 
 @keys_group.command("revoke")
 @click.argument("key_id", type=int)
-@_db_option
+@db_option
 @_clear_errors
 def keys_revoke(key_id, db_path, actor) -> None:
     """Revoke key KEY_ID: it is refused from now on."""
-    db, settings = _open(db_path)
-    row = revoke_key(db, key_id, _actor(actor, settings))
+    db, settings = open_store(db_path)
+    row = revoke_key(db, key_id, acting(actor, settings))
     click.echo(f"已吊销 revoked key {key_id} ({row['prefix']}…) at {row['revoked_at']}")
 
 
 @keys_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
-@_db_option
+@db_option
 @_clear_errors
 def keys_list(as_json, db_path, actor) -> None:
     """Every key: id, prefix, role, anchor, label, when created and revoked (never the key)."""
-    db, _ = _open(db_path)
+    db, _ = open_store(db_path)
     keys = list_keys(db)
     if as_json:
-        _echo_json(keys)
+        echo_json(keys)
         return
     for row in keys:
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"

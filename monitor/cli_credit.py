@@ -1,0 +1,173 @@
+"""Operators' commands on credit and what follows from it: credit shown and recomputed,
+eligibility, the audit log, public disclosure and workshop statistics."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import audit as audit_log
+from .cli_store_common import (
+    acting,
+    credit_policy_of,
+    db_option,
+    echo_json,
+    open_store,
+)
+from .cli_support import EXIT_BAD_INPUT, _clear_errors
+from .credit_service import anchor_credit, recompute_all
+from .db import parse_time
+from .disclosure import disclosure, publish
+from .gate import eligibility
+from .workshop_stats import workshop_stats
+
+# --- credit, gate, audit, disclosure, statistics --------------------------------------------
+
+
+@click.group("credit")
+def credit_group() -> None:
+    """Anchors' colour-graded credit."""
+
+
+@credit_group.command("show")
+@click.argument("anchor")
+@click.option("--at", help="Evaluate at another time (ISO-8601).")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@_clear_errors
+def credit_show(anchor, at, as_json, db_path, actor) -> None:
+    db, settings = open_store(db_path)
+    state = anchor_credit(db, anchor, credit_policy_of(settings), parse_time(at) if at else None)
+    data = state.to_dict()
+    if as_json:
+        echo_json(data)
+        return
+    status = (
+        f"黑名单至 blacklisted until {data['blacklisted_until']}" if data["blacklisted"] else ""
+    )
+    click.echo(
+        f"{data['anchor_id']}  信用分 score {data['score']}  等级 grade {data['grade']} {status}"
+    )
+    for restriction in data["restrictions"]:
+        click.echo(f"  限制 restriction: {restriction['text']}")
+    for event in data["history"]:
+        click.echo(
+            f"  {event['at']}  {event['kind']:<14} {event['delta']:+.2f} → {event['score']}  {event['grade']}  {event['detail']}"
+        )
+
+
+@credit_group.command("recompute")
+@db_option
+@_clear_errors
+def credit_recompute(db_path, actor) -> None:
+    """Recompute every anchor's credit now (after a policy change; daily, so recovery shows)."""
+    db, settings = open_store(db_path)
+    count = recompute_all(db, credit_policy_of(settings), acting(actor, settings))
+    click.echo(f"recomputed {count} anchors")
+
+
+@click.command("eligibility")
+@click.argument("anchor")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@_clear_errors
+def eligibility_command(anchor, as_json, db_path, actor) -> None:
+    """May this anchor (id or PLATFORM:ACCOUNT) register / go live now?"""
+    db, settings = open_store(db_path)
+    answer = eligibility(db, anchor, credit_policy_of(settings))
+    if as_json:
+        echo_json(
+            {
+                k: v
+                for k, v in answer.to_dict().items()
+                if k in ("anchor_id", "may_register", "may_go_live", "reason", "until")
+            }
+            | {"grade": answer.grade, "restrictions": list(answer.restrictions)}
+        )
+    else:
+        click.echo(
+            f"{answer.anchor_id}: 可注册 may register: {'是 yes' if answer.may_register else '否 no'}; "
+            f"可开播 may go live: {'是 yes' if answer.may_go_live else '否 no'}"
+            + (f"\n  {answer.reason}" if answer.reason else "")
+        )
+    sys.exit(0 if answer.may_go_live else 1)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--head", help="The head hash published earlier (catches entries removed from the end)."
+)
+@db_option
+@_clear_errors
+def audit_verify(head, db_path, actor) -> None:
+    db, _ = open_store(db_path)
+    result = audit_log.verify(db, head)
+    if result.ok:
+        click.echo(f"审计日志完整 audit log intact: {result.entries} entries, head {result.head}")
+        return
+    click.echo(
+        f"qinglang: 审计日志被改动 audit log broken at entry {result.bad_seq}: {result.problem}",
+        err=True,
+    )
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@audit_group.command("log")
+@click.option("--subject", help="e.g. anchor:A001")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@db_option
+@_clear_errors
+def audit_show(subject, limit, db_path, actor) -> None:
+    db, _ = open_store(db_path)
+    for entry in audit_log.entries(db, subject, limit):
+        click.echo(
+            f"{entry['seq']:>6} {entry['at']} {entry['actor']:<12} {entry['action']:<18} {entry['subject']}  {json.dumps(entry['detail'], ensure_ascii=False)}"
+        )
+
+
+@click.command("disclosure")
+@click.option(
+    "--publish",
+    "do_publish",
+    is_flag=True,
+    help="Record this publication (and the audit head) in the store.",
+)
+@db_option
+@_clear_errors
+def disclosure_command(do_publish, db_path, actor) -> None:
+    """Public disclosure (公示): grades, blacklist, products' origin and certifications, as JSON."""
+    db, settings = open_store(db_path)
+    policy = credit_policy_of(settings)
+    echo_json(
+        publish(db, policy, acting(actor, settings)) if do_publish else disclosure(db, policy)
+    )
+
+
+@click.command("stats")
+@click.option("--since", default="", help="ISO date/time (inclusive).")
+@click.option("--until", default="9999", help="ISO date/time (exclusive).")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@_clear_errors
+def stats_command(since, until, as_json, db_path, actor) -> None:
+    """Workshop statistics and ranking (晾晒)."""
+    db, _ = open_store(db_path)
+    rows = workshop_stats(db, since, until)
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        rate = "-" if row["compliance_rate"] is None else f"{row['compliance_rate']:.1%}"
+        click.echo(
+            f"{row['rank']:>3}. {row['workshop_id']:<12} {row['name']:<16} streams {row['streams']:>5}  flags {row['flags']:>5}  violations {row['violations']:>4}  compliance {rate}"
+        )
+
+
+COMMANDS = (credit_group, eligibility_command, audit_group, disclosure_command, stats_command)
