@@ -1,5 +1,5 @@
 """The web UI: review queue, pending due-process decisions, anchor and workshop pages,
-self-check, public disclosure (issue 6).
+monitored streams and live rooms, self-check, public disclosure (issue 6).
 
 Server-rendered HTML (Jinja2 templates in api/templates, htmx and a small script in api/static);
 login by API key in a cookie (api/ui_auth.py). Not part of the OpenAPI schema: these are pages,
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import ui_auth, ui_decisions, ui_pages, ui_review, ui_selfcheck
+from . import ui_auth, ui_decisions, ui_live, ui_pages, ui_review, ui_selfcheck, ui_streams
 
 router = APIRouter()
-for _module in (ui_auth, ui_pages, ui_review, ui_decisions, ui_selfcheck):
+for _module in (ui_auth, ui_pages, ui_review, ui_decisions, ui_selfcheck, ui_streams, ui_live):
     router.include_router(_module.router)

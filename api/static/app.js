@@ -1,5 +1,5 @@
-// qinglang web UI: htmx settings, review and decisions keyboard shortcuts, audio seek, copy to
-// clipboard.
+// qinglang web UI: htmx settings, review and decisions keyboard shortcuts, audio seek (from the
+// flagged second, or a stream segment's time), copy to clipboard.
 (function () {
   "use strict";
   if (window.htmx) {
@@ -104,6 +104,35 @@
       navigator.clipboard.writeText(text).then(done, fallback);
     } else fallback();
   });
+
+  // Stream page: a segment's time plays the recording from there; the segment playing is marked.
+  function seekTo(seconds) {
+    var player = document.getElementById("player");
+    if (!player) return;
+    var go = function () {
+      player.currentTime = seconds;
+      var playing = player.play();
+      if (playing && playing.catch) playing.catch(function () {});
+    };
+    if (player.readyState >= 1) go();
+    else player.addEventListener("loadedmetadata", go, { once: true });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-seek]");
+    if (button) seekTo(parseFloat(button.dataset.seek) || 0);
+  });
+
+  var streamPlayer = document.querySelector("#transcript") && document.getElementById("player");
+  if (streamPlayer) {
+    streamPlayer.addEventListener("timeupdate", function () {
+      var now = streamPlayer.currentTime;
+      document.querySelectorAll("#transcript li.seg").forEach(function (line) {
+        var on = now >= parseFloat(line.dataset.start) && now < parseFloat(line.dataset.end);
+        line.classList.toggle("playing", on);
+      });
+    });
+  }
 
   document.addEventListener("htmx:afterSwap", function (event) {
     seek(event.target);
