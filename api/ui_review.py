@@ -29,6 +29,7 @@ NEIGHBOURS = 3  # segments shown before and after the one with the hit
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Regulator = Annotated[UiCaller, Depends(ui_roles("regulator"))]
+AnyRole = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
 
 
 class QueueFilter(NamedTuple):
@@ -242,10 +243,15 @@ def _outcome(services: Services, flag: dict, result: dict, before) -> dict[str, 
 
 @router.get("/ui/streams/{stream_id}/media")
 def stream_media(
-    stream_id: str, caller: Regulator, db: DatabaseDep, services: ServicesDep
+    stream_id: str, caller: AnyRole, db: DatabaseDep, services: ServicesDep
 ) -> Response:
-    """A stream's recording, with Range support so the player can seek to the flagged second."""
-    row = db.execute("SELECT media_path FROM streams WHERE id = ?", [stream_id]).fetchone()
+    """A stream's recording, with Range support so the player can seek to the flagged second;
+    an anchor key hears only its own streams (403 for any other, existing or not)."""
+    row = db.execute(
+        "SELECT media_path, anchor_id FROM streams WHERE id = ?", [stream_id]
+    ).fetchone()
+    if caller.role == "anchor" and (row is None or row[1] != caller.anchor_id):
+        raise UiError(403, "主播账号只能收听本人的直播 / an anchor key hears only its own streams")
     if row is None:
         raise UiError(404, f"直播不存在 / no stream {stream_id}")
     if not row[0]:

@@ -141,7 +141,7 @@ def stream_page(
             "summary": _summary(transcript),
             "categories": services.checker.lexicon.categories,
             "focus": focus,
-            "player": stream["has_media"] and caller.role == "regulator",
+            "player": stream["has_media"],
         },
     )
 

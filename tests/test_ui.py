@@ -100,6 +100,7 @@ def site(tmp_path_factory, checker):
     keys = {
         "regulator": create_key(db, "regulator", label="张科长", actor="test")[1],
         "anchor": create_key(db, "anchor", "A1", actor="test")[1],
+        "other_anchor": create_key(db, "anchor", "A2", actor="test")[1],
     }
     settings = Settings(db=str(path), max_text_bytes=2000)
     with running(create_app(path, settings)) as base:
@@ -310,7 +311,10 @@ def test_pages_need_login_and_the_right_role(site):
         client.cookies.set("ql_session", site["keys"]["anchor"])
         refused = client.get("/ui/review")
         assert refused.status_code == 403 and "无权访问" in refused.text
+        assert client.get("/ui/streams/S1/media").status_code == 200  # its own stream
+        client.cookies.set("ql_session", site["keys"]["other_anchor"])
         assert client.get("/ui/streams/S1/media").status_code == 403
+        assert client.get("/ui/streams/NO-SUCH/media").status_code == 403
 
 
 def test_state_changes_need_the_csrf_token(site):
