@@ -5,7 +5,6 @@ decides or plays a recording."""
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +15,7 @@ from monitor.decision_effects import with_credit_change
 from monitor.errors import InputError
 from monitor.flag_store import count_flags, flag_detail, get_flag, get_stream, list_flags
 from monitor.review import decide_flag
+from monitor.stream_views import recording_file
 
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
@@ -164,14 +164,13 @@ def stream(stream_id: str, caller: Caller, db: DatabaseDep) -> dict:
     },
 )
 def stream_media(
-    stream_id: str, caller: Regulator, db: DatabaseDep, services: ServicesDep
+    stream_id: str, caller: Caller, db: DatabaseDep, services: ServicesDep
 ) -> FileResponse:
-    """The stream's recording, with HTTP Range support so a player can seek to a flag."""
+    """The stream's recording, with HTTP Range support so a player can seek to a flag (an anchor
+    key: its own streams only)."""
     row = _readable_stream(db, caller, stream_id)
-    path = Path(row["media_path"]) if row["media_path"] else None
-    if path is not None and not path.is_absolute():
-        path = services.settings.files_dir() / path
-    if path is None or not path.is_file():
+    path = recording_file(row["media_path"], services.settings.files_dir())
+    if path is None:
         raise ApiError(
             404,
             "media_not_found",

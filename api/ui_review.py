@@ -6,7 +6,6 @@ the queue and the next flag come back at once (htmx), with the anchor's credit b
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
 import sqlite_utils
@@ -18,6 +17,7 @@ from monitor.errors import InputError
 from monitor.flag_store import get_flag, list_flags
 from monitor.lexicon import SEVERITIES
 from monitor.review import decide_flag
+from monitor.stream_views import recording_file
 
 from .context import DatabaseDep, Services, ServicesDep
 from .ui_auth import UiCaller, check_csrf, ui_roles
@@ -254,12 +254,8 @@ def stream_media(
         raise UiError(403, "主播账号只能收听本人的直播 / an anchor key hears only its own streams")
     if row is None:
         raise UiError(404, f"直播不存在 / no stream {stream_id}")
-    if not row[0]:
+    path = recording_file(row[0], services.settings.files_dir())
+    if path is None:
         raise UiError(404, f"该直播没有录音 / stream {stream_id} has no recording")
-    path = Path(row[0])
-    if not path.is_absolute():
-        path = services.settings.files_dir() / path
-    if not path.is_file():
-        raise UiError(404, f"录音文件不存在 / the recording of stream {stream_id} is missing")
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type)

@@ -8,6 +8,7 @@ Only reads: nothing here writes to the store.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -179,3 +180,14 @@ def live_room_views(
             == 1
         )
     return rooms
+
+
+def recording_file(media_path: str | None, files_dir: Path) -> Path | None:
+    """The file of a stream's recording (`streams.media_path`, absolute or relative to the
+    service's files folder), or None when there is none or it is gone."""
+    if not media_path:
+        return None
+    path = Path(media_path)
+    if not path.is_absolute():
+        path = files_dir / path
+    return path if path.is_file() else None

@@ -566,4 +566,6 @@ def test_a_recording_is_served_with_ranges(store):
     assert part.headers["content-range"] == f"bytes 100-199/{len(audio)}"
     assert client.get("/v1/streams/S2/media", headers=headers).status_code == 404
     platform = _as(store, "platform")[1]
-    assert client.get("/v1/streams/S1/media", headers=platform).status_code == 403
+    assert client.get("/v1/streams/S1/media", headers=platform).status_code == 200
+    other = _as(store, "anchor4")[1]  # an anchor key of another anchor
+    assert client.get("/v1/streams/S1/media", headers=other).status_code == 403
