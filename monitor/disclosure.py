@@ -13,7 +13,7 @@ import sqlite_utils
 from . import audit
 from .credit_policy import CreditPolicy
 from .db import now_iso, parse_time, transaction
-from .facts import FactRules
+from .facts import named_certifications
 
 
 def public_grades(db: sqlite_utils.Database, policy: CreditPolicy) -> list[dict]:
@@ -76,7 +76,6 @@ def public_violations(db: sqlite_utils.Database, policy: CreditPolicy) -> list[d
 
 def public_products(db: sqlite_utils.Database) -> list[dict]:
     """Products with origin, producer and certifications (each with its Chinese `type_name`)."""
-    names = {cert.type: cert.name for cert in FactRules.load().certifications}
     rows = db.query(
         "SELECT p.id, p.name, p.origin, p.producer, p.certifications, p.registration_numbers, "
         "w.name AS workshop FROM products p LEFT JOIN workshops w ON w.id = p.workshop_id ORDER BY p.id"
@@ -84,10 +83,7 @@ def public_products(db: sqlite_utils.Database) -> list[dict]:
     return [
         {
             **row,
-            "certifications": [
-                {**cert, "type_name": names.get(cert["type"], cert["type"])}
-                for cert in json.loads(row["certifications"])
-            ],
+            "certifications": named_certifications(json.loads(row["certifications"])),
             "registration_numbers": json.loads(row["registration_numbers"]),
         }
         for row in rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 
 from .lexicon import read_yaml
@@ -172,3 +173,18 @@ def _facts_hit(
         blocking=True,
         **what,
     )
+
+
+@cache
+def certification_names() -> dict[str, str]:
+    """The Chinese name of each certification type (有机产品认证, 地理标志 …), for display."""
+    return {cert.type: cert.name for cert in FactRules.load().certifications}
+
+
+def named_certifications(certifications: list[dict]) -> list[dict]:
+    """A product's certifications, each with its `type_name` added."""
+    names = certification_names()
+    return [
+        {**cert, "type_name": names.get(cert.get("type"), cert.get("type"))}
+        for cert in certifications
+    ]

@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import where_equal
+from .facts import named_certifications
 from .flag_store import FLAG_STATUSES, count_flags, list_flags
 
 _STREAM_COLUMNS = (
@@ -82,7 +83,7 @@ def get_stream_view(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]
     if row is None:
         return None
     row["has_media"] = bool(row["has_media"])
-    row["certifications"] = json.loads(row["certifications"] or "[]")
+    row["certifications"] = named_certifications(json.loads(row["certifications"] or "[]"))
     row["flags"] = _flag_counts(db, [stream_id]).get(stream_id, dict.fromkeys(FLAG_STATUSES, 0))
     return row
 
