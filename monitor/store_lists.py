@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import now_iso
+from .db import now_iso, where_equal
 from .errors import InputError
 
 # A violation stands, is under a pending appeal, or was overturned by an upheld one.
@@ -47,7 +47,7 @@ def list_anchors(
     offset: int = 0,
 ) -> Page:
     """Anchors with their platform accounts, by id."""
-    where, params = _where({"workshop_id": workshop_id, "id": anchor_id})
+    where, params = where_equal(("workshop_id", workshop_id), ("id", anchor_id))
     items, total = _page(db, f"SELECT * FROM anchors {where}", params, "id", limit, offset)
     for row in items:
         row["accounts"] = [
@@ -68,7 +68,7 @@ def list_products(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    where, params = _where({"workshop_id": workshop_id})
+    where, params = where_equal(("workshop_id", workshop_id))
     items, total = _page(db, f"SELECT * FROM products {where}", params, "id", limit, offset)
     for row in items:
         row["certifications"] = json.loads(row["certifications"])
@@ -86,7 +86,7 @@ def list_violations(
 ) -> Page:
     """Violations, newest first, each with its status (standing, appealed, overturned)."""
     _known(status, VIOLATION_STATUSES)
-    where, params = _where({"anchor_id": anchor_id, "status": status})
+    where, params = where_equal(("anchor_id", anchor_id), ("status", status))
     sql = f"SELECT * FROM (SELECT v.*, {_VIOLATION_STATUS_SQL} AS status FROM violations v) {where}"
     return _page(db, sql, params, "occurred_at DESC, id DESC", limit, offset)
 
@@ -106,7 +106,7 @@ def list_appeals(
 ) -> Page:
     """Appeals with the anchor of their violation, oldest pending first, then newest."""
     _known(status, APPEAL_STATUSES)
-    where, params = _where({"status": status, "anchor_id": anchor_id})
+    where, params = where_equal(("status", status), ("anchor_id", anchor_id))
     sql = (
         "SELECT * FROM (SELECT p.*, v.anchor_id FROM appeals p "
         f"JOIN violations v ON v.id = p.violation_id) {where}"
@@ -140,7 +140,7 @@ def list_repairs(
 ) -> Page:
     """Credit repair and early-removal applications, oldest pending first, then newest."""
     _known(status, REPAIR_STATUSES)
-    where, params = _where({"status": status, "anchor_id": anchor_id})
+    where, params = where_equal(("status", status), ("anchor_id", anchor_id))
     return _page(db, f"SELECT * FROM credit_repairs {where}", params, _PENDING_FIRST, limit, offset)
 
 
@@ -159,7 +159,7 @@ def list_scripts(
     """Submitted scripts with their check's verdict and hit count (not the text or report),
     oldest pending first, then newest."""
     _known(status, SCRIPT_STATUSES)
-    where, params = _where({"status": status, "anchor_id": anchor_id})
+    where, params = where_equal(("status", status), ("anchor_id", anchor_id))
     sql = f"SELECT {_SCRIPT_COLUMNS} FROM scripts {where}"
     return _page(db, sql, params, _PENDING_FIRST, limit, offset)
 
@@ -193,13 +193,6 @@ def _page(
     total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
     items = list(db.query(f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]))
     return items, total
-
-
-def _where(filters: dict[str, Any]) -> tuple[str, list]:
-    given = {column: value for column, value in filters.items() if value is not None}
-    if not given:
-        return "", []
-    return "WHERE " + " AND ".join(f"{column} = ?" for column in given), list(given.values())
 
 
 def _known(status: str | None, known: tuple[str, ...]) -> None:
