@@ -158,27 +158,10 @@ def file_appeal(db: sqlite_utils.Database, violation_id: int, reason: str, filed
             raise InputError(
                 f"违规 {violation_id} 已有申诉 / violation {violation_id} already has a pending or upheld appeal"
             )
-        appeal_id = (
-            db["appeals"]
-            .insert(
-                {
-                    "violation_id": violation_id,
-                    "reason": reason.strip(),
-                    "filed_at": now_iso(),
-                    "filed_by": filed_by,
-                    "status": "pending",
-                }
-            )
-            .last_pk
-        )
-        audit.append(
-            db,
-            filed_by,
-            "appeal.file",
-            f"anchor:{violation['anchor_id']}",
-            {"appeal_id": appeal_id, "violation_id": violation_id, "reason": reason},
-        )
-    return appeal_id
+        return _file_pending(
+            db, "appeals", {"violation_id": violation_id}, reason, filed_by,
+            "appeal.file", f"anchor:{violation['anchor_id']}", "appeal_id",
+        )  # fmt: skip
 
 
 def decide_appeal(
@@ -236,28 +219,30 @@ def apply_for_repair(
         offer, why_not = repair_offer(state, policy, all_violations(db, anchor_id), now)
         if offer != kind:
             raise InputError(why_not or _other_offer(kind, offer))
-        repair_id = (
-            db["credit_repairs"]
-            .insert(
-                {
-                    "anchor_id": anchor_id,
-                    "kind": kind,
-                    "reason": reason.strip(),
-                    "filed_at": now_iso(),
-                    "filed_by": filed_by,
-                    "status": "pending",
-                }
-            )
-            .last_pk
-        )
-        audit.append(
-            db,
-            filed_by,
-            "repair.apply",
-            f"anchor:{anchor_id}",
-            {"repair_id": repair_id, "kind": kind, "reason": reason},
-        )
-    return repair_id
+        return _file_pending(
+            db, "credit_repairs", {"anchor_id": anchor_id, "kind": kind}, reason, filed_by,
+            "repair.apply", f"anchor:{anchor_id}", "repair_id",
+        )  # fmt: skip
+
+
+def _file_pending(
+    db: sqlite_utils.Database,
+    table: str,
+    fields: dict,
+    reason: str,
+    filed_by: str,
+    action: str,
+    subject: str,
+    id_name: str,
+) -> int:
+    """Insert a pending appeal or application with its reason, and audit the filing (inside the
+    caller's transaction); returns its id."""
+    record = {**fields, "reason": reason.strip(), "filed_at": now_iso(), "filed_by": filed_by,
+              "status": "pending"}  # fmt: skip
+    record_id = db[table].insert(record).last_pk
+    named = {k: v for k, v in fields.items() if k != "anchor_id"}  # the subject names the anchor
+    audit.append(db, filed_by, action, subject, {id_name: record_id, **named, "reason": reason})
+    return record_id
 
 
 def _other_offer(kind: str, offer: str) -> str:
