@@ -17,5 +17,10 @@ class InputError(QinglangError):
     """Input text or a file cannot be checked (binary, bad encoding, empty, too large)."""
 
 
+class StateConflict(InputError):
+    """The record is no longer in the state the request needs: a flag or application already
+    decided, an appeal or application already pending (the API answers 409)."""
+
+
 class UnknownProfileError(QinglangError):
     """A lexicon profile name that no loaded profile file defines."""

@@ -14,7 +14,7 @@ from .checker import Checker
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit
 from .db import now_iso, transaction
-from .errors import InputError
+from .errors import InputError, StateConflict
 from .facts import ProductFacts
 from .gate import SCRIPT_APPROVAL
 from .registry import find_anchor, get_product
@@ -79,7 +79,7 @@ def decide_script(
         if script is None:
             raise InputError(f"话术不存在 / no script {script_id}")
         if script["status"] != "pending":
-            raise InputError(
+            raise StateConflict(
                 f"话术 {script_id} 不在待审状态（{script['status']}）/ script {script_id} is {script['status']}, not pending"
             )
         status = "approved" if approve else "returned"

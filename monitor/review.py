@@ -13,7 +13,7 @@ from . import audit
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit, refresh_credit
 from .db import now_iso, parse_time, transaction
-from .errors import InputError
+from .errors import InputError, StateConflict
 from .flag_store import get_flag
 from .lexicon import SEVERITIES
 from .registry import find_anchor
@@ -41,7 +41,7 @@ def decide_flag(
     with transaction(db):
         flag = get_flag(db, flag_id)
         if flag["status"] != "open":
-            raise InputError(
+            raise StateConflict(
                 f"标记 {flag_id} 已处理（{flag['status']}）/ flag {flag_id} was already {flag['status']}"
             )
         if not confirm and not reason.strip():
@@ -155,7 +155,7 @@ def file_appeal(db: sqlite_utils.Database, violation_id: int, reason: str, filed
             "violation_id = ? AND status IN ('pending', 'upheld')", [violation_id]
         )
         if pending:
-            raise InputError(
+            raise StateConflict(
                 f"违规 {violation_id} 已有申诉 / violation {violation_id} already has a pending or upheld appeal"
             )
         return _file_pending(
@@ -211,7 +211,7 @@ def apply_for_repair(
     with transaction(db):
         anchor_id = find_anchor(db, anchor)["id"]
         if db["credit_repairs"].count_where("anchor_id = ? AND status = 'pending'", [anchor_id]):
-            raise InputError(
+            raise StateConflict(
                 f"主播 {anchor_id} 已有待审申请 / anchor {anchor_id} already has a pending application"
             )
         now = parse_time(now_iso())
@@ -321,7 +321,7 @@ def _decide_pending(
     if row is None:
         raise InputError(f"{zh}不存在 / no {en} {record_id}")
     if row["status"] != "pending":
-        raise InputError(
+        raise StateConflict(
             f"{zh} {record_id} 已裁决（{row['status']}）/ {en} {record_id} was already {row['status']}"
         )
     db.execute(

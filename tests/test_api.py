@@ -18,9 +18,12 @@ from api_server import auth, no_traceback, running
 
 from api import create_app
 from monitor.api_keys import Principal, authenticate, create_key, list_keys, revoke_key
+from monitor.credit_policy import load_policy
 from monitor.db import open_db, schema_version
 from monitor.errors import InputError
+from monitor.flag_store import record_hits
 from monitor.registry import add_anchor, add_workshop
+from monitor.review import decide_flag
 from monitor.settings import Settings
 
 MAX_BODY = 4096
@@ -53,6 +56,19 @@ def server(tmp_path_factory, checker):
     @app.get("/test-only/crash", include_in_schema=False)
     def crash() -> None:
         raise RuntimeError("secret internal detail")
+
+    @app.post("/test-only/decide-twice", include_in_schema=False)
+    def decide_twice() -> None:
+        store = open_db(path, migrate=False)
+        flag = record_hits(store, checker.check(FLAGGED).hits[:1], FLAGGED, anchor_id="A1")[0]
+        decide = {
+            "confirm": False,
+            "reviewer": "r",
+            "policy": load_policy(),
+            "categories": list(checker.lexicon.categories),
+        }
+        decide_flag(store, flag, reason="误报", **decide)
+        decide_flag(store, flag, reason="误报", **decide)  # as if a second regulator raced
 
     with (
         running(app) as base,
@@ -235,6 +251,13 @@ def test_a_missing_or_unknown_field_is_a_422_naming_it(server):
     fields = {p["field"] for p in missing.json()["detail"]}
     assert fields == {"body.text", "body.txt"}
     assert CLEAN not in missing.text  # the input is not echoed back
+
+
+def test_a_decision_that_lost_a_race_is_a_409_not_a_400(server):
+    client, _, _ = server
+    response = client.post("/test-only/decide-twice")
+    assert response.status_code == 409 and response.json()["error"] == "conflict"
+    assert "already dismissed" in response.json()["message"]
 
 
 def test_an_unexpected_error_is_a_500_without_internals(server):
