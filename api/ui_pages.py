@@ -90,15 +90,20 @@ def anchors_page(
     return render(request, "anchors.html", {"anchors": rows})
 
 
-def _viewed_anchor(db: sqlite_utils.Database, caller: UiCaller, anchor_ref: str) -> dict:
-    """The anchor a page is about; an anchor key gets only its own (403 for any other, existing
-    or not)."""
+def viewed_anchor(
+    db: sqlite_utils.Database,
+    caller: UiCaller,
+    anchor_ref: str,
+    refusal: str = "主播账号只能查看本人信用 / an anchor key sees only its own anchor",
+) -> dict:
+    """The anchor a page is about; an anchor key gets only its own (403 with `refusal` for any
+    other, existing or not)."""
     try:
         anchor = find_anchor(db, anchor_ref)
     except InputError:
         anchor = None
     if caller.role == "anchor" and (anchor is None or anchor["id"] != caller.anchor_id):
-        raise UiError(403, "主播账号只能查看本人信用 / an anchor key sees only its own anchor")
+        raise UiError(403, refusal)
     if anchor is None:
         raise UiError(404, f"主播不存在 / no anchor {anchor_ref}")
     return anchor
@@ -157,7 +162,7 @@ def anchor_page(
 ) -> Response:
     """An anchor's badge, score, restrictions, blacklist state, score chart, violations, appeals,
     applications and scripts. An anchor key sees only its own (403 for any other)."""
-    anchor = _viewed_anchor(db, caller, anchor_ref)
+    anchor = viewed_anchor(db, caller, anchor_ref)
     return render(request, "anchor.html", _anchor_context(db, services, caller, anchor))
 
 
@@ -189,7 +194,7 @@ def appeal(
 ) -> Response:
     """An anchor key appeals one of its own violations (`monitor.review.file_appeal`)."""
     check_csrf(request, caller, csrf)
-    anchor = _viewed_anchor(db, caller, anchor_ref)
+    anchor = viewed_anchor(db, caller, anchor_ref)
     violation = get_violation(db, violation_id)
     if violation is None or violation["anchor_id"] != anchor["id"]:
         raise UiError(404, f"违规记录不存在 / no violation {violation_id} of this anchor")
@@ -214,7 +219,7 @@ def apply_repair(
 ) -> Response:
     """An anchor key applies for credit repair or early removal (`apply_for_repair`)."""
     check_csrf(request, caller, csrf)
-    anchor = _viewed_anchor(db, caller, anchor_ref)
+    anchor = viewed_anchor(db, caller, anchor_ref)
     try:
         apply_for_repair(db, anchor["id"], kind, reason, caller.reviewer, services.policy)
     except InputError as exc:

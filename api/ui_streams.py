@@ -12,18 +12,18 @@ import sqlite_utils
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from monitor.credit_policy import CreditPolicy
-from monitor.errors import InputError
-from monitor.registry import find_anchor
 from monitor.stream_views import anchor_streams, get_stream_view, list_streams, stream_transcript
 
 from .context import DatabaseDep, ServicesDep
 from .ui_auth import UiCaller, ui_roles
 from .ui_highlight import SEVERITY_ORDER, pieces
+from .ui_pages import viewed_anchor
 from .ui_render import HtmlErrorRoute, UiError, render
 
 PAGE_SIZE = 20  # streams per page of the list
 ANCHOR_STREAMS = 10  # an anchor's latest streams on its page
 
+_OWN_STREAMS_ONLY = "主播账号只能查看本人的直播 / an anchor key sees only its own streams"
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Viewer = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
 
@@ -75,7 +75,7 @@ def _viewed_stream(db: sqlite_utils.Database, caller: UiCaller, stream_id: str) 
     existing or not, so it learns nothing about other anchors' streams)."""
     stream = get_stream_view(db, stream_id)
     if caller.role == "anchor" and (stream is None or stream["anchor_id"] != caller.anchor_id):
-        raise UiError(403, "主播账号只能查看本人的直播 / an anchor key sees only its own streams")
+        raise UiError(403, _OWN_STREAMS_ONLY)
     if stream is None:
         raise UiError(404, f"直播不存在 / no stream {stream_id}")
     return stream
@@ -151,13 +151,6 @@ def anchor_streams_fragment(
     request: Request, anchor_ref: str, caller: Viewer, db: DatabaseDep, services: ServicesDep
 ) -> Response:
     """An anchor's latest streams, for its page (loaded by htmx); an anchor key, its own only."""
-    try:
-        anchor = find_anchor(db, anchor_ref)
-    except InputError:
-        anchor = None
-    if caller.role == "anchor" and (anchor is None or anchor["id"] != caller.anchor_id):
-        raise UiError(403, "主播账号只能查看本人的直播 / an anchor key sees only its own streams")
-    if anchor is None:
-        raise UiError(404, f"主播不存在 / no anchor {anchor_ref}")
+    anchor = viewed_anchor(db, caller, anchor_ref, _OWN_STREAMS_ONLY)
     rows = _with_grades(anchor_streams(db, anchor["id"], ANCHOR_STREAMS), services.policy)
     return render(request, "_anchor_streams.html", {"anchor": anchor, "streams": rows})
