@@ -37,9 +37,11 @@ def lists(tmp_path_factory, checker):
     add_anchor(db, "A2", "李师傅", "W1")
     add_anchor(db, "A3", "赵老板", "W1")
     repairs = {}
-    for anchor_id in ("A1", "A2", "A3"):  # each with a deduction old enough to repair
+    # each with a deduction old enough to repair; a high one, since recovery gives back at most
+    # 4 × 2 points in 200 days whatever the phase of its calendar
+    for anchor_id in ("A1", "A2", "A3"):
         record_violation(
-            db, anchor=anchor_id, category="price_fraud", severity="medium", evidence="虚构原价",
+            db, anchor=anchor_id, category="price_fraud", severity="high", evidence="虚构原价",
             recorded_by="test", policy=policy, categories=["price_fraud"],
             at=now_iso(parse_time(now_iso()) - timedelta(days=200)),
         )  # fmt: skip

@@ -456,7 +456,9 @@ def test_a_repair_application_is_decided_once(store):
     too_soon = client.post("/v1/anchors/A5/repairs", json=fresh, headers=regulator)
     assert too_soon.status_code == 400 and "nothing to repair" in too_soon.json()["message"]
     old = (datetime.now(UTC) - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    _violation(client, regulator, "A5", "low", at=old)  # old enough for repair (policy: 180 d)
+    # old enough for repair (policy: 180 d); high, so that it still deducts whatever the phase of
+    # the recovery calendar (at most 4 recovery dates × 2 points in the 110 clean days)
+    _violation(client, regulator, "A5", "high", at=old)
     platform = _as(store, "platform")[1]
     body = {"kind": "repair", "reason": "已完成合规培训并整改话术"}
     filed = client.post("/v1/anchors/A5/repairs", json=body, headers=platform)

@@ -249,7 +249,7 @@ def test_repair_application_is_decided_and_audited(store, checker):
         store,
         anchor="A1",
         category="price_fraud",
-        severity="medium",
+        severity="high",  # still deducting after 200 days, whatever the recovery calendar's phase
         evidence="虚构原价",
         recorded_by="r1",
         policy=POLICY,
