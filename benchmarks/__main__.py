@@ -1,7 +1,7 @@
 """Run the benchmarks and print throughput with ratios against baselines measured in this run.
 
 python -m benchmarks              # all of them
-python -m benchmarks asr live     # only these (any of: check, asr, live, credit, api)
+python -m benchmarks asr live     # only these (any of: check, asr, live, credit, api, precision, real)
 """
 
 from __future__ import annotations
@@ -35,6 +35,18 @@ def _api() -> None:
     run()
 
 
+def _precision() -> None:
+    from .precision import run
+
+    run()
+
+
+def _real() -> None:
+    from .real_speech import main as real
+
+    real(["--no-morphs"])
+
+
 def _live() -> None:
     from .live_streams import run
 
@@ -47,6 +59,11 @@ BENCHMARKS: dict[str, tuple[str, Callable[[], None]]] = {
     "live": ("concurrent live streams one machine keeps up with", _live),
     "credit": ("recomputing 100,000 anchors' credit from 1,000,000 violations", _credit),
     "api": ("POST /v1/check under load against a trivial endpoint; service memory", _api),
+    "precision": ("precision and recall on the project's labelled sets", _precision),
+    "real": (
+        "flag rate on real livestream speech (needs the local cache; see real_speech.py)",
+        _real,
+    ),
 }
 
 
