@@ -43,6 +43,8 @@ class Checker:
         self._normalizer = lexicon_detector.normalizer
         self._scoring = scoring
         self._facts: FactRules | None = None
+        self._evidence = None
+        self._evidence_file = data_dir("lexicons") / "claim_evidence.yaml"
 
     @classmethod
     def from_files(
@@ -66,6 +68,7 @@ class Checker:
         )
         classifier_detector = None
         if use_classifier:
+            from .claim_evidence import ClaimEvidence
             from .classifier import ClaimClassifier
             from .classifier_detector import ClassifierDetector
 
@@ -74,12 +77,44 @@ class Checker:
                 ClaimClassifier.load(model_folder),
                 read_yaml(model_folder / "classifier.yaml"),
                 dict(lexicon.categories),
+                ClaimEvidence.load(
+                    folder / "claim_evidence.yaml",
+                    lexicon.categories,
+                    detector.min_price_gap,
+                ),
             )
         profiles = load_profiles([folder / "profiles.yaml", *extra])
-        return cls(detector, profiles, scoring, classifier_detector)
+        checker = cls(detector, profiles, scoring, classifier_detector)
+        checker._evidence_file = folder / "claim_evidence.yaml"
+        return checker
 
     def normalize_term(self, term: str) -> str:
         return self._lexicon_detector.normalize_term(term)
+
+    def claim_evidence(self, text: str) -> set[str]:
+        """The categories whose claim shape `text` shows outside denied or rejected stretches
+        (what a classifier hit needs; used to choose the classifier's thresholds)."""
+        from .claim_evidence import ClaimEvidence
+
+        if self._evidence is None:
+            self._evidence = ClaimEvidence.load(
+                self._evidence_file, self.lexicon.categories, self._lexicon_detector.min_price_gap
+            )
+        normalized = self._normalizer.normalize(text)
+        findings = self._lexicon_detector.detect(normalized, self.profiles["default"], None)
+        norm = normalized.text
+        return {
+            category
+            for category in self.lexicon.categories
+            if self._evidence.find(
+                category,
+                norm,
+                0,
+                len(norm),
+                findings.scopes,
+                lambda a, b: self._lexicon_detector.negated(norm, findings.segments, a, b),
+            )
+        }
 
     def check(
         self,
@@ -94,7 +129,9 @@ class Checker:
         chosen = find_profile(self.profiles, profile)
         product_class = product_class or chosen.product_class
         normalized = self._normalizer.normalize(text)
-        findings = self._lexicon_detector.detect(normalized, chosen, product_class)
+        findings = self._lexicon_detector.detect(
+            normalized, chosen, product_class, with_facts=facts is not None
+        )
         hits = findings.hits
         spans = split_utterances(normalized.text)
         original_spans = normalized.spans_to_original(spans)
@@ -102,7 +139,16 @@ class Checker:
         if self._classifier_detector is not None:
             scores = self._classifier_detector.scores(normalized, spans)
             hits = self._classifier_detector.detect(
-                normalized, spans, original_spans, scores, findings, chosen, product_class
+                normalized,
+                spans,
+                original_spans,
+                scores,
+                findings,
+                chosen,
+                product_class,
+                negated=lambda a, b: self._lexicon_detector.negated(
+                    normalized.text, findings.segments, a, b
+                ),
             )
         if facts is not None:
             category = self.lexicon.categories["quality_origin_claims"]

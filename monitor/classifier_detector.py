@@ -1,14 +1,20 @@
 """The classifier detector: judge each utterance with the trained model and report what the
 lexicon missed; where the lexicon already found the same category, add the model's reason to
-that hit instead of reporting twice. Policy (severity, block threshold, basis) is data:
-models/classifier.yaml."""
+that hit instead of reporting twice. Policy (severity, thresholds, basis) is data:
+models/classifier.yaml.
+
+Precision first: a hit of the model alone needs (1) a probability at the category's `model_only`
+bar, far above the bar for confirming a rule's hit, and (2) evidence of the claim's shape in the
+utterance outside any denied or rejected stretch (claim_evidence.py): topic words alone (a price,
+a dosage, a symptom named) are not a claim. A model-only hit never blocks: `block` needs a rule."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from .claim_evidence import ClaimEvidence
 from .classifier import CategoryScores, ClaimClassifier
 from .lexicon import Category
 from .lexicon_detector import LexiconFindings
@@ -16,16 +22,29 @@ from .normalization import NormalizedText
 from .profiles import Profile
 from .report import Hit, Reason
 
+_EDGE = 6  # utterances are cut at pauses; a claim's words may straddle the cut
 _TRIM = " \t\u3000\n，,、。！？!?；;…：:"
 
 
 class ClassifierDetector:
-    def __init__(self, classifier: ClaimClassifier, policy: dict, categories: dict[str, Category]):
+    def __init__(
+        self,
+        classifier: ClaimClassifier,
+        policy: dict,
+        categories: dict[str, Category],
+        evidence: ClaimEvidence | None = None,
+    ):
         self.classifier = classifier
         self._policy = policy["categories"]
         floor = float(policy.get("review_floor", 0.5))
         self._review = {c: max(floor, t) for c, t in classifier.thresholds.items()}
+        model_only_floor = float(policy.get("model_only_floor", floor))
+        self._model_only = {
+            c: max(t, model_only_floor, float(self._policy[c].get("model_only", 0.0)))
+            for c, t in self._review.items()
+        }
         self._categories = categories
+        self._evidence = evidence
 
     def scores(
         self, normalized: NormalizedText, spans: Sequence[tuple[int, int]]
@@ -41,6 +60,7 @@ class ClassifierDetector:
         findings: LexiconFindings,
         profile: Profile,
         product_class: str | None = None,
+        negated: Callable[[int, int], bool] = lambda a, b: False,
     ) -> list[Hit]:
         """Lexicon hits (some with the model's reason added) and new classifier hits, in order.
         The model never reports a category in an utterance where the rules saw that claim and
@@ -53,6 +73,7 @@ class ClassifierDetector:
         cleared_starts = [a for a, _, _ in cleared]
         innocent = sorted(findings.innocent)
         innocent_starts = [a for a, _ in innocent]
+        shown: list[tuple[str, int, int]] = []  # model-only claims reported: category, evidence
         for (n_start, n_end), (start, end), utterance in zip(
             spans, original_spans, scores, strict=True
         ):
@@ -96,12 +117,39 @@ class ClassifierDetector:
                             reasons=(*hits[i].reasons, reason),
                             score=max(hits[i].score, reason.score),
                         )
-                else:
-                    hits.append(
-                        self._hit(
-                            normalized, (start, end), (n_start, n_end), category, severity, reason
-                        )
+                    continue
+                if probability < self._model_only.get(category, 1.0):
+                    continue
+                evidence = None
+                if self._evidence is not None and self._evidence.knows(category):
+                    evidence = self._evidence.find(  # the utterance and the words at its edges
+                        category,
+                        normalized.text,
+                        max(0, n_start - _EDGE),
+                        min(len(normalized.text), n_end + _EDGE),
+                        findings.scopes,
+                        negated,
                     )
+                    if evidence is None:
+                        continue  # topic words without the claim's shape
+                    if any(
+                        c == category and a < evidence.end and evidence.start < b
+                        for c, a, b in shown
+                    ):
+                        continue  # the neighbouring utterance already reports this claim
+                    shown.append((category, evidence.start, evidence.end))
+                    reason = replace(reason, detail=f"{reason.detail}；证据：{evidence.text}")
+                hits.append(
+                    self._hit(
+                        normalized,
+                        (start, end),
+                        (n_start, n_end),
+                        category,
+                        severity,
+                        reason,
+                        evidence.why if evidence else "",
+                    )
+                )
         hits.sort(key=lambda h: (h.start, -h.end, h.category))
         return hits
 
@@ -113,6 +161,7 @@ class ClassifierDetector:
         category: str,
         severity: str,
         reason: Reason,
+        why: str = "",
     ) -> Hit:
         (start, end), (n_start, n_end) = span, normalized_span
         original = normalized.original
@@ -120,6 +169,8 @@ class ClassifierDetector:
         trimmed_end = start + len(original[start:end].rstrip(_TRIM))
         policy = self._policy[category]
         ngrams = f"（关键片段：{reason.detail}）" if reason.detail else ""
+        if why:
+            ngrams += f"依据的说法：{why}。"
         return Hit(
             start=trimmed_start,
             end=trimmed_end,
@@ -135,7 +186,7 @@ class ClassifierDetector:
             explanation=policy["explanation"] + ngrams,
             suggestion=policy["suggestion"],
             match="model",
-            blocking=severity == "high" and reason.score >= float(policy["block"]),
+            blocking=False,  # the model alone never blocks: a block needs a rule or the facts
             reasons=(reason,),
         )
 

@@ -273,7 +273,9 @@ def train_command(corpus, out, extra) -> None:
     examples = load_corpus(corpus_folder, categories)
     if len(examples) < 50:
         _fail(f"{corpus_folder}: only {len(examples)} labelled examples; at least 50 are needed")
-    result = train(examples, categories, checker.normalize_term, out_folder)
+    result = train(
+        examples, categories, checker.normalize_term, out_folder, evidence=checker.claim_evidence
+    )
     click.echo(f"corpus: {result.metadata['corpus']}")
     for name, score in result.cv_macro_f1.items():
         mark = "  <- chosen" if name == result.chosen else ""

@@ -36,6 +36,8 @@ class Certification:
     name: str
     rules: frozenset[str]
     phrases: tuple[str, ...]
+    severity: str = "high"
+    blocking: bool = True
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,12 @@ class FactRules:
             basis=tuple(data["basis"]),
             certifications=tuple(
                 Certification(
-                    key, value["name"], frozenset(value["rules"]), tuple(value["phrases"])
+                    key,
+                    value["name"],
+                    frozenset(value["rules"]),
+                    tuple(value["phrases"]),
+                    str(value.get("severity", "high")),
+                    bool(value.get("blocking", True)),
                 )
                 for key, value in data["certifications"].items()
             ),
@@ -133,11 +140,17 @@ def _certification_hit(text, start, end, cert, facts, rules, category_name, hits
         score=0.95,
         explanation=(
             f"宣称“{text[start:end]}”，但产品“{facts.name}”的登记信息中没有{cert.name}，"
-            "属于与实际情况不符的宣传。"
+            + (
+                "属于与实际情况不符的宣传。"
+                if cert.blocking
+                else "说法无法核实，请核对产品标签和证明材料。"
+            )
         ),
         suggestion=f"不要宣称{cert.name}；如已取得，请先在平台登记证书编号后再宣传",
         term=text[start:end],
         reasons=reasons,
+        severity=cert.severity,
+        blocking=cert.blocking,
     )  # fmt: skip
 
 
@@ -158,7 +171,8 @@ def _origin_hit(text, start, end, place, facts, rules, category_name) -> Hit:
 def _facts_hit(
     text: str, start: int, end: int, category_name: str, rules: FactRules, **what
 ) -> Hit:
-    """A high-severity, blocking `source: "facts"` hit on `text[start:end]`."""
+    """A `source: "facts"` hit on `text[start:end]`: high severity and blocking unless told."""
+    what = {"severity": "high", "blocking": True, **what}
     return Hit(
         start=start,
         end=end,
@@ -166,11 +180,9 @@ def _facts_hit(
         normalized=text[start:end],
         category=_CATEGORY,
         category_name=category_name,
-        severity="high",
         source="facts",
         basis=rules.basis,
         match="facts",
-        blocking=True,
         **what,
     )
 

@@ -9,12 +9,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from .data_files import data_dir
 from .errors import LexiconError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 SEVERITIES = ("low", "medium", "high")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
@@ -29,9 +32,26 @@ _KNOWN_FIELDS = set(_REQUIRED) | {
     "requires_context",
     "lang",
     "note",
+    "needs",
+    "pattern",
 }
+# What besides the text an entry needs before it may fire: "product_class" (lawful or not by the
+# product: 防晒 is a registered special-cosmetics claim), "facts" (lawful when true: 零糖, 原装进口
+# are checked against the product's registered evidence, monitor/policies/fact_claims.yaml).
+# "price_gap": a reference price (原价, 外面卖) is lawful when true; it fires only where the
+# sentence's own prices show an implausible gap (context.yaml price_gap), besides its requires_context.
+NEEDS = ("", "product_class", "facts", "price_gap")
 CONFIG_FILES = frozenset(
-    {"categories", "normalization", "context", "scoring", "whitelist", "profiles"}
+    {
+        "categories",
+        "normalization",
+        "context",
+        "scoring",
+        "whitelist",
+        "profiles",
+        "claim_evidence",
+        "evasion",
+    }
 )
 
 
@@ -62,11 +82,16 @@ class Entry:
     requires_context: tuple[str, ...] = ()
     lang: str = "zh"
     source: str = ""
+    needs: str = ""
+    pattern: str = (
+        ""  # a claim said in many words: a regex over the normalised text; term is its label
+    )
 
     def applies(self, product_class: str | None) -> bool:
-        """Whether this entry is a violation for goods of `product_class` (None: unknown, applies)."""
+        """Whether this entry is a violation for goods of `product_class` (None: unknown, applies
+        unless the entry needs the product class to be known)."""
         if product_class is None:
-            return True
+            return self.needs != "product_class"
         if product_class in self.exempt_for:
             return False
         return "all" in self.applies_to or product_class in self.applies_to
@@ -99,6 +124,21 @@ def _as_tuple(value: Any) -> tuple:
     if isinstance(value, (list, tuple)):
         return tuple(value)
     return (value,)
+
+
+def validated(model: type[ModelT], data: object, where: str) -> ModelT:
+    """`data` validated by a pydantic model, or LexiconError naming `where` and the field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise LexiconError(
+            [f"{where}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from exc
+
+
+def read_validated(path: Path, model: type[ModelT]) -> ModelT:
+    """One YAML file validated by a pydantic model, or LexiconError naming the file and field."""
+    return validated(model, read_yaml(path), str(path))
 
 
 def read_yaml(path: Path) -> dict:
@@ -148,7 +188,16 @@ def _entry_problems(
     if raw.get("severity") and raw["severity"] not in SEVERITIES:
         problems.append(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
     term = str(raw.get("term") or "")
-    if term and len(term.strip()) < 2:
+    if raw.get("pattern"):
+        try:
+            compiled = re.compile(str(raw["pattern"]))
+        except re.error as exc:
+            problems.append(f"{where}: pattern '{raw['pattern']}' is invalid ({exc})")
+        else:
+            if compiled.search(""):
+                problems.append(f"{where}: pattern '{raw['pattern']}' matches the empty text")
+        term = ""  # a pattern's term is its label: exceptions need not contain it
+    elif term and len(term.strip()) < 2:
         problems.append(f"{where}: term '{term}' is shorter than two characters")
     for item in _as_tuple(raw.get("exceptions")):
         problems.extend(_exception_problems(item, term, where))
@@ -163,6 +212,10 @@ def _entry_problems(
                 problems.append(f"{where}: unknown product class '{cls}' in {key}")
     if raw.get("lang", "zh") not in ("zh", "en"):
         problems.append(f"{where}: lang must be zh or en")
+    if raw.get("needs", "") not in NEEDS:
+        problems.append(f"{where}: needs must be one of {', '.join(n for n in NEEDS if n)}")
+    if raw.get("needs") and not raw.get("note"):
+        problems.append(f"{where}: an entry with 'needs' must say why in 'note'")
     return problems
 
 
@@ -207,6 +260,8 @@ def _build_entry(raw: dict, source: str) -> Entry:
         requires_context=tuple(str(p) for p in _as_tuple(raw.get("requires_context"))),
         lang=str(raw.get("lang", "zh")),
         source=source,
+        needs=str(raw.get("needs", "")),
+        pattern=str(raw.get("pattern", "")),
     )
 
 

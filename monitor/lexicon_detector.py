@@ -4,15 +4,17 @@ turn the rest into hits. Pure over a normalised text; compiled once, safe from m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .lexicon import Entry, Lexicon
+from .lexicon import Entry, Lexicon, validated
 from .matcher import Candidate, LexiconMatcher, WhitelistMatcher
 from .negation import NegationRule
 from .normalization import NormalizedText, Normalizer
 from .pinyin_stream import PinyinStreamMatcher
+from .prices import largest_gap
 from .profiles import Profile
 from .report import Hit
+from .scope import ScopeFinder, ScopeRules, Scopes
 from .scoring import ScoringRules
 from .text_segments import SENTENCE_END, TextSegments
 from .word_boundaries import WordBoundaryJudge
@@ -28,6 +30,10 @@ class LexiconFindings:
     hits: list[Hit]
     cleared: tuple[tuple[int, int, str], ...]  # normalised [start, end) and category
     innocent: tuple[tuple[int, int], ...]  # normalised spans of global whitelist phrases
+    scopes: Scopes = field(
+        default_factory=lambda: Scopes(())
+    )  # denied, rejected or advice stretches: no claim is made there
+    segments: TextSegments | None = None  # clauses and sentences of the normalised text
 
 
 class LexiconDetector:
@@ -56,6 +62,15 @@ class LexiconDetector:
         )
         self._whitelist = WhitelistMatcher(lexicon.whitelist, self._entries, normalize)
         self._negation = NegationRule(context_rules.get("negation") or {}, normalize)
+        self._scopes = (
+            ScopeFinder(
+                validated(ScopeRules, context_rules["scope"], "context.yaml: scope"),
+                normalize,
+                "".join(sorted(normalizer.boundaries)),
+            )
+            if context_rules.get("scope")
+            else None
+        )
         boundary = context_rules.get("word_boundary") or {}
         self._boundary_max_length = int(boundary.get("max_term_length", 3))
         self._boundaries = WordBoundaryJudge(
@@ -76,6 +91,10 @@ class LexiconDetector:
             for cls, cues in (context_rules.get("product_class_cues") or {}).items()
         }
         self._regex_whitelist = tuple(re.compile(w.phrase) for w in lexicon.whitelist if w.is_regex)
+        self._patterns = tuple(
+            (i, re.compile(e.pattern)) for i, e in enumerate(self._entries) if e.pattern
+        )
+        self.min_price_gap = float((context_rules.get("price_gap") or {}).get("min_ratio", 3.0))
         self._required_context = {
             i: tuple(re.compile(p) for p in e.requires_context)
             for i, e in enumerate(self._entries)
@@ -83,14 +102,18 @@ class LexiconDetector:
         }
 
     def normalize_term(self, term: str) -> str:
-        return self._normalizer.normalize(term).text
+        return self._normalizer.normalize(term, restore=False).text
 
     @property
     def normalizer(self) -> Normalizer:
         return self._normalizer
 
     def detect(
-        self, normalized: NormalizedText, profile: Profile, product_class: str | None
+        self,
+        normalized: NormalizedText,
+        profile: Profile,
+        product_class: str | None,
+        with_facts: bool = False,
     ) -> LexiconFindings:
         """Lexicon hits in `normalized` (offsets into its original text), and the claims the rules
         cleared in context (normalised offsets), which the classifier must not report either."""
@@ -98,10 +121,13 @@ class LexiconDetector:
         segments = TextSegments.of(norm, self._clause_pattern, self._sentence_pattern)
         covers = self._whitelist.covers(norm)
         cover_starts = [c.start for c in covers]
+        scopes = self._scopes.find(norm) if self._scopes is not None else Scopes(())
         kept: list[tuple[Candidate, Entry]] = []
         cleared: list[tuple[int, int, str]] = []
         seen: set[tuple[int, int, int]] = set()
-        for candidate in self._matcher.candidates(norm) + self._pinyin.candidates(norm):
+        for candidate in (
+            self._matcher.candidates(norm) + self._pinyin.candidates(norm) + self._spoken(norm)
+        ):
             key = (candidate.entry, candidate.start, candidate.end)
             if key in seen:
                 continue
@@ -109,14 +135,37 @@ class LexiconDetector:
             entry = profile.select(self._entries[candidate.entry])
             if entry is None or not entry.applies(product_class):
                 continue
-            reason = self._compliance_reason(candidate, entry, norm, segments, covers, cover_starts)
+            if entry.needs == "facts" and not with_facts:
+                continue  # lawful when true: judged against the product's record, if any
+            reason = self._compliance_reason(
+                candidate, entry, norm, segments, covers, cover_starts, scopes,
+                _written_disguise(normalized, candidate),
+            )  # fmt: skip
             if reason in CLEARING_REASONS:
                 cleared.append((candidate.start, candidate.end, entry.category))
             if reason is None:
                 kept.append((candidate, entry))
         innocent = tuple((c.start, c.end) for c in covers if c.owner is None)
         hits = self._hits(normalized, _without_repeats(kept))
-        return LexiconFindings(hits, tuple(cleared), innocent)
+        return LexiconFindings(hits, tuple(cleared), innocent, scopes, segments)
+
+    def negated(self, norm: str, segments: TextSegments, start: int, end: int) -> bool:
+        """Whether words at [start, end) are negated right before ("不消炎") or rejected right
+        after ("微信我们不加"): evidence for the classifier. Only a cue touching the words counts,
+        since a claim's evidence is a phrase, and "腿也不疼了关节也好了" negates no 关节."""
+        clause = segments.clause_of(start)
+        return self._negation.is_negated(
+            norm, clause[0], start, max_gap=0
+        ) or self._negation.is_rejected_after(norm, end, clause[1])
+
+    def _spoken(self, norm: str) -> list[Candidate]:
+        """Claims said in many words (一定有效果, 几分钟之后就不疼了): the pattern entries."""
+        return [
+            Candidate(index, m.start(), m.end(), "pattern")
+            for index, pattern in self._patterns
+            for m in pattern.finditer(norm)
+            if m.end() > m.start()
+        ]
 
     def _compliance_reason(
         self,
@@ -126,8 +175,12 @@ class LexiconDetector:
         segments: TextSegments,
         covers: list,
         cover_starts: list[int],
+        scopes: Scopes,
+        disguised: bool = False,
     ) -> str | None:
-        """Why the context makes this match compliant, or None when it is a claim."""
+        """Why the context makes this match compliant, or None when it is a claim. A term that is
+        lawful when true and so needs context (最后三单) needs none when it is spelled to get past a
+        filter (最🔥后🔥三🔥单, zui hou san dan): the disguise shows the speaker knows."""
         if self._whitelist.is_covered(covers, cover_starts, candidate):
             return "whitelist"
         clause = segments.clause_of(candidate.start)
@@ -140,7 +193,15 @@ class LexiconDetector:
                 return "exception"
         sentence = segments.sentence_of(candidate.start)
         required = self._required_context.get(candidate.entry)
-        if required and not any(p.search(norm, sentence[0], sentence[1]) for p in required):
+        context_shown = bool(required) and any(
+            p.search(norm, sentence[0], sentence[1]) for p in required
+        )
+        if required and not context_shown and not disguised:
+            return "context"
+        if (
+            entry.needs == "price_gap"
+            and largest_gap(norm[sentence[0] : sentence[1]]) < self.min_price_gap
+        ):
             return "context"
         for product_class in entry.exempt_for:
             cue = self._class_cues.get(product_class)
@@ -149,12 +210,19 @@ class LexiconDetector:
         if entry.negatable and (
             self._negation.is_negated(norm, clause[0], candidate.start)
             or self._negation.is_rejected_after(norm, candidate.end, clause[1])
+            or scopes.covers(candidate.start, candidate.end)
         ):
             return "negated"
         term = self._terms[candidate.entry]
-        short_word = entry.lang == "zh" and len(term) <= self._boundary_max_length
+        short_word = (
+            entry.lang == "zh" and not entry.pattern and len(term) <= self._boundary_max_length
+        )
         if short_word and not self._boundaries.keeps(norm, candidate.start, candidate.end, clause):
             return "word"
+        if candidate.kind == "homophone" and not self._boundaries.keeps(
+            norm, candidate.start, candidate.end, clause, strict=True
+        ):
+            return "word"  # a sound-alike that cuts the text's own word (保证售后)
         return None
 
     def _hits(self, normalized: NormalizedText, kept: list[tuple[Candidate, Entry]]) -> list[Hit]:
@@ -162,7 +230,8 @@ class LexiconDetector:
         for candidate, entry in kept:
             start, end = normalized.to_original(candidate.start, candidate.end)
             category = self.lexicon.categories[entry.category]
-            score = self._scoring.match_scores.get(candidate.kind, 0.8)
+            kind = normalized.restored_kind(candidate.start, candidate.end) or candidate.kind
+            score = self._scoring.match_scores.get(kind, 0.8)
             hits.append(
                 Hit(
                     start=start,
@@ -178,7 +247,7 @@ class LexiconDetector:
                     basis=entry.basis,
                     explanation=entry.explanation,
                     suggestion=entry.suggestion,
-                    match=candidate.kind,
+                    match=kind,
                     term=entry.term,
                     blocking=self._scoring.blocks(entry.severity, score),
                 )
@@ -205,3 +274,21 @@ def _without_repeats(kept: list[tuple[Candidate, Entry]]) -> list[tuple[Candidat
         if not inside_longer:
             result.append((candidate, entry))
     return result
+
+
+_WRITTEN_DISGUISES = frozenset({"pinyin", "initials"})
+
+
+def _written_disguise(normalized: NormalizedText, candidate: Candidate) -> bool:
+    """Whether the words were written to dodge a filter: in pinyin, or with symbols between their
+    characters (最*后*五*单). ASR never writes either, so real speech is not affected."""
+    if candidate.kind in _WRITTEN_DISGUISES:
+        return True
+    start, end = normalized.to_original(candidate.start, candidate.end)
+    said = normalized.original[start:end]
+    return len(said) > candidate.end - candidate.start and any(
+        not ("\u4e00" <= c <= "\u9fff" or c.isalnum() or c.isspace() or c in _PAUSES) for c in said
+    )
+
+
+_PAUSES = "，。、！？,.!?;；：:…~～"  # a pause in speech or a transcript is no disguise

@@ -61,7 +61,12 @@ class LexiconMatcher:
         min_length = int((generated.get("homophone") or {}).get("min_term_length", 3))
         keys: dict[str, list[int]] = {}
         for index, term in enumerate(self._terms):
-            if entries[index].lang == "zh" and len(term) >= min_length and is_cjk_word(term):
+            if (
+                entries[index].lang == "zh"
+                and not entries[index].pattern
+                and len(term) >= min_length
+                and is_cjk_word(term)
+            ):
                 keys.setdefault(homophone_key(term), []).append(index)
         self._homophone_patterns = list(keys)
         self._homophone_owners = [keys[k] for k in self._homophone_patterns]

@@ -29,14 +29,18 @@ class NegationRule:
         self._after = _alternation([normalize(c) for c in after.get("cues", [])])
         self._after_gap = int(after.get("max_gap", 0))
 
-    def is_negated(self, text: str, clause_start: int, term_start: int) -> bool:
-        """Whether a cue in text[clause_start:term_start] negates the term starting at term_start."""
+    def is_negated(
+        self, text: str, clause_start: int, term_start: int, max_gap: int | None = None
+    ) -> bool:
+        """Whether a cue in text[clause_start:term_start] negates the term starting at term_start
+        (with `max_gap`, no cue reaches further than that many characters)."""
         for group in self._groups:
-            window_start = max(clause_start, term_start - group.max_gap - self._longest_cue)
+            reach = group.max_gap if max_gap is None else min(group.max_gap, max_gap)
+            window_start = max(clause_start, term_start - reach - self._longest_cue)
             window = text[window_start:term_start]
             for cue in group.pattern.finditer(window):
                 gap = window[cue.end() :]
-                if len(gap) > group.max_gap or any(b in gap for b in self._breakers):
+                if len(gap) > reach or any(b in gap for b in self._breakers):
                     continue
                 if self._inside_not_cue(window, cue.start(), cue.end()):
                     continue

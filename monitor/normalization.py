@@ -17,8 +17,9 @@ import numpy as np
 import opencc
 
 from .data_files import data_dir
-from .lexicon import read_yaml
-from .offsets import Rewrite, delete_with_map, rewrite_with_map
+from .evasion import EvasionRestorer, EvasionRules
+from .lexicon import read_validated, read_yaml
+from .offsets import Rewrite, delete_with_map, rewrite_spans, rewrite_with_map
 
 # Code points scanned when building tables: everything up to the CJK extension planes.
 _SCAN_LIMIT = 0x2FFFF
@@ -32,6 +33,12 @@ class NormalizedText:
     original: str
     text: str
     rewrites: tuple[Rewrite, ...]
+    # disguised words restored (evasion.py): (start, end, kind) in `text`
+    restored: tuple[tuple[int, int, str], ...] = ()
+
+    def restored_kind(self, start: int, end: int) -> str | None:
+        """How a word inside [start, end) was disguised, if one was restored there."""
+        return next((k for a, b, k in self.restored if a < end and start < b), None)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Offsets in `original` of the normalised span [start, end)."""
@@ -120,7 +127,7 @@ def _word_gap(before_folding: str, match: re.Match) -> str:
 class Normalizer:
     """Compiled normalisation rules; `normalize` is pure and thread-safe."""
 
-    def __init__(self, rules: dict):
+    def __init__(self, rules: dict, evasion: EvasionRules | None = None):
         one_to_one, expanding, t2s = _base_tables()
         char_map = {str(k): str(v) for k, v in (rules.get("char_map") or {}).items()}
         self.boundaries = frozenset(rules.get("boundaries", "。！？，；：!?,;:\n"))
@@ -147,6 +154,7 @@ class Normalizer:
         self._word_gap_pattern = re.compile(f"(?<=[a-z0-9]){_NOISE_MARK}+(?=[a-z0-9])")
         self._expanding_chars = frozenset(self._expanding)
         self._phrase_pattern = None
+        self._evasion: EvasionRestorer | None = None
         phrases = {
             self.normalize(str(k)).text: self.normalize(str(v)).text
             for k, v in (rules.get("phrase_map") or {}).items()
@@ -157,6 +165,11 @@ class Normalizer:
             if phrases
             else None
         )
+        self._evasion = (
+            EvasionRestorer(evasion, lambda t: self.normalize(t, restore=False).text)
+            if evasion
+            else None
+        )
 
     def sources_of(self, chars: str) -> str:
         """Every character that folds to one of `chars` (so "！" for "!"), including themselves."""
@@ -164,8 +177,9 @@ class Normalizer:
         folded = {chr(cp) for cp, v in self._table.items() if v in wanted}
         return "".join(sorted(wanted | folded))
 
-    def normalize(self, text: str) -> NormalizedText:
-        """Normalise `text` for matching, keeping an exact offset map back to it."""
+    def normalize(self, text: str, restore: bool = True) -> NormalizedText:
+        """Normalise `text` for matching, keeping an exact offset map back to it. `restore=False`
+        leaves spoken evasion alone: for the rules' own words, which say what they mean."""
         rewrites: list[Rewrite] = []
         current = text
         if not self._expanding_chars.isdisjoint(current):
@@ -186,13 +200,27 @@ class Normalizer:
                 current, self._phrase_pattern, lambda m: self._phrases[m.group()]
             )
             rewrites.append(phrases)
-        return NormalizedText(text, current, tuple(r for r in rewrites if r is not None))
+        restored: tuple[tuple[int, int, str], ...] = ()
+        if restore and self._evasion is not None:
+            found = self._evasion.restorations(current)
+            if found:
+                current, rewrite = rewrite_spans(current, [(a, b, stem) for a, b, stem, _ in found])
+                rewrites.append(rewrite)
+                restored = tuple(
+                    (rewrite.new_starts[i], rewrite.new_ends[i], kind)
+                    for i, (_, _, _, kind) in enumerate(found)
+                )
+        return NormalizedText(text, current, tuple(r for r in rewrites if r is not None), restored)
 
 
 @lru_cache(maxsize=4)
 def load_normalizer(path: Path | None = None) -> Normalizer:
-    """The normaliser for the rules file (default: the shipped one), built once per process."""
-    return Normalizer(read_yaml(path or data_dir("lexicons") / "normalization.yaml"))
+    """The normaliser for the rules file (default: the shipped one) and the evasion rules beside
+    it (evasion.yaml, when present), built once per process."""
+    path = path or data_dir("lexicons") / "normalization.yaml"
+    evasion_file = path.with_name("evasion.yaml")
+    evasion = read_validated(evasion_file, EvasionRules) if evasion_file.exists() else None
+    return Normalizer(read_yaml(path), evasion)
 
 
 __all__ = ["NormalizedText", "Normalizer", "load_normalizer"]

@@ -69,6 +69,27 @@ class Rewrite:
         return self.old_ends[i] + (pos - self.new_ends[i])
 
 
+def rewrite_spans(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, Rewrite | None]:
+    """Replace each non-overlapping, sorted (start, end, replacement) and map the result back."""
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    last = new_len = 0
+    for start, end, replacement in spans:
+        pieces += [text[last:start], replacement]
+        new_len += start - last
+        new_starts.append(new_len)
+        new_len += len(replacement)
+        new_ends.append(new_len)
+        last = end
+    if not spans:
+        return text, None
+    pieces.append(text[last:])
+    old_starts = tuple(s for s, _, _ in spans)
+    old_ends = tuple(e for _, e, _ in spans)
+    return "".join(pieces), Rewrite(tuple(new_starts), tuple(new_ends), old_starts, old_ends)
+
+
 def rewrite_with_map(
     text: str, pattern: re.Pattern, replace: Callable[[re.Match], str | None]
 ) -> tuple[str, Rewrite | None]:

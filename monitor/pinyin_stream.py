@@ -41,7 +41,7 @@ class PinyinStreamMatcher:
     def __init__(self, entries: Sequence[Entry], normalize: Callable[[str], str], min_length: int):
         owners: dict[str, list[int]] = {}
         for index, entry in enumerate(entries):
-            if entry.lang != "zh":
+            if entry.lang != "zh" or entry.pattern:
                 continue
             for form in {normalize(entry.term), *(normalize(v) for v in entry.variants)}:
                 if len(form) >= min_length and _CJK_OR_LATIN.match(form) and _HAS_CJK.search(form):

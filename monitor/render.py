@@ -19,6 +19,9 @@ _MATCH_ZH = {
     "filler": "插字变形",
     "homophone": "同音字",
     "initials": "拼音首字母",
+    "doubled": "叠字变形",
+    "euphemism": "隐语代称",
+    "pattern": "句式",
     "model": "模型判断",
 }
 _FULL_TEXT_LIMIT = 3000  # longer texts show only the lines that have hits

@@ -36,7 +36,7 @@ class Hit:
     basis: tuple[str, ...]
     explanation: str
     suggestion: str
-    match: str = "exact"  # how it was found: exact | variant | pinyin | initials | filler | homophone | model
+    match: str = "exact"  # how found: exact | variant | pinyin | initials | filler | doubled | homophone | euphemism | pattern | model | facts
     term: str = ""
     blocking: bool = (
         False  # high severity at high confidence: this hit alone makes the verdict block

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,12 +129,23 @@ def _out_of_fold(pipeline: Pipeline, texts: list[str], y: np.ndarray) -> np.ndar
     return probabilities
 
 
+def _evidence_matrix(
+    examples: Sequence[Example], categories: Sequence[str], evidence
+) -> np.ndarray:
+    """1 where the example shows evidence of the category's claim (all ones without a gate)."""
+    if evidence is None:
+        return np.ones((len(examples), len(categories)))
+    shown = [evidence(e.text) for e in examples]
+    return np.array([[c in found for c in categories] for found in shown], dtype=float)
+
+
 def _best_thresholds(
     probabilities: np.ndarray, y: np.ndarray, categories: Sequence[str]
 ) -> dict[str, float]:
     """Per category, the lowest threshold whose out-of-fold precision reaches TARGET_PRECISION
     (every hit costs a reviewer's time, so precision comes first); where none does, the most
-    precise threshold on the grid."""
+    precise threshold on the grid. `probabilities` are already zeroed where the sentence has no
+    evidence of the category's claim, as the checker decides (classifier_detector.py)."""
     grid = np.round(np.arange(0.30, 0.96, 0.05), 2)
     chosen = {}
     for k, category in enumerate(categories):
@@ -214,8 +225,11 @@ def train(
     normalize,
     out_dir: Path,
     pipelines: dict[str, Pipeline] | None = None,
+    evidence: Callable[[str], set[str]] | None = None,
 ) -> TrainingResult:
-    """Compare pipelines on the training split, fit the best, measure on the test split, save."""
+    """Compare pipelines on the training split, fit the best, measure on the test split, save.
+    With `evidence` (text -> categories whose claim shape the text shows), thresholds are chosen
+    for the decision the checker makes: the model's probability AND the evidence."""
     pipelines = pipelines or candidate_pipelines()
     train_set = [e for e in examples if not e.in_test_split]
     test_set = [e for e in examples if e.in_test_split]
@@ -229,7 +243,8 @@ def train(
             float(f1_score(y_train, out_of_fold[name] >= 0.5, average="macro", zero_division=0)), 4
         )
     chosen = max(cv_macro_f1, key=lambda n: (cv_macro_f1[n], n))
-    thresholds = _best_thresholds(out_of_fold[chosen], y_train, categories)
+    gate = _evidence_matrix(train_set, categories, evidence)
+    thresholds = _best_thresholds(out_of_fold[chosen] * gate, y_train, categories)
     model = sklearn.base.clone(pipelines[chosen]).fit(train_texts, y_train)
     test_report = _report(model.predict_proba(test_texts), y_test, categories, thresholds)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -86,6 +86,8 @@ def match_forms(entry: Entry, normalize, generated: dict) -> Iterator[MatchForm]
 
     `normalize` maps a string to its normalised form (the same one applied to checked text).
     """
+    if entry.pattern:
+        return  # matched by its regex (lexicon_detector.py), never by its label
     term = normalize(entry.term)
     yield MatchForm(term, "exact")
     for variant in entry.variants:

@@ -36,12 +36,16 @@ class WordBoundaryJudge:
             ends.append(position)
         return tuple(ends)
 
-    def keeps(self, text: str, start: int, end: int, clause: tuple[int, int]) -> bool:
+    def keeps(
+        self, text: str, start: int, end: int, clause: tuple[int, int], strict: bool = False
+    ) -> bool:
         """Whether text[start:end] is a whole word (or leads a run of words) in its clause.
 
         Dropped: a token crossing `start` (神药 in 精神药物), or a token that begins at `start`
         and runs past `end` (第一 in 第一次). Kept: a token that begins inside the match and runs
         past it (最低价 in 最低/价格), since the term itself was cut there, not the text's word.
+        With `strict` (a sound-alike match, which changed characters) that is dropped too: 保证售
+        in 保证/售后 is no 保证瘦, 世界机 in 世界/机会 no 世界级.
         """
         lo = max(clause[0], start - self._window)
         hi = min(clause[1], end + self._window)
@@ -53,6 +57,8 @@ class WordBoundaryJudge:
             if a < start < b:
                 return False
             if a == start and b > end:
+                return False
+            if strict and start < a < end < b:
                 return False
             if a >= end:
                 break

@@ -42,11 +42,15 @@ def test_violations_without_banned_words_are_found_by_the_model(text):
 
 
 def test_a_model_hit_explains_itself_with_ngrams_law_and_rewording():
-    hits = [h for h in check("我邻居喝了三个月 现在降压药都停了").hits if h.source == "classifier"]
+    text = "我妈喝了半年 腿脚也不疼了 关节也好了"
+    hits = [h for h in check(text).hits if h.source == "classifier"]
     assert hits
     hit = hits[0]
     assert hit.basis[0].startswith("《") and hit.suggestion
     assert hit.reasons[0].detail and "关键片段" in hit.explanation
+    # a model-only hit names the words of the claim it rests on, found in the utterance
+    assert "依据的说法" in hit.explanation and "证据" in hit.reasons[0].detail
+    assert text[hit.start : hit.end] in text and hit.end > hit.start
     assert hit.rule == f"model-{hit.category}"
 
 

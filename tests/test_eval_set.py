@@ -76,17 +76,21 @@ def test_lexicon_alone_flags_at_most_5_percent_of_hard_negatives(lexicon_outcome
     assert _rate([bool(found) for row, found in lexicon_outcomes if row["hard_negative"]]) <= 0.05
 
 
-def test_full_pipeline_precision_is_at_least_092(full_outcomes):
-    assert _rate([row["violation"] for row, found, _ in full_outcomes if found]) >= 0.92
+def test_full_pipeline_precision_is_at_least_095(full_outcomes):
+    """Issue 11 raised it from 0.92 (measured 0.982 and 0.991)."""
+    assert _rate([row["violation"] for row, found, _ in full_outcomes if found]) >= 0.95
 
 
 def test_full_pipeline_recall_is_at_least_088(full_outcomes):
     assert _rate([bool(found) for row, found, _ in full_outcomes if row["violation"]]) >= 0.88
 
 
-# Goal 0.6. Met on the development set; on the second set only about a third of such lines are
-# found: most are confessions of false origin ("其实是隔壁省的茶"), see models/CARD.md.
-MODEL_ONLY_RECALL = {"eval": 0.6, "holdout": 0.3}
+# Goal 0.6 (issue 3). Since issue 11 a hit of the model alone needs the claim's shape in the
+# sentence (claim_evidence.yaml): on 23,622 real livestream sentences the model alone made 83 % of
+# all flags, nearly all false. Measured now: 0.52 (26/50) on the development set, 0.34 (12/35) on
+# the second set; what is lost are plain stock counts, sales figures and confessed falsehoods
+# ("其实是隔壁省的茶") that carry no shape a text can show. See models/CARD.md.
+MODEL_ONLY_RECALL = {"eval": 0.45, "holdout": 0.3}
 
 
 @pytest.mark.parametrize("name", ["eval", "holdout"])
@@ -94,6 +98,11 @@ def test_model_finds_violations_the_lexicon_misses(name, checker, lexicon_only):
     rows = [r for r in _rows(name) if r["violation"] and not lexicon_only.check(r["text"]).hits]
     found = [bool(checker.check(r["text"]).hits) for r in rows]
     assert _rate(found) >= MODEL_ONLY_RECALL[name]
+
+
+def test_full_pipeline_flags_at_most_3_percent_of_hard_negatives(full_outcomes):
+    """Issue 11: a regulator's queue must not fill with lawful speech (measured 2.3 % and 1.1 %)."""
+    assert _rate([bool(found) for row, found, _ in full_outcomes if row["hard_negative"]]) <= 0.03
 
 
 def test_full_pipeline_category_micro_f1_is_at_least_080(full_outcomes):
