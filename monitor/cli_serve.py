@@ -106,7 +106,7 @@ def _start_demo(path, settings: Settings, services, base_url: str) -> None:
     from .demo_data import DEMO_ACTOR, seed_demo
 
     db = open_db(path)
-    summary = seed_demo(db, services.checker, services.policy, settings.files_dir() / "demo")
+    summary = seed_demo(db, services.checker, services.policy, settings.files_dir())
     if summary.seeded:
         click.echo(
             f"演示数据已写入 / demo data written: {summary.workshops} 工坊 workshops, "

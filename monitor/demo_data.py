@@ -55,9 +55,11 @@ def seed_demo(
     db: sqlite_utils.Database,
     checker: Checker,
     policy: CreditPolicy,
-    media_dir: Path | None = None,
+    files_dir: Path | None = None,
 ) -> DemoSummary:
-    """Fill an empty store with the demo (recordings into `media_dir` when espeak-ng is here)."""
+    """Fill an empty store with the demo (recordings into `files_dir`/demo when espeak-ng is
+    here; each stream stores its recording's path relative to `files_dir`, as every recording is
+    looked up, so a relative --db works)."""
     demo = load_demo()
     first = demo["workshops"][0]["id"]
     if db["workshops"].count:
@@ -101,7 +103,7 @@ def seed_demo(
             )
     flags = recordings = 0
     for stream in demo["streams"]:
-        segments, media = _spoken(stream, media_dir)
+        segments, media = _spoken(stream, files_dir / "demo" if files_dir else None)
         product = get_product(db, stream["product"])
         report = check_segments(
             checker,
@@ -123,7 +125,8 @@ def seed_demo(
         )
         if media is not None:
             with transaction(db):
-                db["streams"].update(stream["id"], {"media_path": str(media)})
+                relative = media.relative_to(files_dir).as_posix()
+                db["streams"].update(stream["id"], {"media_path": relative})
             recordings += 1
     return DemoSummary(True, len(demo["workshops"]), len(demo["anchors"]), flags, recordings)
 

@@ -190,5 +190,8 @@ def recording_file(media_path: str | None, files_dir: Path) -> Path | None:
         return None
     path = Path(media_path)
     if not path.is_absolute():
+        inside = files_dir.parts
+        if path.parts[: len(inside)] == inside:  # stored with the files folder by older demos
+            path = Path(*path.parts[len(inside) :])
         path = files_dir / path
     return path if path.is_file() else None

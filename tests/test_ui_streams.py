@@ -39,7 +39,7 @@ def site(tmp_path_factory, checker):
     folder = tmp_path_factory.mktemp("ui_streams")
     path = folder / "q.db"
     db = open_db(path)
-    summary = seed_demo(db, checker, load_policy(), folder / "media")
+    summary = seed_demo(db, checker, load_policy(), folder / "files")
     assert summary.recordings == len(load_demo()["streams"]), (
         "the demo recordings need espeak-ng: install the Debian package espeak-ng"
     )
