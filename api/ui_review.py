@@ -95,10 +95,10 @@ def _has_media(db: sqlite_utils.Database, stream_id: str | None) -> bool:
 
 def _detail(db: sqlite_utils.Database, services: Services, flag_id: int) -> dict[str, Any]:
     flag = get_flag(db, flag_id)
-    hit = {"start": flag["start"], "end": flag["end"], "severity": flag["severity"]}
+    hits = [{"start": h["start"], "end": h["end"], "severity": h["severity"]} for h in flag["hits"]]
     return {
         "flag": flag,
-        "context_pieces": pieces(flag["context"], [hit]),
+        "context_pieces": pieces(flag["context"], hits),
         "neighbours": _neighbours(db, flag),
         "has_media": _has_media(db, flag["stream_id"]),
         "category_name": services.checker.lexicon.categories.get(flag["category"]),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -72,56 +72,68 @@ def add_segments(
     return ids
 
 
-def record_hits(
+_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def lead_hit(hits: Sequence[Hit]) -> Hit:
+    """The hit that speaks for an utterance: the most severe, then the most certain, then first."""
+    return min(hits, key=lambda h: (_SEVERITY_RANK.get(h.severity, 3), -h.score, h.start))
+
+
+def record_utterance(
     db: sqlite_utils.Database,
-    hits: Iterable[Hit],
+    hits: Sequence[Hit],
     context: str,
     *,
     anchor_id: str | None,
     stream_id: str | None = None,
     segment_id: int | None = None,
     approved_script: str | None = None,
-) -> list[int]:
-    """Store each hit as an open flag (once); returns the flag ids, old or new."""
-    ids = []
+) -> int:
+    """Store one utterance's hits (offsets into `context`) as one open flag, once; returns its id.
+    The flag's own columns are its lead hit's; `hits` holds them all."""
+    if not hits:
+        raise ValueError("an utterance without hits is no flag")
+    lead = lead_hit(hits)
+    key = _dedupe_key(anchor_id, stream_id, hits, context)
+    in_script = (
+        None
+        if approved_script is None
+        else int(all(h.normalized in approved_script or h.text in approved_script for h in hits))
+    )
+    record = {
+        "stream_id": stream_id,
+        "anchor_id": anchor_id,
+        "segment_id": segment_id,
+        "created_at": now_iso(),
+        "context": context,
+        "start": lead.start,
+        "end": lead.end,
+        "text": lead.text,
+        "time_start": lead.time_start,
+        "time_end": lead.time_end,
+        "category": lead.category,
+        "severity": lead.severity,
+        "source": lead.source,
+        "rule": lead.rule,
+        "score": lead.score,
+        "basis": json.dumps(list(lead.basis), ensure_ascii=False),
+        "explanation": lead.explanation,
+        "suggestion": lead.suggestion,
+        "hit": json.dumps(lead.to_dict(), ensure_ascii=False),
+        "hits": json.dumps(
+            [h.to_dict() for h in sorted(hits, key=lambda h: (h.start, h.end))], ensure_ascii=False
+        ),
+        "in_approved_script": in_script,
+        "status": "open",
+        "dedupe_key": key,
+    }
     with transaction(db):
-        for hit in hits:
-            key = _dedupe_key(anchor_id, stream_id, hit, context)
-            in_script = (
-                None
-                if approved_script is None
-                else int(hit.normalized in approved_script or hit.text in approved_script)
-            )
-            record = {
-                "stream_id": stream_id,
-                "anchor_id": anchor_id,
-                "segment_id": segment_id,
-                "created_at": now_iso(),
-                "context": context,
-                "start": hit.start,
-                "end": hit.end,
-                "text": hit.text,
-                "time_start": hit.time_start,
-                "time_end": hit.time_end,
-                "category": hit.category,
-                "severity": hit.severity,
-                "source": hit.source,
-                "rule": hit.rule,
-                "score": hit.score,
-                "basis": json.dumps(list(hit.basis), ensure_ascii=False),
-                "explanation": hit.explanation,
-                "suggestion": hit.suggestion,
-                "hit": json.dumps(hit.to_dict(), ensure_ascii=False),
-                "in_approved_script": in_script,
-                "status": "open",
-                "dedupe_key": key,
-            }
-            db.execute(
-                f"INSERT OR IGNORE INTO flags ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
-                list(record.values()),
-            )
-            ids.append(db.execute("SELECT id FROM flags WHERE dedupe_key = ?", [key]).fetchone()[0])
-    return ids
+        db.execute(
+            f"INSERT OR IGNORE INTO flags ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        )
+        return db.execute("SELECT id FROM flags WHERE dedupe_key = ?", [key]).fetchone()[0]
 
 
 FLAG_ORDERS = ("risk", "time")
@@ -271,13 +283,20 @@ def _flag(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row["basis"] = json.loads(row["basis"])
     row["hit"] = json.loads(row["hit"])
+    row["hits"] = json.loads(row.get("hits") or "[]") or [row["hit"]]
+    row["categories"] = sorted({h["category"] for h in row["hits"]} | {row["category"]})
     row.pop("dedupe_key", None)
     if row["in_approved_script"] is not None:
         row["in_approved_script"] = bool(row["in_approved_script"])
     return row
 
 
-def _dedupe_key(anchor_id: str | None, stream_id: str | None, hit: Hit, context: str) -> str:
-    where = f"{hit.time_start:.2f}" if hit.time_start is not None else str(hit.start)
-    body = "\x1f".join([anchor_id or "", stream_id or "", hit.rule, hit.category, where, context])
+def _dedupe_key(
+    anchor_id: str | None, stream_id: str | None, hits: Sequence[Hit], context: str
+) -> str:
+    """Where the utterance was said: the same sentence checked again is the same flag, whatever
+    fired in it this time."""
+    first = min(hits, key=lambda h: h.start)
+    where = f"{first.time_start:.2f}" if first.time_start is not None else ""
+    body = "\x1f".join(["utterance", anchor_id or "", stream_id or "", where, context])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -1,9 +1,11 @@
-"""Storing what a check found: the stream, its segments, and each hit as a flag for review, with
-the sentence around it as context. Idempotent: a segment is keyed by its start time in the
-stream and a flag by what fired where, so checking the same stream again adds nothing."""
+"""Storing what a check found: the stream, its segments, and each sentence with hits as one flag
+for review (all its hits, the sentence as context): one utterance is one flag, so it is decided
+and, if confirmed, punished once. Idempotent: a segment is keyed by its start time in the stream
+and a flag by where its sentence is, so checking the same stream again adds nothing."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
@@ -11,7 +13,7 @@ from dataclasses import replace
 import sqlite_utils
 
 from .db import transaction
-from .flag_store import add_segments, record_hits, start_stream
+from .flag_store import add_segments, lead_hit, record_utterance, start_stream
 from .prereview import approved_script
 from .report import Report
 from .segments import Segment
@@ -35,26 +37,39 @@ def record_check(
         segment_starts = [s.start for s in segments]
         script = approved_script(db, anchor_id)
         ids: list[int] = []
-        starts = [s.start for s in report.sentences]
+        by_utterance: dict[tuple[int, int], list] = {}
         for hit in report.hits:
-            index = bisect_right(starts, hit.start) - 1
-            begin, end = (
-                (report.sentences[index].start, report.sentences[index].end)
-                if index >= 0
-                else (0, len(text))
-            )
-            end = max(end, hit.end)
-            local = replace(hit, start=hit.start - begin, end=hit.end - begin)
-            ids += record_hits(
-                db,
-                [local],
-                text[begin:end],
-                anchor_id=anchor_id,
-                stream_id=stream_id,
-                segment_id=_segment_of(hit, segment_starts, segment_ids),
-                approved_script=script,
+            by_utterance.setdefault(utterance_of(text, hit.start), []).append(hit)
+        for (begin, end), hits in by_utterance.items():
+            end = max(end, *(h.end for h in hits))
+            local = [replace(h, start=h.start - begin, end=h.end - begin) for h in hits]
+            ids.append(
+                record_utterance(
+                    db,
+                    local,
+                    text[begin:end],
+                    anchor_id=anchor_id,
+                    stream_id=stream_id,
+                    segment_id=_segment_of(lead_hit(hits), segment_starts, segment_ids),
+                    approved_script=script,
+                )
             )
     return ids
+
+
+_UTTERANCE_END = re.compile(r"[。！？!?\n]+")
+
+
+def utterance_of(text: str, position: int) -> tuple[int, int]:
+    """[start, end) of the utterance holding `position`: what was said up to a sentence end or
+    the end of a caption line (its closing mark included), however many clauses it has."""
+    start = 0
+    for mark in _UTTERANCE_END.finditer(text):
+        if mark.end() > position:
+            end = mark.start() + len(mark.group().rstrip("\n"))  # a line break is no text
+            return start, max(end, position + 1)
+        start = mark.end()
+    return start, len(text)
 
 
 def _segment_of(hit, starts: list[float], segment_ids: list[int]) -> int | None:

@@ -21,7 +21,7 @@ from monitor.api_keys import Principal, authenticate, create_key, list_keys, rev
 from monitor.credit_policy import load_policy
 from monitor.db import open_db, schema_version
 from monitor.errors import InputError
-from monitor.flag_store import record_hits
+from monitor.flag_store import record_utterance
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import decide_flag
 from monitor.settings import Settings
@@ -60,7 +60,7 @@ def server(tmp_path_factory, checker):
     @app.post("/test-only/decide-twice", include_in_schema=False)
     def decide_twice() -> None:
         store = open_db(path, migrate=False)
-        flag = record_hits(store, checker.check(FLAGGED).hits[:1], FLAGGED, anchor_id="A1")[0]
+        flag = record_utterance(store, checker.check(FLAGGED).hits[:1], FLAGGED, anchor_id="A1")
         decide = {
             "confirm": False,
             "reviewer": "r",

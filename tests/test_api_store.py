@@ -22,9 +22,10 @@ from monitor.settings import Settings
 from tests.api_server import auth, no_traceback, running
 
 TEXTS = {
-    "S1": ("A1", "全网最低价，加我微信。"),  # price_fraud, off_platform_trading
-    "S2": ("A2", "这款茶能治疗高血压，喝了就好。"),  # two medical_claims
-    "S3": ("A3", "国家级特供，销量第一。"),  # absolute_terms ×2, authority_endorsement
+    # one hit per sentence, so one flag each (one utterance is one flag)
+    "S1": ("A1", "全网最低价。加我微信。"),  # price_fraud, off_platform_trading
+    "S2": ("A2", "这款茶能治疗高血压。喝了就好。"),  # two medical_claims
+    "S3": ("A3", "国家级的。特供的。销量第一。"),  # absolute_terms ×2, authority_endorsement
 }
 SLASH_ACCOUNT = "kuaishou:shop/wang"
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import wave
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,18 +21,19 @@ from monitor.demo_data import load_demo, seed_demo
 from monitor.errors import InputError
 from monitor.flag_store import list_flags
 from monitor.registry import add_workshop
+from monitor.stream_views import recording_file
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, checker):
     folder = tmp_path_factory.mktemp("demo")
     db = open_db(folder / "demo.db")
-    summary = seed_demo(db, checker, load_policy(), folder / "media")
-    return db, summary
+    summary = seed_demo(db, checker, load_policy(), folder)
+    return db, summary, folder
 
 
 def test_the_demo_shows_every_grade_and_a_blacklisted_anchor(demo):
-    db, summary = demo
+    db, summary, _ = demo
     assert summary.seeded and summary.anchors == len(load_demo()["anchors"])
     grades = {row["grade"] for row in db["credit_state"].rows}
     assert {"green", "yellow", "orange", "red"} <= grades
@@ -39,16 +41,18 @@ def test_the_demo_shows_every_grade_and_a_blacklisted_anchor(demo):
 
 
 def test_the_demo_streams_have_timed_flags_within_their_recordings(demo):
-    db, summary = demo
+    db, summary, folder = demo
     flags = list_flags(db, status="open", limit=500)
-    assert len(flags) == summary.flags >= 10
+    assert len(flags) == summary.flags >= 8  # one per utterance with hits
+    assert sum(len(f["hits"]) for f in flags) >= 10
     assert {"medical_claims", "price_fraud", "off_platform_trading"} <= {
-        f["category"] for f in flags
+        c for f in flags for c in f["categories"]
     }
-    assert any(f["source"] == "facts" for f in flags)  # 产自仙居 for a 嵊泗 product
+    assert any(h["source"] == "facts" for f in flags for h in f["hits"])  # 产自仙居, 嵊泗 product
     assert summary.recordings == len(load_demo()["streams"])
     for stream in db["streams"].rows:
-        with wave.open(stream["media_path"]) as audio:
+        assert not Path(stream["media_path"]).is_absolute()  # relative to the files folder
+        with wave.open(str(recording_file(stream["media_path"], folder))) as audio:
             length = audio.getnframes() / audio.getframerate()
         for flag in list_flags(db, stream_id=stream["id"], limit=500):
             assert 0 <= flag["time_start"] < flag["time_end"] <= length + 0.01
@@ -57,7 +61,7 @@ def test_the_demo_streams_have_timed_flags_within_their_recordings(demo):
 
 
 def test_seeding_again_changes_nothing_and_real_data_is_refused(demo, checker, tmp_path):
-    db, _ = demo
+    db, _, _ = demo
     flags = db["flags"].count
     again = seed_demo(db, checker, load_policy(), None)
     assert not again.seeded and db["flags"].count == flags
@@ -73,7 +77,7 @@ def test_serve_demo_prints_keys_for_each_role_that_work(tmp_path):
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "monitor.cli", "serve", "--demo", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--db", str(tmp_path / "demo.db")],
+        [*command, "--db", "demo.db"],  # relative, as `make run` gives it
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -106,6 +110,15 @@ def test_serve_demo_prints_keys_for_each_role_that_work(tmp_path):
         )
         assert other.json()["may_go_live"] is False  # blacklisted
         assert (tmp_path / "demo.db.files" / "demo").is_dir()
+        regulator = {"Authorization": f"Bearer {keys['regulator']}"}
+        streams = [s["id"] for s in load_demo()["streams"]]
+        for stream in streams:  # every recording the demo lists plays, whole and by range
+            url = f"{base}/v1/streams/{stream}/media"
+            whole = httpx.get(url, headers=regulator, timeout=30)
+            assert whole.status_code == 200, (stream, whole.text[:200])
+            assert whole.content[:4] == b"RIFF"
+            part = httpx.get(url, headers={**regulator, "Range": "bytes=0-99"}, timeout=30)
+            assert part.status_code == 206 and len(part.content) == 100
     finally:
         process.terminate()
         process.wait(timeout=20)

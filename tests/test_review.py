@@ -52,7 +52,7 @@ def categories(checker):
 
 
 def flag_stream(
-    db, checker, text="家人们，这是全网最低价，加我微信私聊下单！", stream="S1", anchor="A1"
+    db, checker, text="家人们，这是全网最低价！加我微信私聊下单！", stream="S1", anchor="A1"
 ):
     report = checker.check(text)
     return record_check(db, report, text, anchor_id=anchor, stream_id=stream)
@@ -60,7 +60,9 @@ def flag_stream(
 
 def test_flags_are_stored_once_with_their_sentence(store, checker):
     ids = flag_stream(store, checker)
-    assert len(ids) == len(checker.check("家人们，这是全网最低价，加我微信私聊下单！").hits) >= 2
+    hits = checker.check("家人们，这是全网最低价！加我微信私聊下单！").hits
+    assert len(ids) == 2  # one flag per utterance, with all its hits
+    assert sum(len(get_flag(store, i)["hits"]) for i in ids) == len(hits) >= 3
     assert flag_stream(store, checker) == ids  # the same stream checked again adds nothing
     flag = get_flag(store, ids[0])
     assert flag["context"][flag["start"] : flag["end"]] == flag["text"]
@@ -216,7 +218,7 @@ def test_script_pre_review_and_off_script_claims(store, checker):
     decide_script(
         store, sent["script_id"], approve=True, comments="价格表述请附比价依据", reviewer="r1"
     )
-    ids = flag_stream(store, checker, "全网最低价，还能治高血压", "S9")
+    ids = flag_stream(store, checker, "全网最低价。还能治高血压。", "S9")
     flags = {get_flag(store, i)["text"]: get_flag(store, i)["in_approved_script"] for i in ids}
     assert flags["全网最低价"] is True  # in the approved script
     assert any(value is False for text, value in flags.items() if "血压" in text)  # off-script
@@ -368,15 +370,16 @@ def test_check_stores_flags_and_checks_product_facts(tmp_path):
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert {"facts-origin", "facts-certification-organic"} <= {h["rule"] for h in report["hits"]}
-    stored = len(report["hits"])
-    assert f"stored {stored} flags" in result.stderr
+    assert "stored 1 flags" in result.stderr  # one sentence: one flag with all its hits
     flags = json.loads(cli(db, "flags", "list", "--json", "--stream", "S1").stdout)
-    assert len(flags) == stored and {f["source"] for f in flags} >= {"facts", "lexicon"}
+    (flag,) = flags
+    assert len(flag["hits"]) == len(report["hits"])
+    assert {h["source"] for h in flag["hits"]} >= {"facts", "lexicon"}
     again = cli(
         db, "check", str(script), "--json", "--anchor", "A1", "--product", "P1", "--stream", "S1"
     )
     assert again.returncode == 1
-    assert len(json.loads(cli(db, "flags", "list", "--json").stdout)) == stored  # idempotent
+    assert len(json.loads(cli(db, "flags", "list", "--json").stdout)) == 1  # idempotent
 
 
 def test_a_script_is_checked_for_the_product_class_it_was_written_for(store, checker):
