@@ -16,6 +16,7 @@ from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, parse_time
 from monitor.disclosure import disclosure
 from monitor.errors import InputError
+from monitor.gate import eligibility
 from monitor.registry import find_anchor
 from monitor.repair_offer import repair_offer
 from monitor.review import apply_for_repair, file_appeal
@@ -151,6 +152,8 @@ def _anchor_context(db, services: Services, caller: UiCaller, anchor: dict) -> d
         **_records(db, services, caller, anchor, state, now),
         "workshop": workshop[0] if workshop else "",
         "state": state,
+        # the platforms' own answer (script requirements included), not the grade's alone
+        "gate": eligibility(db, anchor["id"], policy, now),
         "grade": _grades(policy)[state.grade],
         "chart": score_chart(state.history, policy, state.score, now),
     }

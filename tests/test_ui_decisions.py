@@ -72,6 +72,20 @@ def _score(page) -> float:
     return float(page.locator("#score").inner_text())
 
 
+def test_the_anchor_page_gives_the_platforms_answer(browser, site):  # noqa: F811
+    """Issue 12: orange needs an approved script before going live; the page said 可以 from the
+    grade alone while /v1/anchors/A2/eligibility said no. One function answers both."""
+    gate = httpx.get(
+        f"{site['base']}/v1/anchors/A2/eligibility",
+        headers={"Authorization": f"Bearer {site['keys']['platform']}"},
+    ).json()
+    assert gate["may_go_live"] is False
+    page = _page(browser, site, site["keys"]["regulator"])
+    page.goto("/ui/anchors/A2")
+    expect(page.locator(".may-go-live")).to_contain_text("不可")
+    expect(page.locator(".gate-reason")).to_contain_text(gate["reason"][:10])
+
+
 def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site):  # noqa: F811
     db, policy = site["db"], site["policy"]
     violation_id = site["violations"]["A1"]
@@ -297,3 +311,18 @@ def test_forms_work_without_javascript(site):
         assert again.status_code == 409 and "已裁决" in again.text
     assert get_appeal(site["db"], appeal_id)["status"] == "rejected"
     assert anchor_credit(site["db"], "A3", site["policy"]).blacklisted
+
+
+def test_a_checked_script_with_blocking_problems_shows_as_failed(browser, site):  # noqa: F811
+    """Issue 12: a script with a block verdict showed as 已检查（无需审批）; it does not count for
+    going live (monitor/gate.py), so the anchor must see that it failed."""
+    anchor = _page(browser, site, site["keys"]["A4"])
+    anchor.goto("/ui/self-check")
+    anchor.fill("#script", SCRIPT)
+    anchor.click("#check-button")
+    expect(anchor.locator("#verdict")).to_contain_text("block")
+    anchor.click("#submit-script")
+    expect(anchor.locator("#submit-result")).to_contain_text("未通过")
+    row = anchor.locator("#my-scripts tbody tr").first
+    expect(row.locator(".script-status")).to_contain_text("未通过")
+    expect(row.locator(".script-status")).not_to_contain_text("无需审批")
