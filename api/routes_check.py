@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
 
 from monitor.api_keys import ROLES, Principal
 from monitor.checker import Checker
@@ -18,7 +19,7 @@ from .context import ServicesDep
 from .errors import ApiError, ErrorBody
 from .limits import check_text_size
 from .schemas import CheckReport, CheckRequest
-from .schemas_jobs import BatchRequest, BatchResponse
+from .schemas_jobs import BatchItem, BatchRequest, BatchResponse
 
 router = APIRouter(tags=["check"])
 AnyKey = Annotated[Principal, Depends(require_roles(*ROLES))]
@@ -96,7 +97,12 @@ def check_batch(
             {"limit_items": limit, "items": len(body.items)},
         )
     results = []
-    for item in body.items:
+    for raw in body.items:
+        try:
+            item = BatchItem.model_validate(raw)
+        except ValidationError as exc:
+            results.append({"id": _echo_id(raw), "error": _item_error(exc)})
+            continue
         try:
             report = check_one(request, services, item.text, item.profile, item.product_class)
             results.append({"id": item.id, "report": report})
@@ -110,3 +116,20 @@ def check_batch(
                 {"id": item.id, "error": {"error": "invalid_input", "message": str(exc)}}
             )
     return {"results": results}
+
+
+def _echo_id(raw: dict) -> str | None:
+    value = raw.get("id")
+    return value if isinstance(value, str) and len(value) <= 200 else None
+
+
+def _item_error(exc: ValidationError) -> dict:
+    """A bad item's error, naming each field and what is wrong with it, Chinese first."""
+    problems = [f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg']}" for e in exc.errors()]
+    fields = [str(e["loc"][0]) for e in exc.errors() if e["loc"]]
+    return {
+        "error": "invalid_item",
+        "message": f"该条无法检测（{', '.join(fields) or '格式'}）/ item not checked: "
+        + "; ".join(problems),
+        "detail": {"fields": fields},
+    }

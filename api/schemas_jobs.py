@@ -26,8 +26,15 @@ class BatchItem(BaseModel):
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[BatchItem] = Field(
-        min_length=1, description="At most QINGLANG_API_MAX_BATCH items (413 above it)."
+    # Each item is validated on its own (as BatchItem): a bad item gets its own error in its place
+    # and the others are checked, so the request itself only needs a list of objects.
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        description=(
+            "At most QINGLANG_API_MAX_BATCH items (413 above it), each "
+            '{"id"?: str, "text": str, "profile"?: str, "product_class"?: str}; an item that is '
+            "not gets an `invalid_item` error in its place."
+        ),
     )
 
 

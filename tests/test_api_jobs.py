@@ -97,6 +97,30 @@ def test_a_bad_item_in_a_batch_does_not_fail_the_others(server):
     assert third["id"] is None and third["report"]["verdict"] == "pass"
 
 
+def test_an_item_without_text_gets_its_own_error_naming_the_field(server):
+    """Issue 12: one item without text made the whole batch a 422, while the README promises each
+    bad item its own error."""
+    client, keys, _, _ = server
+    batches = [
+        [{"id": "a", "text": "全网最低价"}, {"id": "b"}, {"id": "c", "text": ""}],
+        [{"id": "d", "text": 7, "colour": "red"}, {"id": "e", "text": "杨梅很甜"}],
+    ]  # the test server allows 3 items a batch
+    results = {}
+    for items in batches:
+        response = client.post(
+            "/v1/check/batch", json={"items": items}, headers=auth(keys["anchor"])
+        )
+        assert response.status_code == 200, response.text
+        results.update({r["id"]: r for r in response.json()["results"]})
+    assert list(results) == ["a", "b", "c", "d", "e"]
+    assert results["a"]["report"]["verdict"] != "pass"
+    assert results["e"]["report"]["verdict"] == "pass"
+    for bad in ("b", "c", "d"):
+        assert "report" not in results[bad] and results[bad]["error"]["error"] == "invalid_item"
+        assert "text" in results[bad]["error"]["detail"]["fields"]
+    assert "colour" in results["d"]["error"]["message"]
+
+
 def test_a_batch_over_the_limit_is_a_413_naming_it(server):
     client, keys, _, _ = server
     items = [{"text": "杨梅"}] * 4
