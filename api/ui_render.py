@@ -15,15 +15,30 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.exceptions import HTTPException
 
 from monitor.errors import InputError
+from monitor.local_time import DEFAULT_ZONE, local_date, local_time, zone_label
 
 from .errors import ApiError
 
 logger = logging.getLogger("qinglang")
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _zone_name(context) -> str:
+    request = context.get("request")
+    services = getattr(getattr(request, "app", None), "state", None)
+    settings = getattr(getattr(services, "services", None), "settings", None)
+    return getattr(settings, "timezone", DEFAULT_ZONE) or DEFAULT_ZONE
+
+
+# Stored times are UTC; every page shows them in the service's zone (Beijing unless configured).
+templates.env.filters["local_time"] = pass_context(lambda c, v: local_time(v, _zone_name(c)))
+templates.env.filters["local_date"] = pass_context(lambda c, v: local_date(v, _zone_name(c)))
+templates.env.globals["zone_label"] = pass_context(lambda c: zone_label(_zone_name(c)))
 
 
 class UiError(Exception):

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QINGLANG_")
 
+    timezone: str = "Asia/Shanghai"
+    """Time zone every page shows times in (stored times are UTC), an IANA name."""
     lexicons: str = ""
     """Extra lexicon files (entries, whitelist, profiles), separated by ':' (';' on Windows)."""
     profile: str = "default"

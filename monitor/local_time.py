@@ -1,0 +1,57 @@
+"""Times as people read them: stored in UTC (ISO 8601 with Z), shown in the service's time zone
+(Asia/Shanghai unless QINGLANG_TIMEZONE says otherwise), so a day starts at local midnight. Pure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import InputError
+
+DEFAULT_ZONE = "Asia/Shanghai"
+_ZONE_NAMES = {"Asia/Shanghai": "北京时间 Beijing time"}
+
+
+@lru_cache(maxsize=8)
+def zone(name: str = DEFAULT_ZONE) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(
+            f"未知时区 {name} / unknown time zone {name!r} (an IANA name such as Asia/Shanghai)"
+        ) from exc
+
+
+def zone_label(name: str = DEFAULT_ZONE) -> str:
+    return _ZONE_NAMES.get(name, name)
+
+
+def to_local(value: str | datetime | None, zone_name: str = DEFAULT_ZONE) -> datetime | None:
+    """`value` (a stored ISO time, naive meaning UTC, or a datetime) in the local zone."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone(zone_name))
+
+
+def local_time(value: str | datetime | None, zone_name: str = DEFAULT_ZONE) -> str:
+    """ "2026-12-03 00:17" for 2026-12-02T16:17:00Z in Beijing; "—" for none; text left as is."""
+    local = to_local(value, zone_name)
+    if local is None:
+        return "—" if not value else str(value)
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(value: str | datetime | None, zone_name: str = DEFAULT_ZONE) -> str:
+    """The local calendar date: 2026-12-02T16:17:00Z is 2026-12-03 in Beijing."""
+    local = to_local(value, zone_name)
+    if local is None:
+        return "—" if not value else str(value)[:10]
+    return local.date().isoformat()
