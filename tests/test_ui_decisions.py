@@ -84,6 +84,8 @@ def test_the_anchor_page_gives_the_platforms_answer(browser, site):  # noqa: F81
     page.goto("/ui/anchors/A2")
     expect(page.locator(".may-go-live")).to_contain_text("不可")
     expect(page.locator(".gate-reason")).to_contain_text(gate["reason"][:10])
+    # the score is labelled, and the policy version says what it is (it read "85.0 / 2026.1")
+    expect(page.locator(".policy-version")).to_contain_text("信用规则")
 
 
 def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site):  # noqa: F811
