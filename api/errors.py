@@ -38,6 +38,13 @@ _STATUS_CODES = {
 }
 
 
+# Starlette's own errors (its detail is English only).
+_MESSAGES = {
+    404: "没有这个地址 / no such path",
+    405: "不支持此方法 / method not allowed on this path",
+}
+
+
 class ErrorBody(BaseModel):
     """The body of every error response."""
 
@@ -88,15 +95,12 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     if request.url.path.startswith("/ui/") and not isinstance(exc, ApiError):
         from .ui_render import error_page  # the web UI answers its own paths in HTML
 
-        message = {404: "没有这个页面 / no such page"}.get(exc.status_code, str(exc.detail))
-        return error_page(request, exc.status_code, message)
+        message = {**_MESSAGES, 404: "没有这个页面 / no such page"}.get(exc.status_code)
+        return error_page(request, exc.status_code, message or str(exc.detail))
     if isinstance(exc, ApiError):
         return error_response(exc.status_code, exc.code, exc.message, exc.extra, exc.headers)
     code = _STATUS_CODES.get(exc.status_code, "http_error")
-    message = {
-        404: "没有这个地址 / no such path",
-        405: "不支持此方法 / method not allowed on this path",
-    }.get(exc.status_code, str(exc.detail))
+    message = _MESSAGES.get(exc.status_code, str(exc.detail))
     return error_response(exc.status_code, code, message, headers=exc.headers)
 
 

@@ -1,0 +1,97 @@
+"""What users read, through a real uvicorn server: violation origins, credit history events,
+blacklist reasons and refusals in Chinese first with English beside (issue 12), while the
+machine values the API gives stay as they were."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from api_server import auth, served_client
+
+from api import create_app
+from monitor.api_keys import create_key
+from monitor.credit_policy import load_policy
+from monitor.credit_records import EVENT_KINDS
+from monitor.db import open_db
+from monitor.flag_store import record_utterance
+from monitor.registry import add_anchor, add_workshop
+from monitor.review import decide_flag, record_violation
+from monitor.settings import Settings
+
+FLAGGED = "想要的加我微信私聊，给你便宜。"
+ROLES = [("regulator", None), ("platform", None), ("anchor", "A3")]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, checker):
+    path = tmp_path_factory.mktemp("messages") / "q.db"
+    db = open_db(path)
+    policy = load_policy()
+    categories = list(checker.lexicon.categories)
+    add_workshop(db, "W1", "梁弄杨梅工坊", "余姚市梁弄镇")
+    add_anchor(db, "A1", "王阿姨", "W1")
+    add_anchor(db, "A3", "赵老板", "W1")
+    for n in range(3):  # three high-severity complaints: A3 is blacklisted by the third
+        record_violation(
+            db, anchor="A3", category="medical_claims", severity="high",
+            evidence=f"投诉 {n}：包治百病", recorded_by="test", policy=policy,
+            categories=categories, origin="complaint",
+        )  # fmt: skip
+    flag = record_utterance(db, checker.check(FLAGGED).hits, FLAGGED, anchor_id="A1")
+    decide_flag(db, flag, confirm=True, reviewer="test", policy=policy, categories=categories)
+    keys = {role: create_key(db, role, anchor, actor="test")[1] for role, anchor in ROLES}
+    with served_client(create_app(path, Settings(db=str(path)))) as client:
+        yield {"client": client, "base": str(client.base_url), "keys": keys}
+    db.conn.close()
+
+
+def _as(site, role: str) -> dict[str, str]:
+    return auth(site["keys"][role])
+
+
+def _cells(html: str, css_class: str) -> list[str]:
+    return re.findall(rf'<td class="{css_class}">(.*?)</td>', html, re.S)
+
+
+def test_anchor_page_shows_history_events_and_origins_in_chinese(site):
+    client = site["client"]
+    client.cookies.set("ql_session", site["keys"]["regulator"])
+    try:
+        a3, a1 = client.get("/ui/anchors/A3").text, client.get("/ui/anchors/A1").text
+    finally:
+        client.cookies.clear()
+    events = set(_cells(a3, "event-kind"))
+    assert "违规扣分 <small>violation</small>" in events
+    assert "等级变化 <small>grade change</small>" in events
+    assert not events & set(EVENT_KINDS), events
+    assert set(_cells(a3, "origin")) == {"投诉举报 <small>complaint</small>"}
+    assert set(_cells(a1, "origin")) == {"监测标记 <small>monitoring flag</small>"}
+
+
+def test_a_refused_page_says_so_in_chinese_with_english_that_reads(site):
+    with httpx.Client(base_url=site["base"]) as client:
+        client.cookies.set("ql_session", site["keys"]["anchor"])
+        refused = client.get("/ui/review")
+    assert refused.status_code == 403
+    assert "<h1>无权访问 / Forbidden</h1>" in refused.text
+    assert "主播账号无权访问此页面（仅限监管人员）" in refused.text
+    assert "anchor keys may not open this page (allowed: regulator)" in refused.text
+    assert "a anchor" not in refused.text
+
+
+def test_a_refused_api_call_names_the_roles_in_chinese_first(site):
+    response = site["client"].get("/v1/admin/status", headers=_as(site, "anchor"))
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        "主播密钥无权使用此功能（仅限监管人员） / anchor keys may not use this (allowed: regulator)"
+    )
+
+
+def test_a_wrong_method_on_a_page_is_explained_in_chinese(site):
+    with httpx.Client(base_url=site["base"]) as client:
+        response = client.delete("/ui/review")
+    assert response.status_code == 405
+    assert "<h1>不支持此方法 / Method not allowed</h1>" in response.text
+    assert "不支持此方法 / method not allowed on this path" in response.text
