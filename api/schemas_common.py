@@ -72,3 +72,17 @@ class CreditSnapshot(BaseModel):
     score: float
     grade: str
     blacklisted: bool
+
+
+class BlacklistReason(BaseModel):
+    """Why an anchor was listed: in words, as stored, and the violation that caused it."""
+
+    reason: str = Field(
+        description="In words, Chinese first, naming the violation's category: 违规 #7（投诉举报）："
+        "医疗功效（非药品），严重 / violation #7 (complaint): Medical claims for non-drugs, high."
+    )
+    cause: str = Field(
+        description="The stored cause: `violation 7 (complaint)`, `violation 7 (flag 9)`, "
+        "`appeal 3 upheld`, `repair 2 granted`, `recompute`."
+    )
+    violation_id: int | None = Field(description="The violation the cause names, if any.")

@@ -13,6 +13,7 @@ import pytest
 from api.schemas_jobs import RoomState
 from monitor import messages
 from monitor.api_keys import ROLES
+from monitor.credit_causes import decision_cause, describe, violation_cause
 from monitor.credit_records import EVENT_KINDS, REPAIR_KINDS
 from monitor.errors import LexiconError
 from monitor.flag_store import FLAG_STATUSES
@@ -81,7 +82,7 @@ def _kinds_in_templates() -> set[str]:
 
 def test_every_label_the_code_and_templates_ask_for_exists():
     pairs, kinds = _used_in_code(), _kinds_in_templates()
-    assert "credit_event" in kinds
+    assert ("credit_cause", "flag") in pairs and "credit_event" in kinds
     missing = [f"{kind}.{key}" for kind, key in pairs if messages.name(kind, key) is None]
     assert not missing, f"asked for but not in the catalogue: {missing}"
     unknown = kinds - set(catalogue())
@@ -98,6 +99,27 @@ def test_a_message_fills_each_language_with_that_languages_words():
 def test_an_unknown_value_is_shown_as_it_is():
     assert label("violation_origin", "carrier_pigeon") == "carrier_pigeon / carrier_pigeon"
     assert messages.name("violation_origin", "carrier_pigeon") is None
+
+
+@pytest.mark.parametrize(
+    "cause, violation, expected",
+    [
+        (violation_cause(7, "complaint"), {"category": "medical_claims", "severity": "high"},
+         "违规 #7（投诉举报）：医疗功效（非药品），严重 / violation #7 (complaint): "
+         "Medical claims for non-drugs, high"),
+        (violation_cause(8, "flag", 9), {"category": "price_fraud", "severity": "medium"},
+         "违规 #8（监测标记 #9）：价格欺诈/虚构原价，一般 / violation #8 (monitoring flag #9): "
+         "Price fraud, medium"),
+        ("violation 7 (inspection)", None, "违规 #7（监督检查） / violation #7 (inspection)"),
+        (decision_cause("appeal", 3, "upheld"), None, "申诉 #3 成立 / appeal #3 upheld"),
+        (decision_cause("early_removal", 2, "granted"), None,
+         "提前移出黑名单申请 #2：准予 / application #2 for early removal from the blacklist: granted"),
+        ("recompute", None, "定期重算（恢复或到期） / scheduled recompute (recovery or expiry)"),
+        ("set by hand", None, "set by hand"),
+    ],
+)  # fmt: skip
+def test_a_credit_cause_is_worded_chinese_first_naming_the_category(cause, violation, expected):
+    assert describe(cause, violation) == expected
 
 
 @pytest.mark.parametrize(

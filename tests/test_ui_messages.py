@@ -5,10 +5,12 @@ machine values the API gives stay as they were."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 from api_server import auth, served_client
+from playwright.sync_api import expect, sync_playwright
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -20,8 +22,10 @@ from monitor.registry import add_anchor, add_workshop
 from monitor.review import decide_flag, record_violation
 from monitor.settings import Settings
 
+CHROMIUM = "/usr/bin/chromium"
 FLAGGED = "想要的加我微信私聊，给你便宜。"
 ROLES = [("regulator", None), ("platform", None), ("anchor", "A3")]
+RAW_CAUSE = re.compile(r"violation \d+ \((complaint|inspection|flag \d+)\)")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +59,49 @@ def _cells(html: str, css_class: str) -> list[str]:
     return re.findall(rf'<td class="{css_class}">(.*?)</td>', html, re.S)
 
 
+def test_public_page_and_disclosure_give_the_blacklist_reason_in_words(site):
+    client = site["client"]
+    page = client.get("/public")
+    assert page.status_code == 200
+    blacklist = page.text.split('id="public-blacklist"')[1].split("</table>")[0]
+    assert "赵老板" in blacklist and "违规 #" in blacklist
+    assert "（投诉举报）：医疗功效（非药品），严重" in blacklist
+    assert not RAW_CAUSE.search(blacklist), blacklist
+    (entry,) = client.get("/v1/public/disclosure").json()["blacklist"]
+    assert (
+        entry["reason"].startswith("违规 #") and "Medical claims for non-drugs" in entry["reason"]
+    )
+    assert entry["cause"] == f"violation {entry['violation_id']} (complaint)"
+
+
+def test_the_blacklist_api_reason_is_chinese_first_and_names_the_category(site):
+    client = site["client"]
+    (item,) = client.get("/v1/blacklist", headers=_as(site, "platform")).json()["items"]
+    assert item["anchor_id"] == "A3"
+    vid = item["violation_id"]
+    assert item["reason"] == (
+        f"违规 #{vid}（投诉举报）：医疗功效（非药品），严重 / violation #{vid} (complaint): "
+        "Medical claims for non-drugs, high"
+    )
+    assert item["cause"] == f"violation {vid} (complaint)"
+    violations = client.get("/v1/anchors/A3/violations", headers=_as(site, "regulator")).json()
+    assert vid == max(v["id"] for v in violations["items"])  # the third listed the anchor
+
+
+def test_credit_history_over_the_api_words_each_event_and_keeps_its_kind(site):
+    credit = site["client"].get("/v1/anchors/A3/credit", headers=_as(site, "anchor")).json()
+    kinds = {event["kind"] for event in credit["history"]}
+    assert {"violation", "blacklisted", "grade_change"} <= kinds <= set(EVENT_KINDS)
+    names = {event["kind"]: event["kind_name"] for event in credit["history"]}
+    assert names["violation"] == "违规扣分 / violation"
+    assert names["grade_change"] == "等级变化 / grade change"
+    assert names["blacklisted"] == "列入黑名单 / blacklisted"
+    violation = next(e for e in credit["history"] if e["kind"] == "violation")
+    assert (
+        "医疗功效（非药品）" in violation["detail"] and "medical_claims" not in violation["detail"]
+    )
+
+
 def test_anchor_page_shows_history_events_and_origins_in_chinese(site):
     client = site["client"]
     client.cookies.set("ql_session", site["keys"]["regulator"])
@@ -66,6 +113,7 @@ def test_anchor_page_shows_history_events_and_origins_in_chinese(site):
     assert "违规扣分 <small>violation</small>" in events
     assert "等级变化 <small>grade change</small>" in events
     assert not events & set(EVENT_KINDS), events
+    assert "medical_claims" not in a3
     assert set(_cells(a3, "origin")) == {"投诉举报 <small>complaint</small>"}
     assert set(_cells(a1, "origin")) == {"监测标记 <small>monitoring flag</small>"}
 
@@ -87,6 +135,27 @@ def test_a_refused_api_call_names_the_roles_in_chinese_first(site):
     assert response.json()["message"] == (
         "主播密钥无权使用此功能（仅限监管人员） / anchor keys may not use this (allowed: regulator)"
     )
+
+
+def test_in_a_browser_the_anchor_sees_its_history_in_chinese(site):
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )  # fmt: skip
+        page = browser.new_page(base_url=site["base"], locale="zh-CN")
+        page.goto("/ui/login")
+        page.fill("#key", site["keys"]["anchor"])
+        page.click("button[type=submit].primary")
+        page.goto("/ui/anchors/A3")
+        page.click("text=信用记录")
+        kinds = page.locator("td.event-kind")
+        expect(kinds.first).to_be_visible()
+        expect(kinds.filter(has_text="列入黑名单")).to_have_count(1)
+        assert not set(kinds.all_inner_texts()) & set(EVENT_KINDS)
+        expect(page.locator("#violations td.origin").first).to_have_text("投诉举报 complaint")
+        browser.close()
 
 
 def test_a_wrong_method_on_a_page_is_explained_in_chinese(site):
