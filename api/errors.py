@@ -8,6 +8,7 @@ carries no traceback or internal text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,6 +71,12 @@ class ApiError(HTTPException):
         self.extra = detail
 
 
+def field_error(field: str, message: str, known: Iterable[str]) -> ApiError:
+    """422 naming one invalid field, what is wrong, and the values it may take."""
+    problem = {"field": field, "problem": message, "known": list(known)}
+    return ApiError(422, "invalid_request", message, [problem])
+
+
 def error_response(
     status_code: int,
     code: str,
@@ -117,7 +124,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
     if isinstance(exc, StateConflict):  # e.g. decided by another regulator a moment ago
         return error_response(409, "conflict", str(exc))
-    if isinstance(exc, InputError | UnknownProfileError | LexiconError):
+    if isinstance(exc, UnknownProfileError):
+        found = field_error("profile", str(exc), exc.known)
+        return error_response(found.status_code, found.code, found.message, found.extra)
+    if isinstance(exc, InputError | LexiconError):
         return error_response(400, "invalid_input", str(exc))
     logger.error("%s %s failed: %s", request.method, request.url.path, exc)
     return _internal()

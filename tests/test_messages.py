@@ -82,7 +82,7 @@ def _kinds_in_templates() -> set[str]:
 
 def test_every_label_the_code_and_templates_ask_for_exists():
     pairs, kinds = _used_in_code(), _kinds_in_templates()
-    assert ("credit_cause", "flag") in pairs and "credit_event" in kinds
+    assert ("request_error", "unknown_profile") in pairs and "credit_event" in kinds
     missing = [f"{kind}.{key}" for kind, key in pairs if messages.name(kind, key) is None]
     assert not missing, f"asked for but not in the catalogue: {missing}"
     unknown = kinds - set(catalogue())

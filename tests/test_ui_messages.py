@@ -137,6 +137,18 @@ def test_a_refused_api_call_names_the_roles_in_chinese_first(site):
     )
 
 
+def test_a_batch_item_with_an_unknown_profile_names_the_field_and_the_known_profiles(site):
+    items = [{"id": "a", "text": "杨梅很甜", "profile": "nope"}]
+    response = site["client"].post(
+        "/v1/check/batch", json={"items": items}, headers=_as(site, "platform")
+    )
+    (result,) = response.json()["results"]
+    assert result["error"]["error"] == "invalid_request"
+    assert result["error"]["message"].startswith("未知检测方案 nope")
+    (problem,) = result["error"]["detail"]
+    assert problem["field"] == "profile" and "food" in problem["known"]
+
+
 def test_in_a_browser_the_anchor_sees_its_history_in_chinese(site):
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
     with sync_playwright() as p:
