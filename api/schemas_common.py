@@ -22,7 +22,9 @@ def _encodable(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("text is not valid Unicode (lone surrogate)") from None
+        raise ValueError(
+            "文本不是有效的 Unicode / text is not valid Unicode (lone surrogate)"
+        ) from None
     return value
 
 
@@ -31,7 +33,9 @@ def _not_a_number(value: Any) -> Any:
     if isinstance(value, int | float) or (
         isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
     ):
-        raise ValueError("a time is ISO-8601 text, e.g. 2026-05-01T08:00:00Z")
+        raise ValueError(
+            "时间须为 ISO-8601 文本 / a time is ISO-8601 text, e.g. 2026-05-01T08:00:00Z"
+        )
     return value
 
 

@@ -176,3 +176,11 @@ def test_a_wrong_method_on_a_page_is_explained_in_chinese(site):
     assert response.status_code == 405
     assert "<h1>不支持此方法 / Method not allowed</h1>" in response.text
     assert "不支持此方法 / method not allowed on this path" in response.text
+
+
+def test_a_time_given_as_a_number_is_refused_in_chinese_first(site):
+    body = {"anchor": "A1", "category": "price_fraud", "severity": "low", "evidence": "巡查",
+            "at": 1767225600}  # fmt: skip
+    response = site["client"].post("/v1/violations", json=body, headers=_as(site, "regulator"))
+    assert response.status_code == 422
+    assert "时间须为 ISO-8601 文本 / a time is ISO-8601 text" in response.json()["message"]
