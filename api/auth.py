@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from monitor.api_keys import Principal, authenticate
 from monitor.errors import InputError
+from monitor.messages import label, words
 from monitor.registry import find_anchor
 
 from .context import DatabaseDep
@@ -63,15 +64,20 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
 
     def admitted(caller: Annotated[Principal, Depends(principal)]) -> Principal:
         if caller.role not in roles:
-            raise ApiError(
-                403,
-                "forbidden",
-                f"{caller.role} 密钥无权访问 / a {caller.role} key may not use this "
-                f"(allowed: {', '.join(roles)})",
-            )
+            raise ApiError(403, "forbidden", forbidden("forbidden_role", caller.role, roles))
         return caller
 
     return admitted
+
+
+def forbidden(message: str, role: str, allowed: tuple[str, ...]) -> str:
+    """Why a key of `role` is refused, naming the roles `allowed`, in both languages."""
+    return label(
+        "request_error",
+        message,
+        role=words("role", role),
+        allowed=[words("role", r) for r in allowed],
+    )
 
 
 AnchorRef = Annotated[

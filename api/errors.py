@@ -8,6 +8,7 @@ carries no traceback or internal text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,6 +39,13 @@ _STATUS_CODES = {
 }
 
 
+# Starlette's own errors (its detail is English only).
+_MESSAGES = {
+    404: "没有这个地址 / no such path",
+    405: "不支持此方法 / method not allowed on this path",
+}
+
+
 class ErrorBody(BaseModel):
     """The body of every error response."""
 
@@ -61,6 +69,12 @@ class ApiError(HTTPException):
         self.code = code
         self.message = message
         self.extra = detail
+
+
+def field_error(field: str, message: str, known: Iterable[str]) -> ApiError:
+    """422 naming one invalid field, what is wrong, and the values it may take."""
+    problem = {"field": field, "problem": message, "known": list(known)}
+    return ApiError(422, "invalid_request", message, [problem])
 
 
 def error_response(
@@ -88,15 +102,12 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     if request.url.path.startswith("/ui/") and not isinstance(exc, ApiError):
         from .ui_render import error_page  # the web UI answers its own paths in HTML
 
-        message = {404: "没有这个页面 / no such page"}.get(exc.status_code, str(exc.detail))
-        return error_page(request, exc.status_code, message)
+        message = {**_MESSAGES, 404: "没有这个页面 / no such page"}.get(exc.status_code)
+        return error_page(request, exc.status_code, message or str(exc.detail))
     if isinstance(exc, ApiError):
         return error_response(exc.status_code, exc.code, exc.message, exc.extra, exc.headers)
     code = _STATUS_CODES.get(exc.status_code, "http_error")
-    message = {
-        404: "没有这个地址 / no such path",
-        405: "不支持此方法 / method not allowed on this path",
-    }.get(exc.status_code, str(exc.detail))
+    message = _MESSAGES.get(exc.status_code, str(exc.detail))
     return error_response(exc.status_code, code, message, headers=exc.headers)
 
 
@@ -113,7 +124,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
     if isinstance(exc, StateConflict):  # e.g. decided by another regulator a moment ago
         return error_response(409, "conflict", str(exc))
-    if isinstance(exc, InputError | UnknownProfileError | LexiconError):
+    if isinstance(exc, UnknownProfileError):
+        found = field_error("profile", str(exc), exc.known)
+        return error_response(found.status_code, found.code, found.message, found.extra)
+    if isinstance(exc, InputError | LexiconError):
         return error_response(400, "invalid_input", str(exc))
     logger.error("%s %s failed: %s", request.method, request.url.path, exc)
     return _internal()

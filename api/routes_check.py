@@ -11,12 +11,13 @@ from pydantic import ValidationError
 from monitor.api_keys import ROLES, Principal
 from monitor.checker import Checker
 from monitor.errors import InputError, LexiconError, UnknownProfileError
+from monitor.messages import label
 from monitor.profiles import find_profile
 
 from .auth import require_roles
 from .check_slots import check_slot
 from .context import ServicesDep
-from .errors import ApiError, ErrorBody
+from .errors import ApiError, ErrorBody, field_error
 from .limits import check_text_size
 from .schemas import CheckReport, CheckRequest
 from .schemas_jobs import BatchItem, BatchRequest, BatchResponse
@@ -30,10 +31,13 @@ _E = {"model": ErrorBody}
     "/v1/check",
     response_model=CheckReport,
     responses={
-        400: {"model": ErrorBody, "description": "Unknown profile or product class."},
         401: {"model": ErrorBody},
         413: {"model": ErrorBody, "description": "Body or text over the limit."},
-        422: {"model": ErrorBody},
+        422: {
+            "model": ErrorBody,
+            "description": "An invalid field; an unknown `profile` or `product_class` is named "
+            "in `detail` with the known values.",
+        },
         503: {"model": ErrorBody, "description": "Too many checks running; retry later."},
     },
 )
@@ -49,14 +53,19 @@ def check_text(
 
 
 def require_known_class(checker: Checker, product_class: str | None) -> None:
-    """400 naming the known classes when `product_class` is given and not one of them."""
+    """422 naming `product_class` and the known classes when it is given and not one of them."""
     classes = checker.lexicon.product_classes
     if product_class is not None and product_class not in classes:
-        raise ApiError(
-            400,
-            "invalid_input",
-            f"未知商品类别 / unknown product class {product_class!r} (known: {', '.join(classes)})",
-        )
+        message = label("request_error", "unknown_product_class", name=product_class, known=classes)
+        raise field_error("product_class", message, classes)
+
+
+def require_known_profile(checker: Checker, profile: str) -> None:
+    """422 naming `profile` and the known profiles when it is not one of them."""
+    try:
+        find_profile(checker.profiles, profile)
+    except UnknownProfileError as exc:
+        raise field_error("profile", str(exc), exc.known) from None
 
 
 def check_one(
@@ -66,12 +75,12 @@ def check_one(
     profile: str | None,
     product_class: str | None,
 ) -> dict:
-    """The report for one text, with its limits applied (413, 400) and a check slot held; for
+    """The report for one text, with its limits applied (413, 422) and a check slot held; for
     every route that checks text."""
     check_text_size(text, services.settings.max_text_bytes)
     checker = services.checker
     profile = profile or services.settings.profile
-    find_profile(checker.profiles, profile)
+    require_known_profile(checker, profile)
     require_known_class(checker, product_class)
     with check_slot(request):
         report = checker.check(text, profile=profile, product_class=product_class)
@@ -111,7 +120,7 @@ def check_batch(
                 raise
             error = {"error": exc.code, "message": exc.message, "detail": exc.extra}
             results.append({"id": item.id, "error": error})
-        except (InputError, UnknownProfileError, LexiconError) as exc:
+        except (InputError, LexiconError) as exc:
             results.append(
                 {"id": item.id, "error": {"error": "invalid_input", "message": str(exc)}}
             )

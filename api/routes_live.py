@@ -201,13 +201,18 @@ async def room_audio(
     rooms = getattr(websocket.app.state, "live_rooms", None)
     room = rooms.get(room_id) if rooms else None
     if format not in _AUDIO_FORMATS:
-        await websocket.close(1008, f"format must be one of {', '.join(_AUDIO_FORMATS)}")
+        await websocket.close(
+            1008,
+            f"格式须为 {'、'.join(_AUDIO_FORMATS)} / format must be one of {', '.join(_AUDIO_FORMATS)}",
+        )
         return
     if not _visible(caller, room):
-        await websocket.close(1008, f"no room {room_id}")
+        await websocket.close(1008, f"直播间不存在 / no room {room_id}")
         return
     if not rooms.is_live(room_id) or room["source_url"]:
-        await websocket.close(1008, f"room {room_id} does not take pushed audio")
+        await websocket.close(
+            1008, f"直播间 {room_id} 不接收推送音频 / room {room_id} does not take pushed audio"
+        )
         return
     push = rooms.push_encoded if format == "encoded" else rooms.push_pcm
     try:
@@ -232,7 +237,9 @@ async def room_audio(
                     events = await run_in_threadpool(rooms.flush, room_id)
                     events.append({"type": "flushed"})
             except RoomNotActive:
-                await websocket.close(1008, f"room {room_id} is not active")
+                await websocket.close(
+                    1008, f"直播间 {room_id} 未在监测 / room {room_id} is not active"
+                )
                 return
             except InputError as exc:
                 events = [{"type": "error", "message": str(exc)}]
@@ -271,10 +278,10 @@ async def _ws_caller(websocket: WebSocket) -> Principal | None:
         finally:
             db.conn.close()
     if principal is None:
-        await websocket.close(1008, "missing or invalid API key")
+        await websocket.close(1008, "缺少或无效的 API 密钥 / missing or invalid API key")
         return None
     if principal.role not in ("regulator", "platform", "anchor"):
-        await websocket.close(1008, "this key may not push audio")
+        await websocket.close(1008, "此密钥无权推送音频 / this key may not push audio")
         return None
     return principal
 

@@ -80,6 +80,7 @@ class Restriction(BaseModel):
 class CreditEvent(BaseModel):
     at: str
     kind: str
+    kind_name: str = Field(description="The kind in words, e.g. 违规扣分 / violation.")
     delta: float
     score: float
     grade: str

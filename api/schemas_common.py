@@ -22,7 +22,9 @@ def _encodable(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("text is not valid Unicode (lone surrogate)") from None
+        raise ValueError(
+            "文本不是有效的 Unicode / text is not valid Unicode (lone surrogate)"
+        ) from None
     return value
 
 
@@ -31,7 +33,9 @@ def _not_a_number(value: Any) -> Any:
     if isinstance(value, int | float) or (
         isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
     ):
-        raise ValueError("a time is ISO-8601 text, e.g. 2026-05-01T08:00:00Z")
+        raise ValueError(
+            "时间须为 ISO-8601 文本 / a time is ISO-8601 text, e.g. 2026-05-01T08:00:00Z"
+        )
     return value
 
 
@@ -72,3 +76,17 @@ class CreditSnapshot(BaseModel):
     score: float
     grade: str
     blacklisted: bool
+
+
+class BlacklistReason(BaseModel):
+    """Why an anchor was listed: in words, as stored, and the violation that caused it."""
+
+    reason: str = Field(
+        description="In words, Chinese first, naming the violation's category: 违规 #7（投诉举报）："
+        "医疗功效（非药品），严重 / violation #7 (complaint): Medical claims for non-drugs, high."
+    )
+    cause: str = Field(
+        description="The stored cause: `violation 7 (complaint)`, `violation 7 (flag 9)`, "
+        "`appeal 3 upheld`, `repair 2 granted`, `recompute`."
+    )
+    violation_id: int | None = Field(description="The violation the cause names, if any.")

@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from .schemas import CheckReport, Severity, Verdict
-from .schemas_common import CreditSnapshot, Id, InputModel, Moment, Note, Said, Text
+from .schemas_common import (
+    BlacklistReason,
+    CreditSnapshot,
+    Id,
+    InputModel,
+    Moment,
+    Note,
+    Said,
+    Text,
+)
 
 ViolationStatus = Literal["standing", "appealed", "overturned"]
 
@@ -129,13 +138,12 @@ class RepairDecision(BaseModel):
     credit_after: CreditSnapshot
 
 
-class BlacklistEntry(BaseModel):
+class BlacklistEntry(BlacklistReason):
     id: int
     anchor_id: str
     name: str
     listed_at: str
     until: str
-    reason: str
 
 
 class BlacklistList(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .schemas import Severity
+from .schemas_common import BlacklistReason
 
 
 class PublicGrade(BaseModel):
@@ -19,12 +20,11 @@ class PublicGrade(BaseModel):
     as_of: str | None
 
 
-class PublicBlacklistEntry(BaseModel):
+class PublicBlacklistEntry(BlacklistReason):
     anchor_id: str
     name: str
     listed_at: str
     until: str
-    reason: str
     removed_at: str | None
     in_force: bool
 

@@ -21,7 +21,9 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from monitor.api_keys import Principal, authenticate
+from monitor.messages import words
 
+from .auth import forbidden
 from .context import DatabaseDep
 from .ui_render import HtmlErrorRoute, LoginRequired, UiError, render
 
@@ -29,7 +31,6 @@ SESSION_COOKIE = "ql_session"
 LOGIN_CSRF_COOKIE = "ql_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 HOME_BY_ROLE = {"regulator": "/ui/review", "platform": "/ui/anchors", "anchor": "/ui/self-check"}
-ROLE_NAMES = {"regulator": "监管人员", "platform": "平台", "anchor": "主播"}
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 
@@ -52,7 +53,7 @@ class UiCaller:
 
     @property
     def role_name(self) -> str:
-        return ROLE_NAMES[self.role]
+        return words("role", self.role).zh
 
     @property
     def reviewer(self) -> str:
@@ -88,12 +89,7 @@ def ui_roles(*roles: str) -> Callable[..., UiCaller]:
         if caller is None:
             raise LoginRequired()
         if caller.role not in roles:
-            allowed = "、".join(ROLE_NAMES[r] for r in roles)
-            raise UiError(
-                403,
-                f"{caller.role_name}账号无权访问此页面（仅限{allowed}）/ a {caller.role} key may "
-                f"not open this page (allowed: {', '.join(roles)})",
-            )
+            raise UiError(403, forbidden("forbidden_page", caller.role, roles))
         return caller
 
     return admitted

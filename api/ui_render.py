@@ -16,10 +16,12 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
 from monitor.errors import InputError
 from monitor.local_time import DEFAULT_ZONE, local_date, local_time, zone_label
+from monitor.messages import name, words
 
 from .errors import ApiError
 
@@ -39,6 +41,18 @@ def _zone_name(context) -> str:
 templates.env.filters["local_time"] = pass_context(lambda c, v: local_time(v, _zone_name(c)))
 templates.env.filters["local_date"] = pass_context(lambda c, v: local_date(v, _zone_name(c)))
 templates.env.globals["zone_label"] = pass_context(lambda c: zone_label(_zone_name(c)))
+
+
+def label_html(value: object, kind: str) -> Markup:
+    """The `label` filter: a machine value in words, "中文 <small>English</small>" (the value
+    itself when the catalogue has none): {{ v.origin|label("violation_origin") }}."""
+    found = name(kind, value)
+    if found is None:
+        return escape(value)
+    return Markup("{} <small>{}</small>").format(found.zh, found.en)
+
+
+templates.env.filters["label"] = label_html
 
 
 class UiError(Exception):
@@ -63,15 +77,8 @@ def render(
 
 
 def error_page(request: Request, status: int, message: str, title: str = "") -> Response:
-    titles = {
-        400: "请求有误 / Bad request",
-        403: "无权访问 / Forbidden",
-        404: "未找到 / Not found",
-        413: "内容过大 / Too large",
-        503: "服务繁忙 / Busy",
-    }
-    title = title or titles.get(status, "出错了 / Error")
-    return render(request, "error.html", {"title": title, "message": message}, status)
+    found = name("error_title", status) or words("error_title", 500)
+    return render(request, "error.html", {"title": title or str(found), "message": message}, status)
 
 
 def login_redirect(request: Request) -> Response:

@@ -11,6 +11,7 @@ from .credit_policy import CreditPolicy, PolicyError, load_policy
 from .errors import InputError, LexiconError, QinglangError, UnknownProfileError
 from .facts import ProductFacts
 from .lexicon import Entry, Lexicon, load_lexicon
+from .messages import label
 from .normalization import NormalizedText, Normalizer, load_normalizer
 from .report import Hit, Report, SentenceVerdict
 
@@ -39,6 +40,7 @@ __all__ = [
     "check",
     "credit_at",
     "default_checker",
+    "label",
     "load_lexicon",
     "load_normalizer",
     "load_policy",

@@ -16,16 +16,16 @@ from .credit_records import (
 )
 from .credit_units import DAY, UNIT, micros_of, moment_of, points_text
 from .errors import InputError
-
-_SEVERITY_ZH = {"low": "轻微", "medium": "一般", "high": "严重"}
+from .messages import words
 
 
 def _violation_text(v: ViolationRecord, deducted: int, factor: float | None) -> str:
     points = points_text(deducted)
     repeat = (f"（重复 ×{factor:g}）", f" (repeat ×{factor:g})") if factor else ("", "")
+    category, severity = words("category", v.category), words("severity", v.severity)
     return (
-        f"违规 #{v.id}（{v.category}，{_SEVERITY_ZH[v.severity]}）扣 {points} 分{repeat[0]} / "
-        f"violation #{v.id} ({v.category}, {v.severity}): -{points} points{repeat[1]}"
+        f"违规 #{v.id}（{category.zh}，{severity.zh}）扣 {points} 分{repeat[0]} / "
+        f"violation #{v.id} ({category.en}, {severity.en}): -{points} points{repeat[1]}"
     )
 
 

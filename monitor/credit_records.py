@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .errors import InputError
+from .messages import label
 
 EVENT_KINDS = (
     "violation",
@@ -69,6 +70,7 @@ class CreditEvent:
         return {
             "at": iso_z(self.at),
             "kind": self.kind,
+            "kind_name": label("credit_event", self.kind),
             "delta": self.delta,
             "score": self.score,
             "grade": self.grade,

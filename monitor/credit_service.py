@@ -11,6 +11,7 @@ import sqlite_utils
 
 from . import audit
 from .credit import CreditState, RepairRecord, ViolationRecord, credit_at
+from .credit_causes import RECOMPUTE, describe, violation_of
 from .credit_policy import CreditPolicy, Restriction
 from .db import now_iso, parse_time, transaction
 from .registry import find_anchor
@@ -104,7 +105,7 @@ def refresh_credit(
                 db,
                 "anchor.eligibility_changed",
                 anchor_id,
-                {"before": was, "after": now, "reason": cause},
+                {"before": was, "after": now, "reason": _worded(db, cause), "cause": cause},
             )
     return state
 
@@ -126,6 +127,12 @@ def standing(policy: CreditPolicy, grade_id: str, blacklisted_until: str | None)
         "may_register": "register" not in blocked,
         "may_go_live": "go_live" not in blocked,
     }
+
+
+def _worded(db: sqlite_utils.Database, cause: str) -> str:
+    vid = violation_of(cause)
+    found = db.query("SELECT category, severity FROM violations WHERE id = ?", [vid]) if vid else ()
+    return describe(cause, next(iter(found), None))
 
 
 def _sync_blacklist(
@@ -167,5 +174,5 @@ def recompute_all(db: sqlite_utils.Database, policy: CreditPolicy, actor: str = 
     """Every anchor's credit again (after a policy change, or daily so recovery shows)."""
     anchors = [row["id"] for row in db.query("SELECT id FROM anchors ORDER BY id")]
     for anchor_id in anchors:
-        refresh_credit(db, anchor_id, policy, actor, "recompute")
+        refresh_credit(db, anchor_id, policy, actor, RECOMPUTE)
     return len(anchors)

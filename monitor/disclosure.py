@@ -14,6 +14,7 @@ from . import audit
 from .credit_policy import CreditPolicy
 from .db import now_iso, parse_time, transaction
 from .facts import named_certifications
+from .store_lists import with_worded_reason
 
 
 def public_grades(db: sqlite_utils.Database, policy: CreditPolicy) -> list[dict]:
@@ -52,7 +53,10 @@ def public_blacklist(db: sqlite_utils.Database, policy: CreditPolicy) -> list[di
         [cutoff],
     )
     now = now_iso()
-    return [{**row, "in_force": row["removed_at"] is None and row["until"] > now} for row in rows]
+    return [
+        {**row, "in_force": row["removed_at"] is None and row["until"] > now}
+        for row in with_worded_reason(db, rows)
+    ]
 
 
 def public_violations(db: sqlite_utils.Database, policy: CreditPolicy) -> list[dict]:

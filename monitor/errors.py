@@ -23,4 +23,9 @@ class StateConflict(InputError):
 
 
 class UnknownProfileError(QinglangError):
-    """A lexicon profile name that no loaded profile file defines."""
+    """A lexicon profile name that no loaded profile file defines; `known` lists those that are."""
+
+    def __init__(self, message: str, name: str = "", known: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.name = name
+        self.known = known

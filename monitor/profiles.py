@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import LexiconError, UnknownProfileError
 from .lexicon import SEVERITIES, Entry, read_yaml
+from .messages import label
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def load_profiles(files: Iterable[Path]) -> dict[str, Profile]:
 def find_profile(profiles: Mapping[str, Profile], name: str | None) -> Profile:
     name = name or "default"
     if name not in profiles:
+        known = tuple(sorted(profiles))
         raise UnknownProfileError(
-            f"unknown profile '{name}' (known: {', '.join(sorted(profiles))})"
+            label("request_error", "unknown_profile", name=name, known=known), name, known
         )
     return profiles[name]

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 import sqlite_utils
 
 from . import audit
+from .credit_causes import decision_cause, violation_cause
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit, refresh_credit
 from .db import now_iso, parse_time, transaction
@@ -94,7 +95,7 @@ def decide_flag(
                 flag["anchor_id"],
                 policy,
                 reviewer,
-                f"violation {result['violation_id']} (flag {flag_id})",
+                violation_cause(result["violation_id"], "flag", flag_id),
             )
             result["credit"] = {
                 "score": state.score,
@@ -142,7 +143,7 @@ def record_violation(
             evidence=evidence.strip(),
             recorded_by=recorded_by,
         )
-        refresh_credit(db, anchor_id, policy, recorded_by, f"violation {violation_id} ({origin})")
+        refresh_credit(db, anchor_id, policy, recorded_by, violation_cause(violation_id, origin))
     return violation_id
 
 
@@ -187,7 +188,11 @@ def decide_appeal(
             {"appeal_id": appeal_id, "violation_id": violation["id"], "reason": reason},
         )
         state = refresh_credit(
-            db, violation["anchor_id"], policy, decided_by, f"appeal {appeal_id} {status}"
+            db,
+            violation["anchor_id"],
+            policy,
+            decided_by,
+            decision_cause("appeal", appeal_id, status),
         )
     return {"appeal_id": appeal_id, "status": status, "score": state.score, "grade": state.grade}
 
@@ -274,7 +279,11 @@ def decide_repair(
             {"repair_id": repair_id, "kind": repair["kind"], "reason": reason},
         )
         state = refresh_credit(
-            db, repair["anchor_id"], policy, decided_by, f"{repair['kind']} {repair_id} {status}"
+            db,
+            repair["anchor_id"],
+            policy,
+            decided_by,
+            decision_cause(repair["kind"], repair_id, status),
         )
     return {
         "repair_id": repair_id,

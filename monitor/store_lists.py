@@ -5,10 +5,12 @@ records by id. Reading only."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
+from .credit_causes import describe, violation_of
 from .db import now_iso, where_equal
 from .errors import InputError
 
@@ -178,13 +180,34 @@ def script_detail(db: sqlite_utils.Database, script_id: int) -> dict[str, Any] |
 
 
 def blacklist_in_force(db: sqlite_utils.Database, *, limit: int = 50, offset: int = 0) -> Page:
-    """Blacklist entries in force now (not removed, not yet ended), newest first."""
+    """Blacklist entries in force now (not removed, not yet ended), newest first, each with its
+    reason in words (`with_worded_reason`)."""
     sql = (
         "SELECT b.id, b.anchor_id, a.name, b.listed_at, b.until, b.reason "
         "FROM blacklist_entries b JOIN anchors a ON a.id = b.anchor_id "
         "WHERE b.removed_at IS NULL AND b.until > ?"
     )
-    return _page(db, sql, [now_iso()], "b.listed_at DESC, b.id DESC", limit, offset)
+    items, total = _page(db, sql, [now_iso()], "b.listed_at DESC, b.id DESC", limit, offset)
+    return with_worded_reason(db, items), total
+
+
+def with_worded_reason(db: sqlite_utils.Database, rows: Iterable[dict]) -> list[dict]:
+    """Blacklist rows with `cause` (the stored reason), the `violation_id` it names, and `reason`
+    in words, Chinese first, naming the violation's category (monitor.credit_causes)."""
+    rows = [
+        {**row, "cause": row["reason"], "violation_id": violation_of(row["reason"])} for row in rows
+    ]
+    ids = sorted({row["violation_id"] for row in rows} - {None})
+    marks = ", ".join("?" * len(ids))
+    found = {
+        v["id"]: v
+        for v in db.query(
+            f"SELECT id, category, severity FROM violations WHERE id IN ({marks})", ids
+        )
+    }
+    return [
+        {**row, "reason": describe(row["cause"], found.get(row["violation_id"]))} for row in rows
+    ]
 
 
 def _page(

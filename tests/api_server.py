@@ -36,6 +36,17 @@ def running(app, start_timeout: float = 60) -> Iterator[str]:
         sock.close()
 
 
+@contextmanager
+def served_client(app) -> Iterator[httpx.Client]:
+    """`app` served as by `running`, and a client of it that checks every response with
+    `no_traceback`."""
+    with (
+        running(app) as base,
+        httpx.Client(base_url=base, timeout=30, event_hooks={"response": [no_traceback]}) as client,
+    ):
+        yield client
+
+
 def no_traceback(response: httpx.Response) -> None:
     """Every response: no traceback; every error: the JSON error body."""
     response.read()

@@ -107,14 +107,26 @@ def test_a_clean_sentence_passes_and_anchor_keys_may_self_check(server):
 
 
 @pytest.mark.parametrize(
-    "body, word",
-    [({"text": CLEAN, "profile": "nope"}, "nope"), ({"text": CLEAN, "product_class": "x"}, "x")],
+    "field, value, known",
+    [
+        ("profile", "nope", {"default", "food", "cosmetics"}),
+        ("product_class", "x", {"food", "tea"}),
+    ],
 )
-def test_unknown_profile_or_product_class_is_a_400(server, body, word):
+def test_an_unknown_profile_or_product_class_is_a_422_naming_the_field(server, field, value, known):
+    """Issue 12: an unknown profile was an English 400, while the README promises a 422 naming
+    each invalid field."""
     client, keys, _ = server
-    response = client.post("/v1/check", json=body, headers=auth(keys["regulator"]))
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_input" and word in response.json()["message"]
+    response = client.post(
+        "/v1/check", json={"text": CLEAN, field: value}, headers=auth(keys["regulator"])
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert body["message"].startswith("未知") and value in body["message"]
+    (problem,) = body["detail"]
+    assert problem["field"] == field and known <= set(problem["known"])
+    assert value not in problem["known"]
 
 
 @pytest.mark.parametrize("key", [None, "ql_not-a-key", "revoked"])

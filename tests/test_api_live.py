@@ -148,6 +148,7 @@ def test_a_websocket_without_a_valid_key_is_closed_with_1008(server, first):
         with pytest.raises(ConnectionClosed) as closed:
             socket.recv(timeout=20)
     assert closed.value.rcvd.code == 1008 and "key" in closed.value.rcvd.reason
+    assert closed.value.rcvd.reason.startswith("缺少或无效的 API 密钥 / ")
     _stop(client, keys["platform"], room["id"])
 
 

@@ -380,7 +380,8 @@ def test_a_change_of_eligibility_is_sent_once_with_before_and_after(service, rec
     assert data["before"]["grade"] == "green" and data["before"]["restrictions"] == []
     assert data["after"]["grade"] == "yellow" and "script_precheck" in data["after"]["restrictions"]
     assert data["after"]["may_register"] and not data["after"]["blacklisted"]
-    assert data["reason"].startswith("violation ")
+    assert data["cause"].startswith("violation ") and data["cause"].endswith("(inspection)")
+    assert data["reason"].startswith("违规 #") and "医疗功效（非药品），一般" in data["reason"]
     (request,) = receiver.at("/eligibility")
     assert json.loads(request["body"])["data"] == data
 
