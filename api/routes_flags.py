@@ -5,6 +5,7 @@ decides or plays a recording."""
 from __future__ import annotations
 
 import mimetypes
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -14,6 +15,7 @@ from monitor.api_keys import ROLES, Principal
 from monitor.decision_effects import with_credit_change
 from monitor.errors import InputError
 from monitor.flag_store import count_flags, flag_detail, get_flag, get_stream, list_flags
+from monitor.local_time import day_bounds
 from monitor.review import decide_flag
 from monitor.stream_views import recording_file
 
@@ -27,7 +29,7 @@ from .schemas_flags import (
     FlagDecisionRequest,
     FlagDetail,
     FlagList,
-    FlagStatus,
+    FlagStatusFilter,
     Stream,
 )
 
@@ -39,48 +41,84 @@ _AUTH = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": Er
 _NOT_FOUND = {404: {"model": ErrorBody}}
 
 
-@router.get(
-    "/v1/flags",
-    response_model=FlagList,
-    responses={
-        **_AUTH,
-        **_NOT_FOUND,
-        400: {"model": ErrorBody, "description": "`since` or `until` is not a time."},
-    },
-)
-def flags(
+LocalDay = Annotated[
+    date | None,
+    Query(description="A calendar day in the service's zone (QINGLANG_TIMEZONE), YYYY-MM-DD."),
+]
+
+
+def flag_filters(
     caller: Caller,
     db: DatabaseDep,
+    services: ServicesDep,
     stream: Annotated[str | None, Query(max_length=200)] = None,
     anchor: Annotated[
         str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
     ] = None,
     workshop: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
-    status: FlagStatus | None = None,
+    status: FlagStatusFilter | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Text in the utterance, the anchor's id or name, or a platform account.",
+        ),
+    ] = None,
+    date_from: LocalDay = None,
+    date_to: LocalDay = None,
     since: TimeFilter = None,
     until: TimeFilter = None,
-    order: Literal["risk", "time"] = "risk",
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict:
-    """Flags, riskiest first (or newest first with `order=time`), filtered; an anchor key sees
-    only its own anchor's."""
+) -> dict[str, Any]:
+    """The library's flag filters from the query; an anchor key is held to its own anchor."""
     if anchor is not None:
         anchor_id = anchor_id_for(caller, db, anchor)
     else:
         anchor_id = caller.anchor_id if caller.role == "anchor" else None
-    filters = {
+    first, last = day_bounds(date_from, date_to, services.settings.timezone)
+    return {
         "status": status,
         "anchor_id": anchor_id,
         "stream_id": stream,
         "workshop_id": workshop,
         "category": category,
-        "since": iso(since),
-        "until": iso(until),
+        "search": q,
+        "since": max(filter(None, (iso(since), first)), default=None),
+        "until": min(filter(None, (iso(until), last)), default=None),
     }
+
+
+FlagFilters = Annotated[dict[str, Any], Depends(flag_filters)]
+
+
+@router.get(
+    "/v1/flags",
+    response_model=FlagList,
+    responses={
+        **_AUTH,
+        **_NOT_FOUND,
+        400: {"model": ErrorBody, "description": "`since`, `until` or a date is not valid."},
+    },
+)
+def flags(
+    caller: Caller,
+    db: DatabaseDep,
+    filters: FlagFilters,
+    order: Literal["risk", "time", "decided"] = "risk",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Flags, riskiest first (newest first with `order=time`, latest decision first with
+    `order=decided`), filtered, each with its anchor's name and its decision; an anchor key sees
+    only its own anchor's. `status=decided` gives confirmed and dismissed flags together;
+    `date_from`/`date_to` are whole local calendar days (Beijing unless configured)."""
     items = list_flags(db, **filters, limit=limit, offset=offset, order=order)
-    return {"items": [_flag_out(f) for f in items], "total": count_flags(db, **filters)}
+    return {
+        "items": [_flag_out(f) for f in items],
+        "total": count_flags(db, **filters),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.get("/v1/flags/{flag_id}", response_model=FlagDetail, responses={**_AUTH, **_NOT_FOUND})

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 
 from monitor.credit_service import anchor_credit
 from monitor.errors import InputError
-from monitor.flag_store import get_flag, list_flags
+from monitor.flag_store import count_flags, get_flag, list_flags
 from monitor.lexicon import SEVERITIES
 from monitor.review import decide_flag
 from monitor.stream_views import recording_file
@@ -22,9 +22,9 @@ from monitor.stream_views import recording_file
 from .context import DatabaseDep, Services, ServicesDep
 from .ui_auth import UiCaller, check_csrf, ui_roles
 from .ui_highlight import pieces
+from .ui_queue_filter import QUEUE_SIZE, VIEWS, QueueFilter, QueueFilterDep
 from .ui_render import HtmlErrorRoute, UiError, render
 
-QUEUE_SIZE = 50  # open flags listed at once, riskiest first
 NEIGHBOURS = 3  # segments shown before and after the one with the hit
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
@@ -32,24 +32,22 @@ Regulator = Annotated[UiCaller, Depends(ui_roles("regulator"))]
 AnyRole = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
 
 
-class QueueFilter(NamedTuple):
-    workshop: str = ""
-    anchor: str = ""
-    category: str = ""
-
-    def query(self) -> str:
-        return "&".join(f"{name}={value}" for name, value in self._asdict().items() if value)
+class Queue(NamedTuple):
+    flags: list[dict[str, Any]]
+    total: int
 
 
-def _queue(db: sqlite_utils.Database, where: QueueFilter) -> list[dict[str, Any]]:
-    return list_flags(
+def _queue(db: sqlite_utils.Database, services: Services, where: QueueFilter) -> Queue:
+    """One page of the flags the filters select, and how many they select in all."""
+    filters = where.library_filters(services.settings.timezone)
+    flags = list_flags(
         db,
-        status="open",
-        workshop_id=where.workshop or None,
-        anchor_id=where.anchor or None,
-        category=where.category or None,
+        **filters,
+        order=where.order,
         limit=QUEUE_SIZE,
+        offset=(where.page - 1) * QUEUE_SIZE,
     )
+    return Queue(flags, count_flags(db, **filters))
 
 
 def _neighbours(db: sqlite_utils.Database, flag: dict[str, Any]) -> list[dict[str, Any]]:
@@ -108,11 +106,15 @@ def _detail(db: sqlite_utils.Database, services: Services, flag_id: int) -> dict
 def _page_context(
     db: sqlite_utils.Database, services: Services, where: QueueFilter, selected: int | None
 ) -> dict[str, Any]:
-    queue = _queue(db, where)
-    if selected is None and queue:
-        selected = queue[0]["id"]
+    queue = _queue(db, services, where)
+    if selected is None and queue.flags:
+        selected = queue.flags[0]["id"]
     return {
-        "queue": queue,
+        "queue": queue.flags,
+        "total": queue.total,
+        "pages": max(1, -(-queue.total // QUEUE_SIZE)),
+        "page_size": QUEUE_SIZE,
+        "views": VIEWS,
         "where": where,
         "detail": _detail(db, services, selected) if selected is not None else None,
         "categories": services.checker.lexicon.categories,
@@ -135,11 +137,8 @@ def review_page(
     caller: Regulator,
     db: DatabaseDep,
     services: ServicesDep,
-    workshop: str = "",
-    anchor: str = "",
-    category: str = "",
+    where: QueueFilterDep,
 ) -> Response:
-    where = QueueFilter(workshop, anchor, category)
     return render(request, "review.html", _page_context(db, services, where, None))
 
 
@@ -150,13 +149,10 @@ def flag_pane(
     caller: Regulator,
     db: DatabaseDep,
     services: ServicesDep,
-    workshop: str = "",
-    anchor: str = "",
-    category: str = "",
+    where: QueueFilterDep,
 ) -> Response:
     """One flag: the detail pane alone for htmx, else the queue page with it selected."""
     _flag_or_404(db, flag_id)
-    where = QueueFilter(workshop, anchor, category)
     if request.headers.get("HX-Request"):
         context = {
             "detail": _detail(db, services, flag_id),
@@ -181,15 +177,13 @@ def decide(
     note: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
-    filter_workshop: Annotated[str, Form()] = "",
-    filter_anchor: Annotated[str, Form()] = "",
-    filter_category: Annotated[str, Form()] = "",
+    filters: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Confirm or dismiss; answers the queue with the next flag selected and the outcome shown."""
     check_csrf(request, caller, csrf)
     _flag_or_404(db, flag_id)
-    where = QueueFilter(filter_workshop, filter_anchor, filter_category)
-    before_queue = [flag["id"] for flag in _queue(db, where)]
+    where = QueueFilter.parse(filters)
+    before_queue = [flag["id"] for flag in _queue(db, services, where).flags]
     flag = get_flag(db, flag_id)
     try:
         if decision not in ("confirm", "dismiss"):
@@ -214,7 +208,7 @@ def decide(
         context["error"] = str(exc)
         context["form"] = {"category": category, "severity": severity, "note": note}
         return render(request, "_queue.html", context, status=400)
-    after_queue = [flag["id"] for flag in _queue(db, where)]
+    after_queue = [flag["id"] for flag in _queue(db, services, where).flags]
     position = before_queue.index(flag_id) if flag_id in before_queue else 0
     following = [i for i in before_queue[position + 1 :] if i in after_queue]
     selected = following[0] if following else (after_queue[-1] if after_queue else None)
