@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 
 from monitor.api_keys import ROLES, Principal
 from monitor.decision_effects import with_credit_change
+from monitor.decision_undo import undo_decision
 from monitor.errors import InputError
 from monitor.flag_store import count_flags, flag_detail, get_flag, get_stream, list_flags
 from monitor.local_time import day_bounds
@@ -30,6 +31,7 @@ from .schemas_flags import (
     FlagDetail,
     FlagList,
     FlagStatusFilter,
+    FlagUndo,
     Stream,
 )
 
@@ -181,6 +183,34 @@ def decide(
         "credit_before": before,
         "credit_after": after,
     }
+
+
+@router.post(
+    "/v1/flags/{flag_id}/decision/undo",
+    response_model=FlagUndo,
+    responses={
+        **_AUTH,
+        **_NOT_FOUND,
+        409: {
+            "model": ErrorBody,
+            "description": "Not decided, the undo window has passed, or the violation is under "
+            "appeal.",
+        },
+    },
+)
+def undo(flag_id: RecordId, caller: Regulator, db: DatabaseDep, services: ServicesDep) -> dict:
+    """Undo one's own decision within QINGLANG_REVIEW_UNDO_MINUTES (10 by default): the flag is
+    open again, the violation it recorded is removed and the anchor's credit recomputed (all
+    audited). 403 for another regulator's decision; 409 after the window (an appeal is the
+    route then)."""
+    _readable_flag(db, caller, flag_id)
+    return undo_decision(
+        db,
+        flag_id,
+        actor=caller.actor,
+        policy=services.policy,
+        window=services.settings.undo_window(),
+    )
 
 
 @router.get("/v1/streams/{stream_id}", response_model=Stream, responses={**_AUTH, **_NOT_FOUND})

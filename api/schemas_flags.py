@@ -117,6 +117,15 @@ class FlagDecision(BaseModel):
     credit_after: CreditSnapshot | None
 
 
+class FlagUndo(BaseModel):
+    flag_id: int
+    undone: ReviewDecision = Field(description="The decision removed; the flag is open again.")
+    violation_id: int | None = Field(description="The violation removed with it, if any.")
+    anchor_id: str | None
+    credit_before: CreditSnapshot | None
+    credit_after: CreditSnapshot | None
+
+
 class FlagCounts(BaseModel):
     open: int
     confirmed: int

@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -19,9 +20,11 @@ from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
 
 from api import create_app
 from monitor.api_keys import create_key
+from monitor.audit import entries
 from monitor.credit_policy import load_policy
-from monitor.db import open_db, transaction
-from monitor.flag_store import count_flags, list_flags
+from monitor.credit_service import anchor_credit
+from monitor.db import now_iso, open_db, transaction
+from monitor.flag_store import count_flags, get_flag, list_flags
 from monitor.recording import record_check
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
@@ -54,6 +57,7 @@ def site(tmp_path_factory, checker):
     add_anchor(db, "A1", "王阿姨", "W1", accounts=["douyin:wang_ayi"])
     add_anchor(db, "A2", "李师傅", "W1")
     add_anchor(db, "A3", "赵老板", "W2", accounts=["kuaishou:zhao_tea"])
+    add_anchor(db, "A4", "钱大姐", "W2")
     many = _record(db, checker, "A1", "S1", [f"第{n}箱杨梅是全网最低价。" for n in range(MANY)])
     assert len(many) == MANY
     tea = _record(db, checker, "A3", "S2", ["这款茶叶喝了能降血压。", "想要的加我微信私聊。"])
@@ -67,15 +71,23 @@ def site(tmp_path_factory, checker):
         recorded_by="test", policy=policy, categories=list(checker.lexicon.categories),
         at=LATE_EVENING_UTC, origin="complaint",
     )  # fmt: skip
+    for days in (20, 10):  # two high-severity violations: a third blacklists A4
+        record_violation(
+            db, anchor="A4", category="medical_claims", severity="high", evidence="巡查：治病",
+            recorded_by="test", policy=policy, categories=list(checker.lexicon.categories),
+            at=now_iso(datetime.now(UTC) - timedelta(days=days)), origin="inspection",
+        )  # fmt: skip
+    wine = _record(db, checker, "A4", "S4", ["这款酒能治疗失眠。", "这款米酒包治百病。"])
     keys = {
         "regulator": create_key(db, "regulator", label="张科长", actor="test")[1],
+        "regulator2": create_key(db, "regulator", label="李科长", actor="test")[1],
         "platform": create_key(db, "platform", actor="test")[1],
         "anchor": create_key(db, "anchor", "A1", actor="test")[1],
     }
     with running(create_app(path, Settings(db=str(path)))) as base:
         yield {
             "base": base, "db": db, "keys": keys, "policy": policy, "many": many, "tea": tea,
-            "formula": formula,
+            "formula": formula, "wine": wine,
         }  # fmt: skip
     db.conn.close()
 
@@ -228,10 +240,11 @@ def test_decided_flags_are_listed_with_who_when_and_what(browser, site):  # noqa
     _shot(page, "review-decided-view")
     with _api(site) as api:
         decided = api.get("/v1/flags", params={"status": "decided"}).json()["items"]
-    assert [f["id"] for f in decided] == [chosen]
-    assert decided[0]["decision"]["reviewer"].endswith("(张科长)")
-    assert decided[0]["decision"]["violation_id"] is not None
-    assert count_flags(site["db"], status="decided") == 1
+    mine = next(f for f in decided if f["id"] == chosen)
+    assert mine["decision"]["reviewer"].endswith("(张科长)")
+    assert mine["decision"]["note"] == "复核录音属实"
+    assert mine["decision"]["violation_id"] is not None
+    assert len(decided) == count_flags(site["db"], status="decided") >= 1
 
 
 # --- exports -----------------------------------------------------------------------------------
@@ -284,3 +297,136 @@ def test_only_a_regulator_exports(site):
             assert api.get("/v1/exports/violations.csv").status_code == 403
     with _ui(site, "platform") as ui:
         assert ui.get("/ui/exports/flags.csv").status_code == 403
+
+
+# --- undo ------------------------------------------------------------------------------------
+
+
+def _decide(site, flag_id: int, key: str = "regulator", **body) -> dict:
+    with _api(site, key) as api:
+        response = api.post(f"/v1/flags/{flag_id}/decision", json=body or {"action": "confirm"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _backdate(site, flag_id: int, minutes: float) -> None:
+    """As if the decision had been taken `minutes` ago."""
+    at = now_iso(datetime.now(UTC) - timedelta(minutes=minutes))
+    with transaction(site["db"]):
+        site["db"].execute(
+            "UPDATE review_decisions SET decided_at = ? WHERE flag_id = ?", [at, flag_id]
+        )
+
+
+def _credit(site, anchor_id: str) -> tuple:
+    state = anchor_credit(site["db"], anchor_id, site["policy"])
+    return state.score, state.grade, state.blacklisted, state.restrictions
+
+
+def test_a_confirmation_undone_in_time_gives_everything_back(browser, site):  # noqa: F811
+    """The third high-severity violation blacklists A4; undoing its confirmation a moment later
+    removes the violation, and score, grade, blacklist and eligibility are as before, each change
+    in the audit log naming who undid what."""
+    db, flag_id = site["db"], site["wine"][0]
+    before = _credit(site, "A4")
+    with _api(site, "platform") as api:
+        gate_before = api.get("/v1/anchors/A4/eligibility").json()
+    page = _page(browser, site, site["keys"]["regulator"])
+    page.goto(f"/ui/review/flags/{flag_id}")
+    page.click("#confirm-form button[type=submit]")
+    expect(page.locator("#outcome")).to_contain_text("列入黑名单")
+    violation_id = get_flag(db, flag_id)["decision"]["violation_id"]
+    assert anchor_credit(db, "A4", site["policy"]).blacklisted
+    with _api(site, "platform") as api:
+        assert api.get("/v1/anchors/A4/eligibility").json()["may_register"] is False
+    expect(page.locator("#outcome .undo-until")).to_contain_text("可撤销至")
+    _shot(page, "review-undo-offered")
+
+    page.click("#outcome .undo-form button")
+    expect(page.locator("#outcome")).to_contain_text(f"已撤销 undone #{flag_id}")
+    expect(page.locator("#outcome")).to_contain_text(f"#{violation_id} 已删除")
+    expect(page.locator("#outcome .score-after")).to_have_text(f"{before[0]:g}")
+    expect(page.locator("#detail article.flag")).to_have_attribute("data-flag-id", str(flag_id))
+    expect(page.locator("#detail #confirm-form")).to_be_visible()  # open again, to decide anew
+    _shot(page, "review-undone")
+    assert get_flag(db, flag_id)["status"] == "open" and get_flag(db, flag_id)["decision"] is None
+    assert not db["violations"].count_where("id = ?", [violation_id])
+    assert _credit(site, "A4") == before
+    assert not db["blacklist_entries"].count_where(
+        "anchor_id = 'A4' AND removed_at IS NULL AND until > ?", [now_iso()]
+    )
+    with _api(site, "platform") as api:
+        gate_after = api.get("/v1/anchors/A4/eligibility").json()
+    assert gate_after == gate_before and gate_after["may_register"] is True
+    undo = entries(db, subject=f"flag:{flag_id}")[0]
+    assert undo["action"] == "flag.undo" and undo["actor"].endswith("(张科长)")
+    assert undo["detail"]["violation"]["id"] == violation_id
+    assert undo["detail"]["decision"]["decision"] == "confirm"
+    changes = [e for e in entries(db, subject="anchor:A4") if e["action"] == "credit.change"]
+    assert f"violation {violation_id} undone" in changes[0]["detail"]["cause"]
+    assert changes[0]["detail"]["score"][1] == before[0]
+    assert entries(db, subject="anchor:A4")[0]["action"] == "blacklist.remove"
+
+
+def test_undo_after_the_window_is_refused_and_changes_nothing(site):
+    flag_id = site["many"][0]
+    decided = _decide(site, flag_id)
+    _backdate(site, flag_id, 11)  # the window is 10 minutes
+    with _api(site) as api:
+        refused = api.post(f"/v1/flags/{flag_id}/decision/undo")
+    assert refused.status_code == 409
+    message = refused.json()["message"]
+    assert "10 分钟撤销时限" in message and "10-minute undo window" in message
+    assert "申诉" in message and "appeal" in message
+    assert get_flag(site["db"], flag_id)["status"] == "confirmed"
+    assert site["db"]["violations"].count_where("id = ?", [decided["violation_id"]])
+    with _ui(site) as ui:
+        pane = ui.get(f"/ui/review/flags/{flag_id}").text
+        assert 'id="undo-closed"' in pane and "已超过 10 分钟撤销时限" in pane
+        assert "undo-form" not in pane.split('id="decision"')[1]
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', pane).group(1)
+        again = ui.post(f"/ui/review/flags/{flag_id}/undo", data={"csrf": token})
+        assert again.status_code == 409 and "撤销时限" in again.text
+
+
+def test_only_the_regulator_who_decided_may_undo(site):
+    flag_id = site["many"][1]
+    _decide(site, flag_id, action="dismiss", reason="方言口误，非宣传")
+    with _api(site, "regulator2") as api:
+        other = api.post(f"/v1/flags/{flag_id}/decision/undo")
+    assert other.status_code == 403 and "只有作出决定的审核人" in other.json()["message"]
+    for role in ("platform", "anchor"):
+        with _api(site, role) as api:
+            assert api.post(f"/v1/flags/{flag_id}/decision/undo").status_code == 403
+    with _ui(site, "regulator2") as ui:
+        pane = ui.get(f"/ui/review/flags/{flag_id}").text
+        assert "仅作出决定的审核人" in pane and "undo-form" not in pane.split('id="decision"')[1]
+    assert get_flag(site["db"], flag_id)["status"] == "dismissed"
+    with _api(site) as api:
+        undone = api.post(f"/v1/flags/{flag_id}/decision/undo")
+    assert undone.status_code == 200
+    assert undone.json()["undone"]["reason"] == "方言口误，非宣传"
+    assert undone.json()["violation_id"] is None
+    assert get_flag(site["db"], flag_id)["status"] == "open"
+
+
+def test_a_violation_under_appeal_is_left_to_the_appeal(site):
+    flag_id = site["many"][2]
+    decided = _decide(site, flag_id)
+    with _api(site, "anchor") as api:
+        filed = api.post(
+            f"/v1/violations/{decided['violation_id']}/appeals", json={"reason": "当时在读顾客留言"}
+        )
+    assert filed.status_code in (200, 201), filed.text
+    with _api(site) as api:
+        refused = api.post(f"/v1/flags/{flag_id}/decision/undo")
+    assert refused.status_code == 409 and "申诉" in refused.json()["message"]
+    assert get_flag(site["db"], flag_id)["status"] == "confirmed"
+
+
+def test_an_open_flag_has_no_decision_to_undo(site):
+    flag_id = site["wine"][1]
+    with _api(site) as api:
+        refused = api.post(f"/v1/flags/{flag_id}/decision/undo")
+        assert refused.status_code == 409 and "没有可撤销的决定" in refused.json()["message"]
+        assert api.post("/v1/flags/999999/decision/undo").status_code == 404
