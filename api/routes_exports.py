@@ -1,5 +1,5 @@
 """CSV exports for regulators (`monitor.exports`): flags with the filters of `GET /v1/flags`,
-violations, workshop statistics. UTF-8 with a byte-order mark (Excel opens Chinese correctly),
+violations, workshop statistics (`monitor.workshop_stats`). UTF-8 with a byte-order mark (Excel opens Chinese correctly),
 times in the service's zone."""
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from monitor.api_keys import Principal
-from monitor.exports import MAX_EXPORT_ROWS, flags_csv, violations_csv
+from monitor.exports import MAX_EXPORT_ROWS, flags_csv, violations_csv, workshops_csv
 from monitor.local_time import day_bounds, local_today
+from monitor.workshop_stats import workshop_stats
 
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, Services, ServicesDep
 from .errors import ErrorBody
-from .routes_flags import FlagFilters, LocalDay
+from .routes_flags import FlagFilters
+from .schemas_common import LocalDay
 
 router = APIRouter(tags=["exports"])
 
@@ -68,6 +70,17 @@ def violations_download(
     return csv_response(text, "violations", local_today(zone))
 
 
+def workshops_download(
+    db: sqlite_utils.Database, services: Services, first: date | None, last: date | None
+) -> Response:
+    """Workshop statistics for the local calendar days `first` to `last`, as a CSV download."""
+    zone = services.settings.timezone
+    since, until = day_bounds(first, last, zone)
+    rows = workshop_stats(db, since or "", until or "9999")
+    text = workshops_csv(rows, str(first or ""), str(last or ""))
+    return csv_response(text, "workshops", local_today(zone))
+
+
 @router.get("/v1/exports/flags.csv", response_class=Response, responses=_CSV)
 def export_flags(
     caller: Regulator, db: DatabaseDep, services: ServicesDep, filters: FlagFilters
@@ -101,3 +114,16 @@ def export_violations(
         workshop_id=workshop,
         category=category,
     )
+
+
+@router.get("/v1/exports/workshops.csv", response_class=Response, responses=_CSV)
+def export_workshops(
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+    date_from: LocalDay = None,
+    date_to: LocalDay = None,
+) -> Response:
+    """Workshop statistics for the local calendar days given (all time when none): the ranking,
+    the compliance rate and the counts it is made of."""
+    return workshops_download(db, services, date_from, date_to)

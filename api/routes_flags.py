@@ -5,7 +5,6 @@ decides or plays a recording."""
 from __future__ import annotations
 
 import mimetypes
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -16,14 +15,13 @@ from monitor.decision_effects import with_credit_change
 from monitor.decision_undo import undo_decision
 from monitor.errors import InputError
 from monitor.flag_store import count_flags, flag_detail, get_flag, get_stream, list_flags
-from monitor.local_time import day_bounds
 from monitor.review import decide_flag
 from monitor.stream_views import recording_file
 
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_common import Limit, Offset, RecordId, TimeFilter, iso
+from .schemas_common import Limit, LocalDay, Offset, RecordId, TimeFilter, period
 from .schemas_flags import (
     FlagConfirm,
     FlagDecision,
@@ -41,12 +39,6 @@ Caller = Annotated[Principal, Depends(require_roles(*ROLES))]
 Regulator = Annotated[Principal, Depends(require_roles("regulator"))]
 _AUTH = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 _NOT_FOUND = {404: {"model": ErrorBody}}
-
-
-LocalDay = Annotated[
-    date | None,
-    Query(description="A calendar day in the service's zone (QINGLANG_TIMEZONE), YYYY-MM-DD."),
-]
 
 
 def flag_filters(
@@ -77,7 +69,7 @@ def flag_filters(
         anchor_id = anchor_id_for(caller, db, anchor)
     else:
         anchor_id = caller.anchor_id if caller.role == "anchor" else None
-    first, last = day_bounds(date_from, date_to, services.settings.timezone)
+    first, last = period(since, until, date_from, date_to, services.settings.timezone)
     return {
         "status": status,
         "anchor_id": anchor_id,
@@ -85,8 +77,8 @@ def flag_filters(
         "workshop_id": workshop,
         "category": category,
         "search": q,
-        "since": max(filter(None, (iso(since), first)), default=None),
-        "until": min(filter(None, (iso(until), last)), default=None),
+        "since": first,
+        "until": last,
     }
 
 

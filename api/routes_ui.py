@@ -19,6 +19,7 @@ from . import (
     ui_review,
     ui_selfcheck,
     ui_streams,
+    ui_workshops,
 )
 
 router = APIRouter()
@@ -31,5 +32,6 @@ for _module in (
     ui_selfcheck,
     ui_streams,
     ui_live,
+    ui_workshops,
 ):
     router.include_router(_module.router)

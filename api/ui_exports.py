@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from .context import DatabaseDep, ServicesDep
-from .routes_exports import flags_download, violations_download
+from .routes_exports import flags_download, violations_download, workshops_download
 from .ui_auth import UiCaller, ui_roles
 from .ui_queue_filter import QueueFilterDep
 from .ui_render import HtmlErrorRoute
+from .ui_workshops import PeriodDep
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Regulator = Annotated[UiCaller, Depends(ui_roles("regulator"))]
@@ -46,3 +47,11 @@ def export_violations(
         workshop_id=workshop or None,
         category=category or None,
     )
+
+
+@router.get("/ui/exports/workshops.csv")
+def export_workshops(
+    caller: Regulator, db: DatabaseDep, services: ServicesDep, period: PeriodDep
+) -> Response:
+    """The workshop dashboard's statistics for its period."""
+    return workshops_download(db, services, period.first, period.last)

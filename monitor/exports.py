@@ -156,3 +156,28 @@ def _violation_row(v: dict[str, Any], categories: Mapping[str, str], zone_name: 
         v["stream_id"], v["evidence"], v["recorded_by"],
         local_seconds(v["recorded_at"], zone_name),
     ]  # fmt: skip
+
+
+def workshops_csv(rows: Sequence[dict[str, Any]], first: str, last: str) -> str:
+    """`workshop_stats` rows for the local calendar days `first` to `last` ("" when open), with
+    the counts the compliance rate is made of (monitor.workshop_stats says how)."""
+    header = [
+        "统计起 from", "统计止 to", "名次 rank", "工坊编号 workshop id", "工坊 workshop",
+        "主播 anchors", "直播场次 streams", "合规场次 compliant streams",
+        "违规场次 streams with violations", "待审场次 streams pending review",
+        "违规 violations", "未关联本期直播的违规 violations outside the streams",
+        "标记 flags", "待审标记 open flags", "未关联本期直播的待审标记 open flags outside the streams",
+        "黑名单主播 blacklisted anchors", "检查项 checked", "合规率% compliance %",
+    ]  # fmt: skip
+    return to_csv(header, (_workshop_row(row, first, last) for row in rows))
+
+
+def _workshop_row(w: dict[str, Any], first: str, last: str) -> list[Any]:
+    rate = w["compliance_rate"]
+    return [
+        first, last, w["rank"], w["workshop_id"], w["name"], w["anchors"], w["streams"],
+        w["streams_compliant"], w["streams_with_violations"], w["streams_pending"],
+        w["violations"], w["violations_outside_streams"], w["flags"], w["open_flags"],
+        w["open_flags_outside_streams"], w["blacklisted_anchors"], w["checked"],
+        "" if rate is None else f"{rate * 100:.1f}",
+    ]  # fmt: skip
