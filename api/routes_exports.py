@@ -30,6 +30,7 @@ _CSV = {
     400: {"model": ErrorBody, "description": f"A bad filter, or more than {MAX_EXPORT_ROWS} rows."},
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
+    404: {"model": ErrorBody, "description": "No such anchor."},
     422: {"model": ErrorBody},
 }
 
