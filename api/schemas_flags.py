@@ -14,8 +14,7 @@ FlagStatus = Literal["open", "confirmed", "dismissed"]
 FlagStatusFilter = Literal["open", "confirmed", "dismissed", "decided"]
 
 
-class ReviewDecision(BaseModel):
-    id: int
+class DecisionFields(BaseModel):
     decision: Literal["confirm", "dismiss"]
     category: str | None
     severity: Severity | None
@@ -23,6 +22,10 @@ class ReviewDecision(BaseModel):
     reason: str
     reviewer: str
     decided_at: str
+
+
+class ReviewDecision(DecisionFields):
+    id: int
     violation_id: int | None = Field(description="The violation a confirmation recorded.")
 
 
@@ -101,16 +104,9 @@ class FlagDismiss(InputModel):
 FlagDecisionRequest = Annotated[FlagConfirm | FlagDismiss, Field(discriminator="action")]
 
 
-class FlagDecision(BaseModel):
+class FlagDecision(DecisionFields):
     decision_id: int
     flag_id: int
-    decision: Literal["confirm", "dismiss"]
-    category: str | None
-    severity: Severity | None
-    note: str
-    reason: str
-    reviewer: str
-    decided_at: str
     anchor_id: str | None
     violation_id: int | None
     credit_before: CreditSnapshot | None
