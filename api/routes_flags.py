@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 
 from monitor.api_keys import ROLES, Principal
 from monitor.decision_effects import with_credit_change
+from monitor.decision_undo import undo_decision
 from monitor.errors import InputError
 from monitor.flag_store import count_flags, flag_detail, get_flag, get_stream, list_flags
 from monitor.review import decide_flag
@@ -20,14 +21,15 @@ from monitor.stream_views import recording_file
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_common import Limit, Offset, RecordId, TimeFilter, iso
+from .schemas_common import Limit, LocalDay, Offset, RecordId, TimeFilter, period
 from .schemas_flags import (
     FlagConfirm,
     FlagDecision,
     FlagDecisionRequest,
     FlagDetail,
     FlagList,
-    FlagStatus,
+    FlagStatusFilter,
+    FlagUndo,
     Stream,
 )
 
@@ -39,48 +41,78 @@ _AUTH = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": Er
 _NOT_FOUND = {404: {"model": ErrorBody}}
 
 
-@router.get(
-    "/v1/flags",
-    response_model=FlagList,
-    responses={
-        **_AUTH,
-        **_NOT_FOUND,
-        400: {"model": ErrorBody, "description": "`since` or `until` is not a time."},
-    },
-)
-def flags(
+def flag_filters(
     caller: Caller,
     db: DatabaseDep,
+    services: ServicesDep,
     stream: Annotated[str | None, Query(max_length=200)] = None,
     anchor: Annotated[
         str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
     ] = None,
     workshop: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
-    status: FlagStatus | None = None,
+    status: FlagStatusFilter | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Text in the utterance, the anchor's id or name, or a platform account.",
+        ),
+    ] = None,
+    date_from: LocalDay = None,
+    date_to: LocalDay = None,
     since: TimeFilter = None,
     until: TimeFilter = None,
-    order: Literal["risk", "time"] = "risk",
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict:
-    """Flags, riskiest first (or newest first with `order=time`), filtered; an anchor key sees
-    only its own anchor's."""
+) -> dict[str, Any]:
+    """The library's flag filters from the query; an anchor key is held to its own anchor."""
     if anchor is not None:
         anchor_id = anchor_id_for(caller, db, anchor)
     else:
         anchor_id = caller.anchor_id if caller.role == "anchor" else None
-    filters = {
+    first, last = period(since, until, date_from, date_to, services.settings.timezone)
+    return {
         "status": status,
         "anchor_id": anchor_id,
         "stream_id": stream,
         "workshop_id": workshop,
         "category": category,
-        "since": iso(since),
-        "until": iso(until),
+        "search": q,
+        "since": first,
+        "until": last,
     }
+
+
+FlagFilters = Annotated[dict[str, Any], Depends(flag_filters)]
+
+
+@router.get(
+    "/v1/flags",
+    response_model=FlagList,
+    responses={
+        **_AUTH,
+        **_NOT_FOUND,
+        400: {"model": ErrorBody, "description": "`since`, `until` or a date is not valid."},
+    },
+)
+def flags(
+    caller: Caller,
+    db: DatabaseDep,
+    filters: FlagFilters,
+    order: Literal["risk", "time", "decided"] = "risk",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Flags, riskiest first (newest first with `order=time`, latest decision first with
+    `order=decided`), filtered, each with its anchor's name and its decision; an anchor key sees
+    only its own anchor's. `status=decided` gives confirmed and dismissed flags together;
+    `date_from`/`date_to` are whole local calendar days (Beijing unless configured)."""
     items = list_flags(db, **filters, limit=limit, offset=offset, order=order)
-    return {"items": [_flag_out(f) for f in items], "total": count_flags(db, **filters)}
+    return {
+        "items": [_flag_out(f) for f in items],
+        "total": count_flags(db, **filters),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.get("/v1/flags/{flag_id}", response_model=FlagDetail, responses={**_AUTH, **_NOT_FOUND})
@@ -143,6 +175,34 @@ def decide(
         "credit_before": before,
         "credit_after": after,
     }
+
+
+@router.post(
+    "/v1/flags/{flag_id}/decision/undo",
+    response_model=FlagUndo,
+    responses={
+        **_AUTH,
+        **_NOT_FOUND,
+        409: {
+            "model": ErrorBody,
+            "description": "Not decided, the undo window has passed, or the violation is under "
+            "appeal.",
+        },
+    },
+)
+def undo(flag_id: RecordId, caller: Regulator, db: DatabaseDep, services: ServicesDep) -> dict:
+    """Undo one's own decision within QINGLANG_REVIEW_UNDO_MINUTES (10 by default): the flag is
+    open again, the violation it recorded is removed and the anchor's credit recomputed (all
+    audited). 403 for another regulator's decision; 409 after the window (an appeal is the
+    route then)."""
+    _readable_flag(db, caller, flag_id)
+    return undo_decision(
+        db,
+        flag_id,
+        actor=caller.actor,
+        policy=services.policy,
+        window=services.settings.undo_window(),
+    )
 
 
 @router.get("/v1/streams/{stream_id}", response_model=Stream, responses={**_AUTH, **_NOT_FOUND})

@@ -14,7 +14,7 @@ from monitor.workshop_stats import workshop_stats
 from .auth import require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ErrorBody
-from .schemas_common import TimeFilter, iso
+from .schemas_common import LocalDay, TimeFilter, period
 from .schemas_public import Disclosure, PublishedDisclosure, WorkshopStats
 
 router = APIRouter(tags=["public"])
@@ -51,9 +51,17 @@ def publish_disclosure(
     },
     dependencies=[Depends(require_roles("regulator", "platform"))],
 )
-def stats(db: DatabaseDep, since: TimeFilter = None, until: TimeFilter = None) -> dict:
-    """Per workshop, best first: anchors, streams, flags, confirmed violations and compliance
-    rate (streams without a confirmed violation) in the period [since, until)."""
-    start, end = iso(since), iso(until)
+def stats(
+    db: DatabaseDep,
+    services: ServicesDep,
+    since: TimeFilter = None,
+    until: TimeFilter = None,
+    date_from: LocalDay = None,
+    date_to: LocalDay = None,
+) -> dict:
+    """Per workshop, best first, in the period [since, until) or the local calendar days
+    `date_from` to `date_to`: anchors, streams, flags, violations, blacklisted anchors and the
+    compliance rate (compliant streams ÷ checked items; see `compliance_rate`)."""
+    start, end = period(since, until, date_from, date_to, services.settings.timezone)
     rows = workshop_stats(db, start or "", end or "9999")
     return {"since": start, "until": end, "items": rows}

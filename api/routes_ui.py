@@ -10,8 +10,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import ui_auth, ui_decisions, ui_live, ui_pages, ui_review, ui_selfcheck, ui_streams
+from . import (
+    ui_auth,
+    ui_decisions,
+    ui_exports,
+    ui_live,
+    ui_pages,
+    ui_review,
+    ui_selfcheck,
+    ui_streams,
+    ui_workshops,
+)
 
 router = APIRouter()
-for _module in (ui_auth, ui_pages, ui_review, ui_decisions, ui_selfcheck, ui_streams, ui_live):
+for _module in (
+    ui_auth,
+    ui_pages,
+    ui_review,
+    ui_decisions,
+    ui_exports,
+    ui_selfcheck,
+    ui_streams,
+    ui_live,
+    ui_workshops,
+):
     router.include_router(_module.router)

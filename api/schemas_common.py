@@ -7,7 +7,7 @@ path, dedupe keys) are left out on purpose.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from monitor.db import now_iso
 from monitor.errors import InputError
+from monitor.local_time import day_bounds
 
 
 def _encodable(value: str) -> str:
@@ -54,6 +55,10 @@ TimeFilter = Annotated[
     Moment | None,
     Query(description="ISO-8601 time, e.g. 2026-05-01T00:00:00Z (no offset: UTC)."),
 ]
+LocalDay = Annotated[
+    date | None,
+    Query(description="A calendar day in the service's zone (QINGLANG_TIMEZONE), YYYY-MM-DD."),
+]
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -64,6 +69,22 @@ def iso(moment: datetime | None) -> str | None:
         return now_iso(moment)
     except (OverflowError, ValueError):
         raise InputError(f"时间超出范围 / time out of range: {moment.isoformat()}") from None
+
+
+def period(
+    since: datetime | None,
+    until: datetime | None,
+    first: date | None,
+    last: date | None,
+    zone_name: str,
+) -> tuple[str | None, str | None]:
+    """Stored-time bounds [since, until) from instants and/or whole local days (both given: the
+    narrower)."""
+    day_since, day_until = day_bounds(first, last, zone_name)
+    return (
+        max(filter(None, (iso(since), day_since)), default=None),
+        min(filter(None, (iso(until), day_until)), default=None),
+    )
 
 
 class InputModel(BaseModel):

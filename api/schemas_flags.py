@@ -10,12 +10,30 @@ from .schemas import Reason, Severity
 from .schemas_common import CreditSnapshot, InputModel, Note, Said, Text
 
 FlagStatus = Literal["open", "confirmed", "dismissed"]
+# "decided": confirmed and dismissed together
+FlagStatusFilter = Literal["open", "confirmed", "dismissed", "decided"]
+
+
+class DecisionFields(BaseModel):
+    decision: Literal["confirm", "dismiss"]
+    category: str | None
+    severity: Severity | None
+    note: str
+    reason: str
+    reviewer: str
+    decided_at: str
+
+
+class ReviewDecision(DecisionFields):
+    id: int
+    violation_id: int | None = Field(description="The violation a confirmation recorded.")
 
 
 class Flag(BaseModel):
     id: int
     stream_id: str | None
     anchor_id: str | None
+    anchor_name: str | None
     workshop_id: str | None
     segment_id: int | None
     created_at: str
@@ -36,11 +54,16 @@ class Flag(BaseModel):
     reasons: list[Reason]
     in_approved_script: bool | None
     status: FlagStatus
+    decision: ReviewDecision | None = Field(
+        description="Who decided, when, and how; null while open."
+    )
 
 
 class FlagList(BaseModel):
     items: list[Flag]
-    total: int
+    total: int = Field(description="Flags the filters select in all.")
+    limit: int
+    offset: int
 
 
 class FlagStream(BaseModel):
@@ -58,21 +81,9 @@ class FlagSegment(BaseModel):
     end_s: float
 
 
-class ReviewDecision(BaseModel):
-    id: int
-    decision: Literal["confirm", "dismiss"]
-    category: str | None
-    severity: Severity | None
-    note: str
-    reason: str
-    reviewer: str
-    decided_at: str
-
-
 class FlagDetail(Flag):
     stream: FlagStream | None
     segment: FlagSegment | None
-    decision: ReviewDecision | None
 
 
 class FlagConfirm(InputModel):
@@ -93,18 +104,20 @@ class FlagDismiss(InputModel):
 FlagDecisionRequest = Annotated[FlagConfirm | FlagDismiss, Field(discriminator="action")]
 
 
-class FlagDecision(BaseModel):
+class FlagDecision(DecisionFields):
     decision_id: int
     flag_id: int
-    decision: Literal["confirm", "dismiss"]
-    category: str | None
-    severity: Severity | None
-    note: str
-    reason: str
-    reviewer: str
-    decided_at: str
     anchor_id: str | None
     violation_id: int | None
+    credit_before: CreditSnapshot | None
+    credit_after: CreditSnapshot | None
+
+
+class FlagUndo(BaseModel):
+    flag_id: int
+    undone: ReviewDecision = Field(description="The decision removed; the flag is open again.")
+    violation_id: int | None = Field(description="The violation removed with it, if any.")
+    anchor_id: str | None
     credit_before: CreditSnapshot | None
     credit_after: CreditSnapshot | None
 

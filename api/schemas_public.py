@@ -66,13 +66,26 @@ class WorkshopStatsRow(BaseModel):
     workshop_id: str
     name: str
     anchors: int
-    streams: int
-    streams_with_violations: int
+    streams: int = Field(description="Streams started in the period.")
+    streams_with_violations: int = Field(description="Of them, with a standing violation.")
+    streams_pending: int = Field(description="Of them, with unreviewed flags and no violation.")
+    streams_compliant: int = Field(description="Of them, with neither.")
     flags: int
-    open_flags: int
-    violations: int
+    open_flags: int = Field(description="Flags of the period not yet reviewed.")
+    open_flags_outside_streams: int = Field(
+        description="Of them, not on a stream of the period (text checks, earlier streams)."
+    )
+    violations: int = Field(description="Standing violations of the period, any origin.")
+    violations_outside_streams: int = Field(
+        description="Of them, not on a stream of the period (complaints, inspections)."
+    )
+    blacklisted_anchors: int = Field(description="Anchors on the blacklist at some time in it.")
+    checked: int = Field(
+        description="Streams + violations and open flags outside them + blacklisted anchors."
+    )
     compliance_rate: float | None = Field(
-        description="Share of streams with no confirmed violation; null without streams."
+        description="streams_compliant / checked, floored to 0.001 (never 1.0 beside a "
+        "violation, an unreviewed flag or a blacklisting); null when nothing was checked."
     )
 
 

@@ -1,6 +1,7 @@
 """The web UI's pages besides the review queue: home, anchors and an anchor's credit (where an
-anchor key also appeals a violation and applies for credit repair or early removal), the workshop
-dashboard, the public disclosure, and the static files (CSS, JS, vendored htmx)."""
+anchor key also appeals a violation and applies for credit repair or early removal), the public
+disclosure, and the static files (CSS, JS, vendored htmx). The workshop dashboard is
+api/ui_workshops.py."""
 
 from __future__ import annotations
 
@@ -21,12 +22,11 @@ from monitor.registry import find_anchor
 from monitor.repair_offer import repair_offer
 from monitor.review import apply_for_repair, file_appeal
 from monitor.store_lists import all_violations, get_violation, list_repairs, list_scripts
-from monitor.workshop_stats import workshop_stats
 
 from .context import DatabaseDep, Services, ServicesDep
 from .schemas_common import RecordId
 from .ui_auth import UiCaller, check_csrf, optional_caller, ui_roles
-from .ui_charts import bar_chart, score_chart, stacked_bar
+from .ui_charts import score_chart
 from .ui_render import HtmlErrorRoute, UiError, render
 
 STATIC = Path(__file__).parent / "static"
@@ -35,7 +35,6 @@ _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".LICENSE": "text
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Anyone = Annotated[UiCaller | None, Depends(optional_caller)]
 Viewer = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
-Supervisor = Annotated[UiCaller, Depends(ui_roles("regulator", "platform"))]
 AnchorKey = Annotated[UiCaller, Depends(ui_roles("anchor"))]
 RECENT_SCRIPTS = 10  # an anchor's latest submitted scripts shown on its page
 
@@ -229,39 +228,6 @@ def apply_repair(
         error = {"repair": True, "message": str(exc), "reason": reason}
         return _after_filing(request, db, services, caller, anchor, error)
     return _after_filing(request, db, services, caller, anchor, None)
-
-
-@router.get("/ui/workshops")
-def workshops_page(
-    request: Request, caller: Supervisor, db: DatabaseDep, services: ServicesDep
-) -> Response:
-    """Workshops ranked by compliance rate, with a bar chart and each one's anchors by grade."""
-    policy = services.policy
-    stats = workshop_stats(db)
-    counts: dict[str, dict[str, int]] = {}
-    for row in db.query(
-        "SELECT a.workshop_id, COALESCE(c.grade, ?) AS grade, COUNT(*) AS n FROM anchors a "
-        "LEFT JOIN credit_state c ON c.anchor_id = a.id GROUP BY a.workshop_id, grade",
-        [policy.grades[0].id],
-    ):
-        counts.setdefault(row["workshop_id"], {})[row["grade"]] = row["n"]
-    for row in stats:
-        mine = counts.get(row["workshop_id"], {})
-        row["by_grade"] = [(g, mine.get(g.id, 0)) for g in policy.grades]
-        row["grade_bar"] = stacked_bar([(g.name, g.colour, n) for g, n in row["by_grade"]])
-    chart = bar_chart([(row["name"], row["compliance_rate"]) for row in stats])
-    most = max([row["violations"] for row in stats] + [1])
-    violations = bar_chart(
-        [(row["name"], row["violations"]) for row in stats],
-        maximum=most,
-        unit=" 起",
-        colour="#C62828",
-    )
-    return render(
-        request,
-        "workshops.html",
-        {"stats": stats, "chart": chart, "violations_chart": violations, "grades": policy.grades},
-    )
 
 
 @router.get("/public")

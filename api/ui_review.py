@@ -1,7 +1,8 @@
-"""The regulator's review queue: open flags riskiest first, one in a detail pane (the transcript
-around the hit, the recording from the flagged second, the rule, the law, the classifier's
-reasons), decided by click or keyboard through `monitor.review.decide_flag`; after a decision
-the queue and the next flag come back at once (htmx), with the anchor's credit before → after."""
+"""The regulator's review queue: open flags riskiest first (or decided ones with their decisions),
+searched and filtered, 50 a page, one in a detail pane (api/ui_flag_detail.py), decided by click
+or keyboard through `monitor.review.decide_flag`; after a decision the queue and the next flag
+come back at once (htmx), with the anchor's credit before → after and an undo button
+(`monitor.decision_undo`) for the window the settings give."""
 
 from __future__ import annotations
 
@@ -13,108 +14,62 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse
 
 from monitor.credit_service import anchor_credit
-from monitor.errors import InputError
-from monitor.flag_store import get_flag, list_flags
+from monitor.decision_undo import undo_deadline, undo_decision
+from monitor.errors import InputError, NotPermitted, StateConflict
+from monitor.flag_store import count_flags, get_flag, list_flags
 from monitor.lexicon import SEVERITIES
 from monitor.review import decide_flag
 from monitor.stream_views import recording_file
 
 from .context import DatabaseDep, Services, ServicesDep
 from .ui_auth import UiCaller, check_csrf, ui_roles
-from .ui_highlight import pieces
+from .ui_flag_detail import flag_detail_pane
+from .ui_queue_filter import QUEUE_SIZE, VIEWS, QueueFilter, QueueFilterDep
 from .ui_render import HtmlErrorRoute, UiError, render
-
-QUEUE_SIZE = 50  # open flags listed at once, riskiest first
-NEIGHBOURS = 3  # segments shown before and after the one with the hit
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Regulator = Annotated[UiCaller, Depends(ui_roles("regulator"))]
 AnyRole = Annotated[UiCaller, Depends(ui_roles("regulator", "platform", "anchor"))]
 
 
-class QueueFilter(NamedTuple):
-    workshop: str = ""
-    anchor: str = ""
-    category: str = ""
-
-    def query(self) -> str:
-        return "&".join(f"{name}={value}" for name, value in self._asdict().items() if value)
+class Queue(NamedTuple):
+    flags: list[dict[str, Any]]
+    total: int
 
 
-def _queue(db: sqlite_utils.Database, where: QueueFilter) -> list[dict[str, Any]]:
-    return list_flags(
+def _queue(db: sqlite_utils.Database, services: Services, where: QueueFilter) -> Queue:
+    """One page of the flags the filters select, and how many they select in all."""
+    filters = where.library_filters(services.settings.timezone)
+    flags = list_flags(
         db,
-        status="open",
-        workshop_id=where.workshop or None,
-        anchor_id=where.anchor or None,
-        category=where.category or None,
+        **filters,
+        order=where.order,
         limit=QUEUE_SIZE,
+        offset=(where.page - 1) * QUEUE_SIZE,
     )
-
-
-def _neighbours(db: sqlite_utils.Database, flag: dict[str, Any]) -> list[dict[str, Any]]:
-    """The stream's segments around the hit; the one holding it is marked `current`."""
-    if not flag["stream_id"]:
-        return []
-    rows = list(
-        db.query(
-            "SELECT id, seq, start_s, end_s, text FROM segments WHERE stream_id = ? ORDER BY seq",
-            [flag["stream_id"]],
-        )
-    )
-    if not rows:
-        return []
-    here = next((i for i, row in enumerate(rows) if row["id"] == flag["segment_id"]), None)
-    if here is None and flag["time_start"] is not None:
-        starts = [i for i, row in enumerate(rows) if row["start_s"] <= flag["time_start"]]
-        here = starts[-1] if starts else 0
-    if here is None:
-        here = next((i for i, row in enumerate(rows) if flag["text"] in row["text"]), 0)
-    shown = rows[max(0, here - NEIGHBOURS) : here + NEIGHBOURS + 1]
-    for row in shown:
-        row["current"] = row is rows[here]
-        at = row["text"].find(flag["text"]) if row["current"] else -1
-        row["parts"] = (
-            [
-                (row["text"][:at], False),
-                (flag["text"], True),
-                (row["text"][at + len(flag["text"]) :], False),
-            ]
-            if at >= 0
-            else [(row["text"], False)]
-        )
-    return shown
-
-
-def _has_media(db: sqlite_utils.Database, stream_id: str | None) -> bool:
-    if not stream_id:
-        return False
-    row = db.execute("SELECT media_path FROM streams WHERE id = ?", [stream_id]).fetchone()
-    return bool(row and row[0])
-
-
-def _detail(db: sqlite_utils.Database, services: Services, flag_id: int) -> dict[str, Any]:
-    flag = get_flag(db, flag_id)
-    hits = [{"start": h["start"], "end": h["end"], "severity": h["severity"]} for h in flag["hits"]]
-    return {
-        "flag": flag,
-        "context_pieces": pieces(flag["context"], hits),
-        "neighbours": _neighbours(db, flag),
-        "has_media": _has_media(db, flag["stream_id"]),
-        "category_name": services.checker.lexicon.categories.get(flag["category"]),
-    }
+    return Queue(flags, count_flags(db, **filters))
 
 
 def _page_context(
-    db: sqlite_utils.Database, services: Services, where: QueueFilter, selected: int | None
+    db: sqlite_utils.Database,
+    services: Services,
+    caller: UiCaller,
+    where: QueueFilter,
+    selected: int | None,
 ) -> dict[str, Any]:
-    queue = _queue(db, where)
-    if selected is None and queue:
-        selected = queue[0]["id"]
+    queue = _queue(db, services, where)
+    if selected is None and queue.flags:
+        selected = queue.flags[0]["id"]
     return {
-        "queue": queue,
+        "queue": queue.flags,
+        "total": queue.total,
+        "pages": max(1, -(-queue.total // QUEUE_SIZE)),
+        "page_size": QUEUE_SIZE,
+        "views": VIEWS,
         "where": where,
-        "detail": _detail(db, services, selected) if selected is not None else None,
+        "detail": flag_detail_pane(db, services, caller, selected)
+        if selected is not None
+        else None,
         "categories": services.checker.lexicon.categories,
         "severities": SEVERITIES,
         "workshops": list(db.query("SELECT id, name FROM workshops ORDER BY id")),
@@ -135,12 +90,9 @@ def review_page(
     caller: Regulator,
     db: DatabaseDep,
     services: ServicesDep,
-    workshop: str = "",
-    anchor: str = "",
-    category: str = "",
+    where: QueueFilterDep,
 ) -> Response:
-    where = QueueFilter(workshop, anchor, category)
-    return render(request, "review.html", _page_context(db, services, where, None))
+    return render(request, "review.html", _page_context(db, services, caller, where, None))
 
 
 @router.get("/ui/review/flags/{flag_id}")
@@ -150,22 +102,19 @@ def flag_pane(
     caller: Regulator,
     db: DatabaseDep,
     services: ServicesDep,
-    workshop: str = "",
-    anchor: str = "",
-    category: str = "",
+    where: QueueFilterDep,
 ) -> Response:
     """One flag: the detail pane alone for htmx, else the queue page with it selected."""
     _flag_or_404(db, flag_id)
-    where = QueueFilter(workshop, anchor, category)
     if request.headers.get("HX-Request"):
         context = {
-            "detail": _detail(db, services, flag_id),
+            "detail": flag_detail_pane(db, services, caller, flag_id),
             "where": where,
             "categories": services.checker.lexicon.categories,
             "severities": SEVERITIES,
         }
         return render(request, "_flag_detail.html", context)
-    return render(request, "review.html", _page_context(db, services, where, flag_id))
+    return render(request, "review.html", _page_context(db, services, caller, where, flag_id))
 
 
 @router.post("/ui/review/flags/{flag_id}/decision")
@@ -181,15 +130,13 @@ def decide(
     note: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
-    filter_workshop: Annotated[str, Form()] = "",
-    filter_anchor: Annotated[str, Form()] = "",
-    filter_category: Annotated[str, Form()] = "",
+    filters: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Confirm or dismiss; answers the queue with the next flag selected and the outcome shown."""
     check_csrf(request, caller, csrf)
     _flag_or_404(db, flag_id)
-    where = QueueFilter(filter_workshop, filter_anchor, filter_category)
-    before_queue = [flag["id"] for flag in _queue(db, where)]
+    where = QueueFilter.parse(filters)
+    before_queue = [flag["id"] for flag in _queue(db, services, where).flags]
     flag = get_flag(db, flag_id)
     try:
         if decision not in ("confirm", "dismiss"):
@@ -210,27 +157,77 @@ def decide(
             reason=reason,
         )
     except InputError as exc:
-        context = _page_context(db, services, where, flag_id)
+        context = _page_context(db, services, caller, where, flag_id)
         context["error"] = str(exc)
         context["form"] = {"category": category, "severity": severity, "note": note}
         return render(request, "_queue.html", context, status=400)
-    after_queue = [flag["id"] for flag in _queue(db, where)]
+    after_queue = [flag["id"] for flag in _queue(db, services, where).flags]
     position = before_queue.index(flag_id) if flag_id in before_queue else 0
     following = [i for i in before_queue[position + 1 :] if i in after_queue]
     selected = following[0] if following else (after_queue[-1] if after_queue else None)
-    context = _page_context(db, services, where, selected)
+    context = _page_context(db, services, caller, where, selected)
     context["outcome"] = _outcome(services, flag, result, before)
     page = "_queue.html" if request.headers.get("HX-Request") else "review.html"
     return render(request, page, context)
 
 
+@router.post("/ui/review/flags/{flag_id}/undo")
+def undo(
+    request: Request,
+    flag_id: int,
+    caller: Regulator,
+    db: DatabaseDep,
+    services: ServicesDep,
+    csrf: Annotated[str, Form()] = "",
+    filters: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Undo one's own decision within the window: the queue comes back with the flag open again
+    and selected, and the credit it gives back; a refusal says why (after the window: appeal)."""
+    check_csrf(request, caller, csrf)
+    _flag_or_404(db, flag_id)
+    where = QueueFilter.parse(filters)
+    page = "_queue.html" if request.headers.get("HX-Request") else "review.html"
+    try:
+        result = undo_decision(
+            db,
+            flag_id,
+            actor=caller.reviewer,
+            policy=services.policy,
+            window=services.settings.undo_window(),
+        )
+    except (StateConflict, NotPermitted) as exc:
+        context = _page_context(db, services, caller, where, flag_id)
+        context["error"] = str(exc)
+        return render(request, page, context, status=403 if isinstance(exc, NotPermitted) else 409)
+    context = _page_context(db, services, caller, where, flag_id)
+    grades = {grade.id: grade for grade in services.policy.grades}
+    context["undone"] = {
+        **result,
+        "anchor_name": context["detail"]["flag"]["anchor_name"],
+        "before": _graded(grades, result["credit_before"]),
+        "after": _graded(grades, result["credit_after"]),
+    }
+    return render(request, page, context)
+
+
+def _graded(grades: dict[str, Any], snapshot: dict | None) -> dict | None:
+    return snapshot and {**snapshot, "grade": grades[snapshot["grade"]]}
+
+
 def _outcome(services: Services, flag: dict, result: dict, before) -> dict[str, Any]:
     grades = {grade.id: grade for grade in services.policy.grades}
-    outcome = {"flag_id": flag["id"], "decision": result["decision"], "anchor_id": None}
+    window = services.settings.undo_window()
+    outcome = {
+        "flag_id": flag["id"],
+        "decision": result["decision"],
+        "anchor_id": None,
+        "undo_until": undo_deadline(result["decided_at"], window) if window else None,
+    }
     if result["decision"] == "confirm" and before is not None:
         after = result["credit"]
         outcome.update(
             anchor_id=flag["anchor_id"],
+            anchor_name=flag["anchor_name"],
             violation_id=result["violation_id"],
             score_before=before.score,
             score_after=after["score"],

@@ -22,6 +22,11 @@ class StateConflict(InputError):
     decided, an appeal or application already pending (the API answers 409)."""
 
 
+class NotPermitted(QinglangError):
+    """The caller may not do this to this record, e.g. undo another reviewer's decision (the API
+    answers 403)."""
+
+
 class UnknownProfileError(QinglangError):
     """A lexicon profile name that no loaded profile file defines; `known` lists those that are."""
 

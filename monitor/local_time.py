@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,3 +55,47 @@ def local_date(value: str | datetime | None, zone_name: str = DEFAULT_ZONE) -> s
     if local is None:
         return "—" if not value else str(value)[:10]
     return local.date().isoformat()
+
+
+def local_seconds(value: str | datetime | None, zone_name: str = DEFAULT_ZONE) -> str:
+    """ "2026-12-03 00:17:05" (to the second, for exports); "" for none."""
+    local = to_local(value, zone_name)
+    return local.strftime("%Y-%m-%d %H:%M:%S") if local is not None else ""
+
+
+def parse_day(text: str) -> date:
+    """A calendar date written YYYY-MM-DD (as a date input sends it)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"日期格式应为 YYYY-MM-DD / a date is YYYY-MM-DD, not {text!r}") from None
+
+
+def day_bounds(
+    first: str | date | None, last: str | date | None, zone_name: str = DEFAULT_ZONE
+) -> tuple[str | None, str | None]:
+    """The stored-time (UTC) bounds [since, until) of the local calendar days `first` to `last`,
+    both included: in Beijing, 2026-12-03 runs from 2026-12-02T16:00:00Z. None leaves a side open."""
+    first = parse_day(first) if isinstance(first, str) and first.strip() else first or None
+    last = parse_day(last) if isinstance(last, str) and last.strip() else last or None
+    if first and last and first > last:
+        raise InputError(
+            f"起始日期晚于结束日期 / the first day {first} is after the last day {last}"
+        )
+
+    def utc_midnight(day: date) -> str:
+        moment = datetime.combine(day, time(0), zone(zone_name)).astimezone(UTC)
+        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    try:
+        return (
+            utc_midnight(first) if first else None,
+            utc_midnight(last + timedelta(days=1)) if last else None,
+        )
+    except (OverflowError, ValueError):
+        raise InputError(f"日期超出范围 / date out of range: {first} – {last}") from None
+
+
+def local_today(zone_name: str = DEFAULT_ZONE, now: datetime | None = None) -> date:
+    """Today's date in the local zone."""
+    return (now or datetime.now(UTC)).astimezone(zone(zone_name)).date()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     """Who is acting, written to the audit log (default: the login name)."""
     credit_policy: str = ""
     """Credit policy file (default: the shipped monitor/policies/credit.yaml)."""
+    review_undo_minutes: float = 10.0
+    """How long the reviewer who decided a flag may undo the decision, in minutes (0: never)."""
+
+    def undo_window(self) -> timedelta:
+        return timedelta(minutes=max(self.review_undo_minutes, 0.0))
 
     api_host: str = "127.0.0.1"
     """Address `qinglang serve` listens on (0.0.0.0: every interface)."""

@@ -27,7 +27,7 @@ _SCRIPT_COLUMNS = (
     "decided_at, json_extract(report, '$.verdict') AS verdict, "
     "json_array_length(report, '$.hits') AS hits"
 )
-_VIOLATION_STATUS_SQL = (
+VIOLATION_STATUS_SQL = (
     "CASE WHEN EXISTS (SELECT 1 FROM appeals p WHERE p.violation_id = v.id AND p.status = 'upheld') "
     "THEN 'overturned' WHEN EXISTS (SELECT 1 FROM appeals p WHERE p.violation_id = v.id "
     "AND p.status = 'pending') THEN 'appealed' ELSE 'standing' END"
@@ -89,12 +89,12 @@ def list_violations(
     """Violations, newest first, each with its status (standing, appealed, overturned)."""
     _known(status, VIOLATION_STATUSES)
     where, params = where_equal(("anchor_id", anchor_id), ("status", status))
-    sql = f"SELECT * FROM (SELECT v.*, {_VIOLATION_STATUS_SQL} AS status FROM violations v) {where}"
+    sql = f"SELECT * FROM (SELECT v.*, {VIOLATION_STATUS_SQL} AS status FROM violations v) {where}"
     return _page(db, sql, params, "occurred_at DESC, id DESC", limit, offset)
 
 
 def get_violation(db: sqlite_utils.Database, violation_id: int) -> dict[str, Any] | None:
-    sql = f"SELECT v.*, {_VIOLATION_STATUS_SQL} AS status FROM violations v WHERE v.id = ?"
+    sql = f"SELECT v.*, {VIOLATION_STATUS_SQL} AS status FROM violations v WHERE v.id = ?"
     return next(db.query(sql, [violation_id]), None)
 
 
