@@ -27,6 +27,7 @@ from . import (
     routes_live,
     routes_public,
     routes_registry,
+    routes_streams,
     routes_ui,
     routes_webhooks,
 )
@@ -78,6 +79,7 @@ _ROUTE_MODULES = (
     routes_anchors,
     routes_registry,
     routes_flags,
+    routes_streams,
     routes_appeals,
     routes_public,
     routes_jobs,

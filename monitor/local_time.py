@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,3 +55,8 @@ def local_date(value: str | datetime | None, zone_name: str = DEFAULT_ZONE) -> s
     if local is None:
         return "—" if not value else str(value)[:10]
     return local.date().isoformat()
+
+
+def day_start(day: date, zone_name: str = DEFAULT_ZONE) -> datetime:
+    """When local `day` begins, in UTC: 2026-12-03 in Beijing begins at 2026-12-02T16:00:00Z."""
+    return datetime.combine(day, time(), tzinfo=zone(zone_name)).astimezone(UTC)

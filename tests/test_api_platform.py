@@ -192,3 +192,84 @@ def test_the_openapi_schema_documents_unregistered_accounts(platform):
     operation = schema["paths"]["/v1/anchors/{anchor_id}/eligibility"]["get"]
     assert "404" not in operation["responses"]
     assert "known: false" in operation["description"]
+
+
+# --- GET /v1/streams ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, [LIVE, "S3", "S1", "S2", "S4"]),
+        ({"anchor": "A1"}, ["S1", "S2"]),
+        ({"anchor": "douyin:wang"}, ["S1", "S2"]),
+        ({"workshop": "W2"}, ["S4"]),
+        ({"status": "live"}, [LIVE]),
+        ({"status": "ended"}, ["S3", "S1", "S2", "S4"]),
+        ({"date_from": "2025-06-02", "date_to": "2025-06-02"}, ["S1"]),  # Beijing day
+        ({"date_from": "2025-06-01", "date_to": "2025-06-01"}, ["S2"]),
+        ({"date_to": "2025-06-01"}, ["S2", "S4"]),
+        ({"date_from": "2025-06-02"}, [LIVE, "S3", "S1"]),
+        ({"has_flags": "true"}, ["S3", "S1", "S4"]),
+        ({"has_flags": "false"}, [LIVE, "S2"]),
+        ({"flag_status": "open"}, ["S1", "S4"]),
+        ({"flag_status": "dismissed"}, ["S3"]),
+        ({"has_media": "true"}, ["S1"]),
+        ({"anchor": "A1", "has_flags": "true", "date_to": "2025-06-30"}, ["S1"]),
+    ],
+)
+def test_each_stream_filter_narrows_the_list(platform, params, expected):
+    for role in ("platform", "regulator"):
+        response = _get(platform, "/v1/streams", role=role, **params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert [s["id"] for s in body["items"]] == expected
+        assert body["total"] == len(expected)
+
+
+def test_a_listed_stream_says_who_what_and_how_it_went(platform):
+    items = {s["id"]: s for s in _get(platform, "/v1/streams").json()["items"]}
+    s1, live = items["S1"], items[LIVE]
+    assert (s1["anchor_id"], s1["anchor_name"], s1["workshop"]) == ("A1", "王阿姨", "梁弄杨梅工坊")
+    assert s1["started_at"] == STREAMS["S1"][2] and s1["has_media"] and not s1["live"]
+    assert s1["flags"] == {"open": 1, "confirmed": 0, "dismissed": 0}
+    assert live["live"] and not live["has_media"] and live["anchor_id"] == "A2"
+    assert live["segments"] == 1  # the caption line pushed to its room
+
+
+def test_stream_pages_split_the_list_and_keep_the_total(platform):
+    everything = [s["id"] for s in _get(platform, "/v1/streams").json()["items"]]
+    pages = [_get(platform, "/v1/streams", limit=2, offset=n).json() for n in (0, 2, 4)]
+    assert [s["id"] for page in pages for s in page["items"]] == everything
+    assert [len(page["items"]) for page in pages] == [2, 2, 1]
+    assert {page["total"] for page in pages} == {5}
+
+
+def test_an_anchor_key_lists_only_its_own_streams(platform):
+    own = _get(platform, "/v1/streams", role="anchor").json()
+    assert [s["id"] for s in own["items"]] == ["S1", "S2"] and own["total"] == 2
+    other = _get(platform, "/v1/streams", role="anchor", anchor="A2")
+    assert other.status_code == 403 and other.json()["error"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    "params, status, named",
+    [
+        ({"date_from": "2025-06-03", "date_to": "2025-06-01"}, 400, "date_from"),
+        ({"date_from": "2025-13-01"}, 422, "date_from"),
+        ({"status": "paused"}, 422, "status"),
+        ({"flag_status": "maybe"}, 422, "flag_status"),
+        ({"has_flags": "perhaps"}, 422, "has_flags"),
+        ({"limit": "0"}, 422, "limit"),
+        ({"anchor": "NOBODY"}, 404, "NOBODY"),
+    ],
+)
+def test_bad_stream_filters_are_refused_naming_them(platform, params, status, named):
+    response = _get(platform, "/v1/streams", **params)
+    assert response.status_code == status
+    assert named in response.json()["message"]
+
+
+def test_listing_streams_needs_a_key(platform):
+    client, _, _ = platform
+    assert client.get("/v1/streams").status_code == 401
