@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from api_server import running
 from playwright.sync_api import Page, expect
 from test_ui import _shot, browser, site  # noqa: F401 (fixtures)
 
+from api import create_app
 from monitor.api_keys import create_key
+from monitor.db import open_db
 from monitor.prereview import submit_script
+from monitor.registry import add_anchor
 from monitor.review import file_appeal
+from monitor.settings import Settings
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -126,3 +131,52 @@ def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):  #
     for href in page.locator("link[rel=icon]").evaluate_all("links => links.map(l => l.href)"):
         assert httpx.get(href).status_code == 200, href
     assert failed == []
+
+
+@pytest.mark.parametrize(
+    "url, explained",
+    [
+        ("http://10.1.2.3/live.m3u8", ["不是公网地址", "QINGLANG_WATCH_ALLOW", "not public"]),
+        ("直播间 3 号", ["这不是网络地址", "http://", "not a network address"]),
+        ("ftp://live.example.com/a.flv", ["不允许的地址协议 ftp", "只接受", "not allowed"]),
+    ],
+)
+def test_a_refused_live_url_keeps_the_form_and_explains_in_chinese(browser, layout, url, explained):  # noqa: F811
+    rooms_before = layout["db"]["live_rooms"].count
+    page = _page(browser, layout["base"], DESKTOP, layout["keys"]["platform"])
+    page.goto("/ui/live")
+    page.select_option("#room-anchor", "A1")
+    page.fill("#room-stream", "S-A1-0601")
+    page.fill("#room-url", url)
+    page.click("#start-button")
+    error = page.locator("#start-error")
+    expect(error).to_contain_text("未能开始监测")
+    for words in explained:
+        expect(error).to_contain_text(words)
+    expect(error).to_contain_text("已保留填写的内容")
+    expect(page.locator("#room-anchor")).to_have_value("A1")
+    expect(page.locator("#room-stream")).to_have_value("S-A1-0601")
+    expect(page.locator("#room-url")).to_have_value(url)
+    expect(page.locator("#room-url")).to_have_attribute("aria-invalid", "true")
+    assert layout["db"]["live_rooms"].count == rooms_before
+    _shot(page, "live-refused-url")
+
+
+def test_a_room_refused_for_a_missing_speech_model_is_explained_in_the_form(
+    browser,  # noqa: F811
+    tmp_path,
+):
+    path = tmp_path / "q.db"
+    db = open_db(path)
+    add_anchor(db, "A1", "王阿姨", None)
+    key = create_key(db, "platform", actor="test")[1]
+    settings = Settings(db=str(path), asr_model=str(tmp_path / "no-model"), watch_allow="127.0.0.1")
+    with running(create_app(path, settings)) as base:
+        page = _page(browser, base, DESKTOP, key)
+        page.goto("/ui/live")
+        page.select_option("#room-anchor", "A1")
+        page.fill("#room-url", "http://127.0.0.1:9/live.m3u8")
+        page.click("#start-button")
+        expect(page.locator("#start-error")).to_contain_text("语音模型文件夹不存在")
+        expect(page.locator("#room-url")).to_have_value("http://127.0.0.1:9/live.m3u8")
+    db.conn.close()
