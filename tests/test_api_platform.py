@@ -9,11 +9,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
 from api_server import auth, no_traceback, running
+from test_api_store import _recording
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -36,15 +36,6 @@ STREAMS = {
 LIVE = "S5"  # A2's stream watched by a live room, started now
 
 
-def _recording(path: Path) -> Path:
-    subprocess.run(
-        ["sox", "-n", "-r", "16000", "-c", "1", str(path), "synth", "1", "sine", "440"],
-        check=True,
-        capture_output=True,
-    )
-    return path
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory, checker):
     folder = tmp_path_factory.mktemp("platform")
@@ -63,7 +54,7 @@ def platform(tmp_path_factory, checker):
         db.execute("UPDATE flags SET status = 'dismissed' WHERE stream_id = 'S3'")
         db.execute(
             "UPDATE streams SET media_path = ? WHERE id = 'S1'",
-            [str(_recording(folder / "s1.wav"))],
+            [str(_recording(folder))],
         )
     for n in range(3):  # three high-severity violations: A3 is blacklisted
         record_violation(
