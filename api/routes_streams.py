@@ -84,10 +84,8 @@ def streams(
         "anchor_id": anchor_id,
         "workshop_id": workshop,
         "live": None if status is None else status == "live",
-        "started_since": now_iso(day_start(date_from, zone)) if date_from else None,
-        "started_before": now_iso(day_start(date_to + timedelta(days=1), zone))
-        if date_to
-        else None,
+        "started_since": _day_begins(date_from, "date_from", zone),
+        "started_before": _day_begins(date_to, "date_to", zone, days_after=1),
         "has_flags": has_flags,
         "flag_status": flag_status,
         "has_media": has_media,
@@ -96,3 +94,19 @@ def streams(
         "items": list_streams(db, **filters, limit=limit, offset=offset),
         "total": count_streams(db, **filters),
     }
+
+
+def _day_begins(day: date | None, field: str, zone: str, days_after: int = 0) -> str | None:
+    """When the local day `days_after` days after `day` begins, as stored times are written; 422
+    naming `field` for a day no UTC time holds (year 1 east of Greenwich, after 9999-12-31)."""
+    if day is None:
+        return None
+    try:
+        return now_iso(day_start(day + timedelta(days=days_after), zone))
+    except OverflowError:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"日期超出范围 / {field} is out of range",
+            [{"field": f"query.{field}", "problem": "out of range"}],
+        ) from None

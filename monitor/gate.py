@@ -15,6 +15,7 @@ from .credit import CreditState, credit_at
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit
 from .db import now_iso, parse_time
+from .errors import InputError
 from .registry import lookup_anchor
 
 # Restriction ids the gate acts on besides `blocks` (monitor/policies/credit.yaml names them).
@@ -42,8 +43,10 @@ class Eligibility:
 def eligibility(
     db: sqlite_utils.Database, reference: str, policy: CreditPolicy, at: datetime | None = None
 ) -> Eligibility:
-    """The gate's answer for an anchor id or PLATFORM:ACCOUNT, registered or not (a malformed
-    account is an InputError)."""
+    """The gate's answer for an anchor id or PLATFORM:ACCOUNT, registered or not (a blank
+    reference or a malformed account is an InputError)."""
+    if not reference.strip():
+        raise InputError("主播编号或平台账号为空 / no anchor id or PLATFORM:ACCOUNT given")
     at = at or parse_time(now_iso())
     anchor = lookup_anchor(db, reference)
     if anchor is None:

@@ -168,10 +168,14 @@ def test_an_anchor_key_still_cannot_probe_other_accounts(platform):
     assert response.status_code == 403 and response.json()["error"] == "forbidden"
 
 
-def test_a_malformed_account_is_a_400_naming_the_format(platform):
-    response = _get(platform, "/v1/eligibility", anchor="douyin:")
+@pytest.mark.parametrize(
+    "anchor, named",
+    [("douyin:", "a platform account is PLATFORM:ACCOUNT"), ("  ", "no anchor id")],
+)
+def test_a_malformed_or_blank_account_is_a_400_naming_the_problem(platform, anchor, named):
+    response = _get(platform, "/v1/eligibility", anchor=anchor)
     assert response.status_code == 400
-    assert "PLATFORM:ACCOUNT" in response.json()["message"]
+    assert named in response.json()["message"]
 
 
 def test_the_openapi_schema_documents_unregistered_accounts(platform):
@@ -248,6 +252,8 @@ def test_an_anchor_key_lists_only_its_own_streams(platform):
     [
         ({"date_from": "2025-06-03", "date_to": "2025-06-01"}, 400, "date_from"),
         ({"date_from": "2025-13-01"}, 422, "date_from"),
+        ({"date_from": "0001-01-01"}, 422, "date_from"),  # before any UTC time in Beijing
+        ({"date_to": "9999-12-31"}, 422, "date_to"),
         ({"status": "paused"}, 422, "status"),
         ({"flag_status": "maybe"}, 422, "flag_status"),
         ({"has_flags": "perhaps"}, 422, "has_flags"),
