@@ -9,7 +9,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import Page, expect
-from test_ui import _shot, browser, site  # noqa: F401 (fixtures)
+from test_ui import _page, _shot, browser, site  # noqa: F401 (fixtures)
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -42,17 +42,6 @@ def layout(site, checker):  # noqa: F811
     return {**site, "keys": keys}
 
 
-def _page(browser, base: str, viewport: dict, key: str | None = None) -> Page:  # noqa: F811
-    context = browser.new_context(base_url=base, locale="zh-CN", viewport=viewport)
-    page = context.new_page()
-    if key is not None:
-        page.goto("/ui/login")
-        page.fill("#key", key)
-        page.click("button[type=submit].primary")
-        page.wait_for_load_state()
-    return page
-
-
 def _box(page: Page, selector: str) -> dict:
     return page.locator(selector).first.evaluate(
         "e => { const r = e.getBoundingClientRect(); "
@@ -66,7 +55,7 @@ def _page_width(page: Page) -> int:
 
 @pytest.mark.parametrize("role", ["regulator", "platform", "anchor"])
 def test_the_navigation_fits_one_line_in_a_1366_px_window(browser, layout, role):  # noqa: F811
-    page = _page(browser, layout["base"], DESKTOP, layout["keys"][role])
+    page = _page(browser, layout, layout["keys"][role], DESKTOP)
     page.goto("/ui/self-check")
     if role == "regulator":
         expect(page.locator("#nav-decisions .count-badge")).to_have_text("1")
@@ -81,7 +70,7 @@ def test_the_navigation_fits_one_line_in_a_1366_px_window(browser, layout, role)
 
 
 def test_the_public_page_reads_on_a_390_px_phone(browser, layout):  # noqa: F811
-    page = _page(browser, layout["base"], PHONE)
+    page = _page(browser, layout, viewport=PHONE)
     page.goto("/public")
     assert _page_width(page) <= PHONE["width"]
     assert _box(page, "header.top")["height"] <= 0.15 * PHONE["height"]
@@ -101,7 +90,7 @@ def test_the_public_page_reads_on_a_390_px_phone(browser, layout):  # noqa: F811
 
 
 def test_the_self_check_page_works_on_a_390_px_phone(browser, layout):  # noqa: F811
-    page = _page(browser, layout["base"], PHONE, layout["keys"]["anchor"])
+    page = _page(browser, layout, layout["keys"]["anchor"], PHONE)
     page.goto("/ui/self-check")
     assert _page_width(page) <= PHONE["width"]
     assert _box(page, "header.top")["height"] <= 0.15 * PHONE["height"]  # the form is in view
@@ -123,7 +112,7 @@ def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):  #
     icon = httpx.get(f"{layout['base']}/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
     assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
-    page = _page(browser, layout["base"], DESKTOP)
+    page = _page(browser, layout, viewport=DESKTOP)
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else 0)
     page.goto("/public")
@@ -143,7 +132,7 @@ def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):  #
 )
 def test_a_refused_live_url_keeps_the_form_and_explains_in_chinese(browser, layout, url, explained):  # noqa: F811
     rooms_before = layout["db"]["live_rooms"].count
-    page = _page(browser, layout["base"], DESKTOP, layout["keys"]["platform"])
+    page = _page(browser, layout, layout["keys"]["platform"], DESKTOP)
     page.goto("/ui/live")
     page.select_option("#room-anchor", "A1")
     page.fill("#room-stream", "S-A1-0601")
@@ -172,7 +161,7 @@ def test_a_room_refused_for_a_missing_speech_model_is_explained_in_the_form(
     key = create_key(db, "platform", actor="test")[1]
     settings = Settings(db=str(path), asr_model=str(tmp_path / "no-model"), watch_allow="127.0.0.1")
     with running(create_app(path, settings)) as base:
-        page = _page(browser, base, DESKTOP, key)
+        page = _page(browser, {"base": base}, key, DESKTOP)
         page.goto("/ui/live")
         page.select_option("#room-anchor", "A1")
         page.fill("#room-url", "http://127.0.0.1:9/live.m3u8")
