@@ -16,6 +16,7 @@ from monitor.db import open_db, schema_version
 from monitor.settings import Settings
 
 from . import (
+    docs_pages,
     routes_admin,
     routes_anchors,
     routes_appeals,
@@ -27,6 +28,7 @@ from . import (
     routes_live,
     routes_public,
     routes_registry,
+    routes_streams,
     routes_ui,
     routes_webhooks,
 )
@@ -49,6 +51,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
         title="qinglang 清朗",
         summary="直播带货违规话术检测与主播信用 / livestream compliance checks and anchor credit",
         version="0.1.0",
+        docs_url=None,  # served by api/docs_pages.py from local assets, not a CDN
+        redoc_url=None,
     )
     app.state.check_slots = new_slots(settings.api_max_concurrent_checks)
     app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
@@ -77,6 +81,7 @@ _ROUTE_MODULES = (
     routes_registry,
     routes_flags,
     routes_exports,
+    routes_streams,
     routes_appeals,
     routes_public,
     routes_jobs,
@@ -84,6 +89,7 @@ _ROUTE_MODULES = (
     routes_webhooks,
     routes_admin,
     routes_ui,
+    docs_pages,
 )
 
 

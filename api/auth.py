@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from monitor.api_keys import Principal, authenticate
 from monitor.errors import InputError
 from monitor.messages import label, words
-from monitor.registry import find_anchor
+from monitor.registry import lookup_anchor
 
 from .context import DatabaseDep
 from .errors import ApiError
@@ -89,16 +89,24 @@ AnchorRef = Annotated[
 ]
 
 
-def anchor_id_for(caller: Principal, db: DatabaseDep, anchor_id: AnchorRef) -> str:
-    """The id of the anchor named in the path, if `caller` may see it (404 when it does not exist)."""
+def readable_anchor(caller: Principal, db: DatabaseDep, anchor_id: AnchorRef) -> str | None:
+    """The id of the anchor named in the path, or None when no anchor has that id or account; an
+    anchor key asking about any other anchor (existing or not) is a 403."""
     try:
-        found = find_anchor(db, anchor_id)["id"]
+        found = lookup_anchor(db, anchor_id)
     except InputError:
         found = None
-    if caller.role == "anchor" and found != caller.anchor_id:
+    found_id = found["id"] if found else None
+    if caller.role == "anchor" and found_id != caller.anchor_id:
         raise ApiError(
             403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
         )
+    return found_id
+
+
+def anchor_id_for(caller: Principal, db: DatabaseDep, anchor_id: AnchorRef) -> str:
+    """The id of the anchor named in the path, if `caller` may see it (404 when it does not exist)."""
+    found = readable_anchor(caller, db, anchor_id)
     if found is None:
         raise ApiError(404, "anchor_not_found", f"主播不存在 / no anchor {anchor_id}")
     return found

@@ -15,7 +15,7 @@ from monitor.gate import eligibility
 from monitor.prereview import decide_script, submit_script
 from monitor.store_lists import get_script
 
-from .auth import AnchorRef, anchor_id_for, require_roles
+from .auth import AnchorRef, anchor_id_for, readable_anchor, require_roles
 from .check_slots import check_slot
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
@@ -73,13 +73,28 @@ def credit(
     return anchor_credit(db, resolved, services.policy, moment).to_dict()
 
 
-@router.get("/v1/anchors/{anchor_id}/eligibility", response_model=Eligibility, responses=_ERRORS)
+_ELIGIBILITY_ERRORS = {
+    **{status: body for status, body in _ERRORS.items() if status != 404},
+    400: {"model": ErrorBody, "description": "A malformed account (PLATFORM:ACCOUNT)."},
+}
+
+
+@router.get(
+    "/v1/anchors/{anchor_id}/eligibility",
+    response_model=Eligibility,
+    responses=_ELIGIBILITY_ERRORS,
+)
 def anchor_eligibility(
     anchor_id: AnchorRef, caller: Caller, db: DatabaseDep, services: ServicesDep
 ) -> dict:
-    """May the anchor register, may they go live now; if not, why and until when."""
-    resolved = anchor_id_for(caller, db, anchor_id)
-    return eligibility(db, resolved, services.policy).to_dict()
+    """May the anchor register, may they go live now; if not, why and until when.
+
+    An id or account qinglang has no record of is not an error: the answer has `known: false`,
+    `may_register: true`, the grade every anchor starts with, and `may_go_live` as the credit
+    policy says for unregistered accounts (`unregistered.may_go_live`, true by default), with the
+    reason and what to do (have the regulator register the account)."""
+    resolved = readable_anchor(caller, db, anchor_id)
+    return eligibility(db, resolved or anchor_id, services.policy).to_dict()
 
 
 @router.get(
@@ -98,7 +113,7 @@ def credit_by_query(
     return credit(anchor, caller, db, services, at)
 
 
-@router.get("/v1/eligibility", response_model=Eligibility, responses=_ERRORS)
+@router.get("/v1/eligibility", response_model=Eligibility, responses=_ELIGIBILITY_ERRORS)
 def eligibility_by_query(
     anchor: AnchorQuery, caller: Caller, db: DatabaseDep, services: ServicesDep
 ) -> dict:

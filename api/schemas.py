@@ -104,10 +104,24 @@ class Credit(BaseModel):
 
 
 class Eligibility(BaseModel):
-    anchor_id: str
+    anchor_id: str = Field(
+        description="The anchor's id; for an unregistered account, the id or account as asked."
+    )
+    known: bool = Field(
+        description="False when no registered anchor has this id or account: qinglang has no "
+        "record of it (no violation, no blacklist entry)."
+    )
     may_register: bool
-    may_go_live: bool
-    reason: str
-    until: str | None
-    grade: str
+    may_go_live: bool = Field(
+        description="For an unregistered account: the credit policy's `unregistered.may_go_live`."
+    )
+    reason: str = Field(
+        description="Why not (中文 / English); for an unregistered account, what to do. Empty "
+        "when a registered anchor may go live."
+    )
+    until: str | None = Field(description="When a blacklisting ends (UTC), if blacklisted.")
+    grade: str = Field(
+        description="Colour grade id; for an unregistered account, the grade every anchor "
+        "starts with."
+    )
     restrictions: list[str]

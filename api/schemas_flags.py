@@ -139,3 +139,15 @@ class Stream(BaseModel):
     has_media: bool
     segments: int
     flags: FlagCounts
+
+
+class StreamItem(Stream):
+    anchor_name: str
+    workshop: str | None = Field(description="The workshop's name.")
+    product: str | None = Field(description="The product's name.")
+    live: bool = Field(description="A live room is watching the stream now.")
+
+
+class StreamList(BaseModel):
+    items: list[StreamItem]
+    total: int = Field(description="Streams matching the filters, over all pages.")

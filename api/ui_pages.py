@@ -30,7 +30,13 @@ from .ui_charts import score_chart
 from .ui_render import HtmlErrorRoute, UiError, render
 
 STATIC = Path(__file__).parent / "static"
-_STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".LICENSE": "text/plain"}
+_STATIC_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".LICENSE": "text/plain",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
 Anyone = Annotated[UiCaller | None, Depends(optional_caller)]
@@ -50,6 +56,16 @@ def static_file(name: str) -> Response:
     path = STATIC / name
     if "/" in name or name.startswith(".") or not path.is_file():
         raise UiError(404, f"没有这个文件 / no static file {name}")
+    return _static(path)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The site icon where browsers and tools look for it by default."""
+    return _static(STATIC / "favicon.ico")
+
+
+def _static(path: Path) -> Response:
     return FileResponse(
         path,
         media_type=_STATIC_TYPES.get(path.suffix, "application/octet-stream"),

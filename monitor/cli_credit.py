@@ -82,7 +82,7 @@ def eligibility_command(anchor, as_json, db_path, actor) -> None:
             {
                 k: v
                 for k, v in answer.to_dict().items()
-                if k in ("anchor_id", "may_register", "may_go_live", "reason", "until")
+                if k in ("anchor_id", "known", "may_register", "may_go_live", "reason", "until")
             }
             | {"grade": answer.grade, "restrictions": list(answer.restrictions)}
         )

@@ -34,6 +34,7 @@ _TOP_KEYS = (
     "repair",
     "disclosure",
     "scripts",
+    "unregistered",
 )
 
 
@@ -134,6 +135,7 @@ class CreditPolicy:
     repair: RepairRule
     disclosure: DisclosureRule
     script_valid_days: int  # how long a checked or approved script satisfies a grade's restriction
+    unregistered_may_go_live: bool  # may an account qinglang has no record of go live
 
     def base_deduction(self, category: str, severity: str) -> float:
         """Points one violation deducts before repeat aggravation."""
@@ -226,6 +228,7 @@ def parse_policy(raw: Any, categories: tuple[str, ...], where: str = "policy") -
             ),
         ),
         script_valid_days=check.whole(raw, "scripts.valid_days", positive=True),
+        unregistered_may_go_live=check.flag(raw, "unregistered.may_go_live"),
     )
     if policy.repeat.cap < policy.repeat.factor:
         check.problem("repeat.cap must be at least repeat.factor")

@@ -99,3 +99,8 @@ def day_bounds(
 def local_today(zone_name: str = DEFAULT_ZONE, now: datetime | None = None) -> date:
     """Today's date in the local zone."""
     return (now or datetime.now(UTC)).astimezone(zone(zone_name)).date()
+
+
+def day_start(day: date, zone_name: str = DEFAULT_ZONE) -> datetime:
+    """When local `day` begins, in UTC: 2026-12-03 in Beijing begins at 2026-12-02T16:00:00Z."""
+    return datetime.combine(day, time(), tzinfo=zone(zone_name)).astimezone(UTC)

@@ -147,6 +147,15 @@ def parse_account(text: str) -> tuple[str, str]:
 
 def find_anchor(db: sqlite_utils.Database, reference: str) -> dict:
     """An anchor by id, or by platform account written PLATFORM:ACCOUNT."""
+    row = lookup_anchor(db, reference)
+    if row is None:
+        raise InputError(f"主播不存在 / no anchor {reference}")
+    return row
+
+
+def lookup_anchor(db: sqlite_utils.Database, reference: str) -> dict | None:
+    """As `find_anchor`, but None when no anchor has that id or account (a malformed account is
+    still an InputError)."""
     row = next(db.query("SELECT * FROM anchors WHERE id = ?", [reference]), None)
     if row is None and ":" in reference:
         platform, account = parse_account(reference)
@@ -159,7 +168,7 @@ def find_anchor(db: sqlite_utils.Database, reference: str) -> dict:
             None,
         )
     if row is None:
-        raise InputError(f"主播不存在 / no anchor {reference}")
+        return None
     row["accounts"] = [
         f"{r['platform']}:{r['account']}"
         for r in db.query(

@@ -1,5 +1,5 @@
-"""Read-only views of monitored streams and live rooms, as plain dicts for pages: streams with
-their anchor, workshop, product and flag counts; one stream's transcript with each flag placed
+"""Read-only views of monitored streams and live rooms, as plain dicts for pages and the API:
+streams with their anchor, workshop, product and flag counts, filtered and paged; one stream's transcript with each flag placed
 on the span of its segment where it was said; live rooms with their latest events.
 
 Only reads: nothing here writes to the store.
@@ -17,9 +17,13 @@ from .db import where_equal
 from .facts import named_certifications
 from .flag_store import FLAG_STATUSES, count_flags, list_flags
 
+_HAS_MEDIA = "(s.media_path IS NOT NULL AND s.media_path != '')"
+_LIVE = "EXISTS (SELECT 1 FROM live_rooms r WHERE r.stream_id = s.id AND r.state = 'active')"
+_HAS_FLAGS = "EXISTS (SELECT 1 FROM flags f WHERE f.stream_id = s.id)"
 _STREAM_COLUMNS = (
     "s.id, s.anchor_id, s.product_id, s.source, s.started_at, s.ended_at, "
-    "s.media_path IS NOT NULL AND s.media_path != '' AS has_media, "
+    f"{_HAS_MEDIA} AS has_media, {_LIVE} AS live, "
+    "(SELECT COUNT(*) FROM segments g WHERE g.stream_id = s.id) AS segments, "
     "a.name AS anchor_name, a.workshop_id, w.name AS workshop, p.name AS product, "
     "c.grade AS grade_id"
 )
@@ -34,14 +38,15 @@ _STREAM_JOINS = (
 def list_streams(
     db: sqlite_utils.Database,
     *,
-    workshop_id: str | None = None,
-    anchor_id: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    **filters: Any,
 ) -> list[dict[str, Any]]:
     """Streams newest first, each with its anchor, workshop, product, stored grade id (None
-    before the first recompute), whether a recording exists and its flags counted by status."""
-    where, params = where_equal(("a.workshop_id", workshop_id), ("s.anchor_id", anchor_id))
+    before the first recompute), whether a recording exists, whether a live room is watching it
+    now (`live`), its segment count and its flags counted by status. `filters` are those of
+    `count_streams`."""
+    where, params = _stream_where(**filters)
     rows = list(
         db.query(
             f"SELECT {_STREAM_COLUMNS} {_STREAM_JOINS} {where} "
@@ -51,9 +56,46 @@ def list_streams(
     )
     counts = _flag_counts(db, [row["id"] for row in rows])
     for row in rows:
-        row["has_media"] = bool(row["has_media"])
+        row["has_media"], row["live"] = bool(row["has_media"]), bool(row["live"])
         row["flags"] = counts.get(row["id"], dict.fromkeys(FLAG_STATUSES, 0))
     return rows
+
+
+def count_streams(db: sqlite_utils.Database, **filters: Any) -> int:
+    """How many streams `list_streams` would give with these filters, without paging."""
+    where, params = _stream_where(**filters)
+    return db.execute(f"SELECT COUNT(*) {_STREAM_JOINS} {where}", params).fetchone()[0]
+
+
+def _stream_where(
+    *,
+    workshop_id: str | None = None,
+    anchor_id: str | None = None,
+    started_since: str | None = None,
+    started_before: str | None = None,
+    live: bool | None = None,
+    has_flags: bool | None = None,
+    flag_status: str | None = None,
+    has_media: bool | None = None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause for the filters given (None leaves one out). Times are stored UTC text:
+    `started_since` inclusive, `started_before` exclusive. `live`: a live room is watching the
+    stream now; `flag_status`: at least one flag in that status."""
+    clauses, params = [], []
+    for condition, value in (
+        ("a.workshop_id = ?", workshop_id),
+        ("s.anchor_id = ?", anchor_id),
+        ("s.started_at >= ?", started_since),
+        ("s.started_at < ?", started_before),
+        ("EXISTS (SELECT 1 FROM flags f WHERE f.stream_id = s.id AND f.status = ?)", flag_status),
+    ):
+        if value is not None:
+            clauses.append(condition)
+            params.append(value)
+    for condition, wanted in ((_LIVE, live), (_HAS_FLAGS, has_flags), (_HAS_MEDIA, has_media)):
+        if wanted is not None:
+            clauses.append(condition if wanted else f"NOT {condition}")
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
 def _flag_counts(db: sqlite_utils.Database, stream_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -82,7 +124,7 @@ def get_stream_view(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]
     )
     if row is None:
         return None
-    row["has_media"] = bool(row["has_media"])
+    row["has_media"], row["live"] = bool(row["has_media"]), bool(row["live"])
     row["certifications"] = named_certifications(json.loads(row["certifications"] or "[]"))
     row["flags"] = _flag_counts(db, [stream_id]).get(stream_id, dict.fromkeys(FLAG_STATUSES, 0))
     return row

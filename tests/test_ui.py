@@ -120,11 +120,11 @@ def browser():
         chromium.close()
 
 
-def _page(browser, site, key: str | None = None) -> Page:
+def _page(browser, site, key: str | None = None, viewport: dict | None = None) -> Page:
     context = browser.new_context(
         base_url=site["base"],
         locale="zh-CN",
-        viewport={"width": 1280, "height": 900},
+        viewport=viewport or {"width": 1280, "height": 900},
         permissions=["clipboard-read", "clipboard-write"],
     )
     page = context.new_page()

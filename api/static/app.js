@@ -8,6 +8,8 @@
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
       { code: "4..", swap: true, error: false },
+      // 503 too: a refusal for now (live rooms not running, speech model missing), with its reason.
+      { code: "503", swap: true, error: false },
       { code: "...", swap: false, error: true },
     ];
   }
