@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from starlette.concurrency import run_in_threadpool
 
 from monitor.captions import captions_from_text
+from monitor.corrected_copy import corrected_copy
 from monitor.errors import InputError
 from monitor.prereview import submit_script
 from monitor.store_lists import list_scripts
@@ -26,7 +27,7 @@ from .errors import ApiError
 from .limits import check_text_size
 from .routes_check import check_one
 from .ui_auth import UiCaller, check_csrf, ui_roles
-from .ui_highlight import corrected, is_rewording, pieces
+from .ui_highlight import pieces
 from .ui_render import HtmlErrorRoute, render
 
 CAPTION_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".jsonl")
@@ -114,8 +115,7 @@ async def self_check(
         text=text,
         report=report,
         pieces=pieces(text, hits),
-        corrected=corrected(text, hits),
-        rewordable=[is_rewording(hit["suggestion"]) for hit in hits],
+        corrected=corrected_copy(text, hits),
         categories=services.checker.lexicon.categories,
         counts={
             s: sum(1 for hit in hits if hit["severity"] == s) for s in ("high", "medium", "low")
