@@ -54,6 +54,7 @@ CONFIG_FILES = frozenset(
         "claim_evidence",
         "evasion",
         "rewording",
+        "laws",
     }
 )
 
@@ -353,9 +354,11 @@ def cross_file_problems(entries: Iterable[Entry]) -> list[str]:
 
 
 def builtin_lexicon_files(folder: Path | None = None) -> list[Path]:
-    """The category lexicon files shipped with the package, in a stable order."""
+    """The lexicon files shipped with the package, in a stable order: one per category, then one
+    per product class (products/alcohol.yaml: terms only that class's advertising may not use)."""
     folder = folder or data_dir("lexicons")
-    return sorted(p for p in folder.glob("*.yaml") if p.stem not in CONFIG_FILES)
+    shared = sorted(p for p in folder.glob("*.yaml") if p.stem not in CONFIG_FILES)
+    return shared + sorted((folder / "products").glob("*.yaml"))
 
 
 def load_lexicon(extra_files: Iterable[str | Path] = (), folder: Path | None = None) -> Lexicon:
