@@ -251,7 +251,7 @@ def test_self_check_over_the_text_limit_says_so_in_chinese(browser, site):
     page = _page(browser, site, site["keys"]["anchor"])
     page.fill("#script", "杨梅" * 700)
     page.click("#check-button")
-    expect(page.locator("#check-error")).to_contain_text("文本超过 2000 字节上限")
+    expect(page.locator("#check-error")).to_contain_text("文本超过 1.95 KiB 上限")
 
 
 def test_self_check_reads_an_uploaded_caption_file(site):
