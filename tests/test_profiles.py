@@ -4,7 +4,11 @@ first, and no law that governs other goods; lawful look-alikes stay silent."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -153,6 +157,20 @@ def test_alcohol_law_is_cited_only_for_alcohol(checker):
 def test_without_a_product_class_the_entry_is_cited_as_written(checker):
     entry = next(e for e in checker.lexicon.entries if e.id == "med-zhibing")
     assert _hits(checker, "吃了能治病。", "default")["med-zhibing"] == entry.basis
+
+
+def test_the_command_with_the_alcohol_profile_cites_the_alcohol_article():
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "check", "-", "--profile", "alcohol", "--json"],
+        input="一口干了，不醉不归".encode(),
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert done.returncode == 1, done.stderr.decode()
+    hits = json.loads(done.stdout)["hits"]
+    assert {h["text"] for h in hits} == {"一口干", "不醉不归"}
+    assert all(h["basis"][0] == "《广告法》第二十三条第一项" for h in hits)
 
 
 def test_a_product_class_given_with_the_check_brings_its_laws_too(checker):
