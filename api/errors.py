@@ -125,16 +125,12 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
     if isinstance(exc, StateConflict):  # e.g. decided by another regulator a moment ago
         return error_response(409, "conflict", str(exc))
-<<<<<<< HEAD
     if isinstance(exc, UnknownProfileError):
         found = field_error("profile", str(exc), exc.known)
         return error_response(found.status_code, found.code, found.message, found.extra)
-    if isinstance(exc, InputError | LexiconError):
-=======
     if isinstance(exc, NotPermitted):
         return error_response(403, "forbidden", str(exc))
-    if isinstance(exc, InputError | UnknownProfileError | LexiconError):
->>>>>>> q12-review
+    if isinstance(exc, InputError | LexiconError):
         return error_response(400, "invalid_input", str(exc))
     logger.error("%s %s failed: %s", request.method, request.url.path, exc)
     return _internal()

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from monitor.sizes import readable_size
+
 from .errors import ApiError, error_response
 
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -24,7 +26,8 @@ class BodyTooLarge(ApiError):
         super().__init__(
             413,
             "body_too_large",
-            f"请求体超过 {limit} 字节上限 / request body larger than the limit of {limit} bytes",
+            f"请求体超过 {readable_size(limit)} 上限 / request body larger than the limit of "
+            f"{readable_size(limit)}",
             {"limit_bytes": limit},
             headers={"Connection": "close"},
         )
@@ -78,6 +81,7 @@ def check_text_size(text: str, limit: int) -> None:
         raise ApiError(
             413,
             "text_too_large",
-            f"文本超过 {limit} 字节上限 / text larger than the limit of {limit} bytes ({size})",
+            f"文本超过 {readable_size(limit)} 上限（{readable_size(size)}）/ text larger than the "
+            f"limit of {readable_size(limit)} ({readable_size(size)})",
             {"limit_bytes": limit, "size_bytes": size},
         )

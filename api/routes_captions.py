@@ -14,6 +14,7 @@ from monitor.errors import InputError
 from monitor.profiles import find_profile
 from monitor.recording import record_check
 from monitor.segments import Segment
+from monitor.sizes import readable_size
 from monitor.text_input import TEXT_SUFFIXES, decode_text
 from monitor.timed_check import check_segments
 
@@ -55,8 +56,8 @@ def upload_captions(
         raise ApiError(
             413,
             "text_too_large",
-            f"字幕文件超过 {settings.max_text_bytes} 字节上限 / caption file larger than the "
-            f"limit of {settings.max_text_bytes} bytes",
+            f"字幕文件超过 {readable_size(settings.max_text_bytes)} 上限 / caption file larger "
+            f"than the limit of {readable_size(settings.max_text_bytes)}",
             {"limit_bytes": settings.max_text_bytes},
         )
     segments = _caption_segments(data, name)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from monitor.api_keys import ROLES, Principal
 from monitor.checker import Checker
 from monitor.errors import InputError, LexiconError, UnknownProfileError
+from monitor.facts import ProductFacts
 from monitor.messages import label
 from monitor.profiles import find_profile
 
@@ -74,16 +75,18 @@ def check_one(
     text: str,
     profile: str | None,
     product_class: str | None,
+    facts: ProductFacts | None = None,
 ) -> dict:
     """The report for one text, with its limits applied (413, 422) and a check slot held; for
-    every route that checks text."""
+    every route that checks text. With a registered product's `facts`, origin and certification
+    claims are checked against them."""
     check_text_size(text, services.settings.max_text_bytes)
     checker = services.checker
     profile = profile or services.settings.profile
     require_known_profile(checker, profile)
     require_known_class(checker, product_class)
     with check_slot(request):
-        report = checker.check(text, profile=profile, product_class=product_class)
+        report = checker.check(text, profile=profile, product_class=product_class, facts=facts)
     return report.to_dict()
 
 

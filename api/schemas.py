@@ -49,7 +49,14 @@ class Hit(BaseModel):
     score: float
     basis: list[str] = Field(description="Laws and articles the claim breaks.")
     explanation: str
-    suggestion: str = Field(description="A compliant rewording.")
+    suggestion: str = Field(
+        description="What to say or do instead (a compliant way to say it, or advice)."
+    )
+    rewording: str | None = Field(
+        default=None,
+        description="Words that may replace the hit where it stands, claiming nothing more; "
+        "null when only advice fits (the hit must be rewritten by hand).",
+    )
     match: str
     term: str
     blocking: bool

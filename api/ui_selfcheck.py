@@ -1,9 +1,11 @@
 """The self-check page (any logged-in key; an anchor's main page): paste a script or upload one
 (.txt/.md, .docx, captions .srt/.vtt/.ass/.jsonl), see every hit highlighted with its category,
-rule, law, explanation and suggestion, and copy a corrected version. The check runs through
-`routes_check.check_one`, so the API's text limit and check slots apply. An anchor key may then
-submit the checked script for pre-review (`monitor.prereview.submit_script`) with one button, and
-sees its submitted scripts with their status and the regulator's comments."""
+rule, law, explanation and suggestion, and copy a corrected version. A product class brings its
+laws; a registered product (an anchor's own: its workshop's, or one its streams or scripts were
+about) also has origin and certification claims checked against its registered facts. The check
+runs through `routes_check.check_one`, so the API's text limit and check slots apply. An anchor key
+may then submit the checked script for pre-review (`monitor.prereview.submit_script`) with one
+button, and sees its submitted scripts with their status and the regulator's comments."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from starlette.concurrency import run_in_threadpool
 
 from monitor.captions import captions_from_text
+from monitor.corrected_copy import corrected_copy
 from monitor.errors import InputError
+from monitor.facts import ProductFacts, named_certifications
 from monitor.prereview import submit_script
-from monitor.store_lists import list_scripts
+from monitor.sizes import readable_size
+from monitor.store_lists import list_products, list_scripts
 from monitor.text_input import TEXT_SUFFIXES, decode_text, docx_text
 from monitor.timed_check import TimedText
 
@@ -26,11 +31,12 @@ from .errors import ApiError
 from .limits import check_text_size
 from .routes_check import check_one
 from .ui_auth import UiCaller, check_csrf, ui_roles
-from .ui_highlight import corrected, is_rewording, pieces
+from .ui_highlight import pieces
 from .ui_render import HtmlErrorRoute, render
 
 CAPTION_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".jsonl")
 MY_SCRIPTS = 10  # an anchor's latest submitted scripts listed under the form
+PRODUCTS = 200  # registered products offered in the form's list
 ACCEPTED = ", ".join(sorted({*TEXT_SUFFIXES - {""}, ".docx", *CAPTION_SUFFIXES}))
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
@@ -45,11 +51,28 @@ def _my_scripts(db, caller: UiCaller) -> list[dict] | None:
     return list_scripts(db, anchor_id=caller.anchor_id, limit=MY_SCRIPTS)[0]
 
 
+def _products(db, caller: UiCaller) -> list[dict]:
+    """The products the caller may check a script for: an anchor's own, or every product."""
+    anchor = caller.anchor_id if caller.role == "anchor" else None
+    return list_products(db, anchor_id=anchor, limit=PRODUCTS)[0]
+
+
+def _chosen_product(products: list[dict], product_id: str) -> dict | None:
+    """The chosen product among those offered, or None when none was chosen."""
+    if not product_id:
+        return None
+    for product in products:
+        if product["id"] == product_id:
+            return {**product, "certifications": named_certifications(product["certifications"])}
+    raise InputError(f"不是可选的登记产品 / {product_id!r} is not one of your registered products")
+
+
 def _form_context(services, db, caller: UiCaller) -> dict:
     return {
+        "products": _products(db, caller),
         "product_classes": services.checker.lexicon.product_classes,
         "accepted": ACCEPTED,
-        "limit": services.settings.max_text_bytes,
+        "limit": readable_size(services.settings.max_text_bytes),
         "scripts": _my_scripts(db, caller),
     }
 
@@ -70,7 +93,8 @@ async def _uploaded_text(upload: UploadFile, limit: int) -> str:
         raise ApiError(
             413,
             "text_too_large",
-            f"文件超过 {limit} 字节上限 / the file is larger than the limit of {limit} bytes",
+            f"文件超过 {readable_size(limit)} 上限 / the file is larger than the limit of "
+            f"{readable_size(limit)}",
         )
     if suffix == ".docx":
         return docx_text(data, name)
@@ -89,6 +113,7 @@ async def self_check(
     db: DatabaseDep,
     text: Annotated[str, Form()] = "",
     product_class: Annotated[str, Form()] = "",
+    product: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
@@ -96,12 +121,14 @@ async def self_check(
     check_csrf(request, caller, csrf)
     partial = bool(request.headers.get("HX-Request"))
     context = _form_context(services, db, caller)
+    context.update(product_id=product, product_class=product_class)
     try:
+        chosen = _chosen_product(context["products"], product)
         if file is not None and file.filename:
             text = await _uploaded_text(file, services.settings.max_text_bytes)
         if not text.strip():
             raise InputError("请粘贴话术或上传文件 / paste a script or upload a file")
-        report = await _check(request, services, text, product_class or None)
+        report = await _check(request, services, text, product_class or None, chosen)
     except (InputError, ApiError) as exc:
         message = exc.message if isinstance(exc, ApiError) else str(exc)
         status = exc.status_code if isinstance(exc, ApiError) else 400
@@ -114,13 +141,12 @@ async def self_check(
         text=text,
         report=report,
         pieces=pieces(text, hits),
-        corrected=corrected(text, hits),
-        rewordable=[is_rewording(hit["suggestion"]) for hit in hits],
+        corrected=corrected_copy(text, hits),
         categories=services.checker.lexicon.categories,
         counts={
             s: sum(1 for hit in hits if hit["severity"] == s) for s in ("high", "medium", "low")
         },
-        product_class=product_class,
+        product=chosen,
     )
     return render(request, "_check_result.html" if partial else "self_check.html", context)
 
@@ -130,9 +156,15 @@ def _known_class(services, product_class: str) -> str | None:
     return product_class if product_class in services.checker.lexicon.product_classes else None
 
 
-async def _check(request: Request, services, text: str, product_class: str | None) -> dict:
-    """check_one in the threadpool: it is CPU-bound and may wait for a check slot."""
-    return await run_in_threadpool(check_one, request, services, text, None, product_class)
+async def _check(
+    request: Request, services, text: str, product_class: str | None, product: dict | None
+) -> dict:
+    """check_one in the threadpool: it is CPU-bound and may wait for a check slot. A chosen
+    product's registered class and facts take the place of the product class given."""
+    facts = ProductFacts.from_record(product) if product else None
+    if product:
+        product_class = product["product_class"]
+    return await run_in_threadpool(check_one, request, services, text, None, product_class, facts)
 
 
 @router.post("/ui/self-check/submit")
@@ -143,6 +175,7 @@ def submit_for_prereview(
     db: DatabaseDep,
     text: Annotated[str, Form()] = "",
     product_class: Annotated[str, Form()] = "",
+    product: Annotated[str, Form()] = "",
     require_approval: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
@@ -152,6 +185,7 @@ def submit_for_prereview(
     context = _form_context(services, db, caller)
     try:
         check_text_size(text, services.settings.max_text_bytes)
+        chosen = _chosen_product(context["products"], product)
         with check_slot(request):
             submitted = submit_script(
                 db,
@@ -161,6 +195,7 @@ def submit_for_prereview(
                 text=text,
                 submitted_by=caller.reviewer,
                 require_approval=bool(require_approval),
+                product_id=chosen["id"] if chosen else None,
                 product_class=_known_class(services, product_class),
             )
     except (InputError, ApiError) as exc:

@@ -19,6 +19,8 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from monitor.sizes import readable_size
+
 from .errors import ApiError
 
 MAX_FIELD_BYTES = 1024  # an anchor or stream id, a profile name
@@ -158,8 +160,8 @@ class _Parts:
                 raise ApiError(
                     413,
                     "upload_too_large",
-                    f"上传文件超过 {self.max_bytes} 字节上限 / upload larger than the limit of "
-                    f"{self.max_bytes} bytes (QINGLANG_API_MAX_UPLOAD_BYTES)",
+                    f"上传文件超过 {readable_size(self.max_bytes)} 上限 / upload larger than the "
+                    f"limit of {readable_size(self.max_bytes)} (QINGLANG_API_MAX_UPLOAD_BYTES)",
                     {"limit_bytes": self.max_bytes},
                     headers={"Connection": "close"},
                 )
@@ -170,8 +172,8 @@ class _Parts:
             raise ApiError(
                 413,
                 "field_too_large",
-                f"表单字段 {self._name!r} 超过 {MAX_FIELD_BYTES} 字节 / form field {self._name!r} "
-                f"larger than {MAX_FIELD_BYTES} bytes",
+                f"表单字段 {self._name!r} 超过 {readable_size(MAX_FIELD_BYTES)} / form field "
+                f"{self._name!r} larger than {readable_size(MAX_FIELD_BYTES)}",
                 {"limit_bytes": MAX_FIELD_BYTES},
             )
 

@@ -6,6 +6,7 @@ Usable without the CLI or the API: `monitor.check(text)` returns a `Report`.
 import logging
 
 from .checker import Checker, check, default_checker
+from .corrected_copy import corrected_copy
 from .credit import CreditFold, CreditState, RepairRecord, ViolationRecord, credit_at
 from .credit_policy import CreditPolicy, PolicyError, load_policy
 from .errors import InputError, LexiconError, QinglangError, UnknownProfileError
@@ -38,6 +39,7 @@ __all__ = [
     "UnknownProfileError",
     "ViolationRecord",
     "check",
+    "corrected_copy",
     "credit_at",
     "default_checker",
     "label",

@@ -17,6 +17,7 @@ from .facts import FactRules, ProductFacts, apply_facts
 from .lexicon import load_lexicon, read_yaml
 from .lexicon_detector import LexiconDetector
 from .normalization import load_normalizer
+from .product_laws import ProductLaws
 from .profiles import Profile, find_profile, load_profiles
 from .report import Hit, Report, SentenceVerdict
 from .scoring import ScoringRules
@@ -35,8 +36,10 @@ class Checker:
         profiles: dict[str, Profile],
         scoring: ScoringRules,
         classifier_detector: ClassifierDetector | None = None,
+        product_laws: ProductLaws | None = None,
     ):
         self.lexicon = lexicon_detector.lexicon
+        self.product_laws = product_laws or ProductLaws({}, {})
         self.profiles = profiles
         self._lexicon_detector = lexicon_detector
         self._classifier_detector = classifier_detector
@@ -84,7 +87,8 @@ class Checker:
                 ),
             )
         profiles = load_profiles([folder / "profiles.yaml", *extra])
-        checker = cls(detector, profiles, scoring, classifier_detector)
+        laws = ProductLaws.load(folder / "laws.yaml", lexicon.categories, lexicon.product_classes)
+        checker = cls(detector, profiles, scoring, classifier_detector, laws)
         checker._evidence_file = folder / "claim_evidence.yaml"
         return checker
 
@@ -125,7 +129,8 @@ class Checker:
         facts: ProductFacts | None = None,
     ) -> Report:
         """Check `text`; hits carry offsets into `text` exactly as given. With the product's
-        registered `facts`, certification and origin claims are checked against them."""
+        registered `facts`, certification and origin claims are checked against them. Where the
+        product class is known (given, or the profile's), hits cite the laws of that class."""
         chosen = find_profile(self.profiles, profile)
         product_class = product_class or chosen.product_class
         normalized = self._normalizer.normalize(text)
@@ -153,6 +158,7 @@ class Checker:
         if facts is not None:
             category = self.lexicon.categories["quality_origin_claims"]
             hits = apply_facts(text, list(hits), facts, self._fact_rules(), category.zh)
+        hits = self.product_laws.apply(hits, product_class)
         return Report(
             verdict=self._scoring.verdict(hits),
             risk=self._scoring.risk(hits),

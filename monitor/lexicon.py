@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .data_files import data_dir
 from .errors import LexiconError
+from .rewordings import RewordingRules
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -34,6 +35,7 @@ _KNOWN_FIELDS = set(_REQUIRED) | {
     "note",
     "needs",
     "pattern",
+    "rewording",
 }
 # What besides the text an entry needs before it may fire: "product_class" (lawful or not by the
 # product: 防晒 is a registered special-cosmetics claim), "facts" (lawful when true: 零糖, 原装进口
@@ -51,6 +53,8 @@ CONFIG_FILES = frozenset(
         "profiles",
         "claim_evidence",
         "evasion",
+        "rewording",
+        "laws",
     }
 )
 
@@ -72,7 +76,7 @@ class Entry:
     severity: str
     basis: tuple[str, ...]
     explanation: str
-    suggestion: str
+    suggestion: str  # what to say or do instead, shown to the anchor
     variants: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
     regex_exceptions: tuple[str, ...] = ()
@@ -86,6 +90,7 @@ class Entry:
     pattern: str = (
         ""  # a claim said in many words: a regex over the normalised text; term is its label
     )
+    rewording: str = ""  # words that may replace the term where it stands; "" when none fits
 
     def applies(self, product_class: str | None) -> bool:
         """Whether this entry is a violation for goods of `product_class` (None: unknown, applies
@@ -171,7 +176,11 @@ def _load_categories(data: dict) -> tuple[dict[str, Category], dict[str, str]]:
 
 
 def _entry_problems(
-    raw: dict, where: str, categories: Mapping[str, Category], classes: Mapping[str, str]
+    raw: dict,
+    where: str,
+    categories: Mapping[str, Category],
+    classes: Mapping[str, str],
+    rewording_rules: RewordingRules,
 ) -> list[str]:
     problems = []
     for name in _REQUIRED:
@@ -216,6 +225,14 @@ def _entry_problems(
         problems.append(f"{where}: needs must be one of {', '.join(n for n in NEEDS if n)}")
     if raw.get("needs") and not raw.get("note"):
         problems.append(f"{where}: an entry with 'needs' must say why in 'note'")
+    if "rewording" in raw:
+        rewording = raw["rewording"]
+        if not isinstance(rewording, str) or not rewording.strip():
+            problems.append(f"{where}: rewording must be words; leave it out when none fits")
+        else:
+            problems.extend(
+                rewording_rules.problems(rewording.strip(), term, str(raw.get("lang", "zh")), where)
+            )
     return problems
 
 
@@ -262,11 +279,16 @@ def _build_entry(raw: dict, source: str) -> Entry:
         source=source,
         needs=str(raw.get("needs", "")),
         pattern=str(raw.get("pattern", "")),
+        rewording=str(raw.get("rewording") or "").strip(),
     )
 
 
 def _entries_of_file(
-    data: dict, path: Path, categories: Mapping[str, Category], classes: Mapping[str, str]
+    data: dict,
+    path: Path,
+    categories: Mapping[str, Category],
+    classes: Mapping[str, str],
+    rewording_rules: RewordingRules,
 ) -> tuple[list[Entry], list[str]]:
     defaults = data.get("defaults") or {}
     file_category = data.get("category")
@@ -282,7 +304,7 @@ def _entries_of_file(
         if file_category and "category" not in merged:
             merged["category"] = file_category
         where = f"{path.name}: entry #{index} ({merged.get('id', 'no id')})"
-        found = _entry_problems(merged, where, categories, classes)
+        found = _entry_problems(merged, where, categories, classes, rewording_rules)
         if found:
             problems.extend(found)
         else:
@@ -332,15 +354,19 @@ def cross_file_problems(entries: Iterable[Entry]) -> list[str]:
 
 
 def builtin_lexicon_files(folder: Path | None = None) -> list[Path]:
-    """The category lexicon files shipped with the package, in a stable order."""
+    """The lexicon files shipped with the package, in a stable order: one per category, then one
+    per product class (products/alcohol.yaml: terms only that class's advertising may not use)."""
     folder = folder or data_dir("lexicons")
-    return sorted(p for p in folder.glob("*.yaml") if p.stem not in CONFIG_FILES)
+    shared = sorted(p for p in folder.glob("*.yaml") if p.stem not in CONFIG_FILES)
+    return shared + sorted((folder / "products").glob("*.yaml"))
 
 
 def load_lexicon(extra_files: Iterable[str | Path] = (), folder: Path | None = None) -> Lexicon:
     """Load the shipped lexicon plus users' files; raise LexiconError listing every problem."""
     folder = folder or data_dir("lexicons")
     categories, classes = _load_categories(read_yaml(folder / "categories.yaml"))
+    rules_file = folder / "rewording.yaml"
+    rewording_rules = RewordingRules.load(rules_file) if rules_file.exists() else RewordingRules()
     files = [*builtin_lexicon_files(folder), folder / "whitelist.yaml"]
     files += [Path(p) for p in extra_files]
     entries: list[Entry] = []
@@ -354,7 +380,7 @@ def load_lexicon(extra_files: Iterable[str | Path] = (), folder: Path | None = N
                     cid, Category(cid, names.get("zh", cid), names.get("en", cid))
                 )
         if "entries" in data:
-            found, bad = _entries_of_file(data, path, categories, classes)
+            found, bad = _entries_of_file(data, path, categories, classes, rewording_rules)
             entries.extend(found)
             problems.extend(bad)
         found_phrases, bad = _whitelist_of(data, path)

@@ -247,6 +247,7 @@ class LexiconDetector:
                     basis=entry.basis,
                     explanation=entry.explanation,
                     suggestion=entry.suggestion,
+                    rewording=entry.rewording or None,
                     match=kind,
                     term=entry.term,
                     blocking=self._scoring.blocks(entry.severity, score),

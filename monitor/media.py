@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from .errors import InputError
+from .sizes import readable_size
 
 SAMPLE_RATE = 16_000
 MEDIA_SUFFIXES = frozenset(
@@ -57,7 +58,8 @@ def decode_file(path: str | Path, max_bytes: int) -> np.ndarray:
         raise InputError(f"文件不存在 / no such file: {path}") from None
     if size > max_bytes:
         raise InputError(
-            f"文件过大 / {path} is {size} bytes, more than the limit of {max_bytes} "
+            f"文件过大（{readable_size(size)}，上限 {readable_size(max_bytes)}）/ {path} is "
+            f"{readable_size(size)}, more than the limit of {readable_size(max_bytes)} "
             "(QINGLANG_MAX_MEDIA_BYTES)"
         )
     chunks = [samples for _, samples in decode_container(str(path), name=str(path))]

@@ -89,6 +89,8 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
             )
         lines.append(f"   依据 basis: {'；'.join(hit.basis)}")
         lines.append(f"   说明 why: {hit.explanation}")
+        if hit.rewording:
+            lines.append(f"   可改为 reworded: {hit.rewording}")
         lines.append(f"   建议 instead: {hit.suggestion}")
         lines.append(
             f"   规则 rule: {hit.rule}  来源 source: {hit.source}  置信度 score: {hit.score:.2f}"

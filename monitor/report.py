@@ -35,7 +35,8 @@ class Hit:
     score: float
     basis: tuple[str, ...]
     explanation: str
-    suggestion: str
+    suggestion: str  # what to do instead: a compliant way to say it, or advice
+    rewording: str | None = None  # words that may replace the hit where it stands (lexicon data)
     match: str = "exact"  # how found: exact | variant | pinyin | initials | filler | doubled | homophone | euphemism | pattern | model | facts
     term: str = ""
     blocking: bool = (

@@ -33,6 +33,12 @@ VIOLATION_STATUS_SQL = (
     "AND p.status = 'pending') THEN 'appealed' ELSE 'standing' END"
 )
 
+_OF_ANCHOR = (
+    "workshop_id = (SELECT workshop_id FROM anchors WHERE id = ?) "
+    "OR id IN (SELECT product_id FROM streams WHERE anchor_id = ?) "
+    "OR id IN (SELECT product_id FROM scripts WHERE anchor_id = ?)"
+)
+
 Page = tuple[list[dict[str, Any]], int]
 
 
@@ -67,11 +73,18 @@ def list_products(
     db: sqlite_utils.Database,
     *,
     workshop_id: str | None = None,
+    anchor_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
+    """Products by id; with `anchor_id`, the anchor's own: its workshop's, and those its streams
+    or scripts were about."""
     where, params = where_equal(("workshop_id", workshop_id))
-    items, total = _page(db, f"SELECT * FROM products {where}", params, "id", limit, offset)
+    sql = f"SELECT * FROM products {where}"
+    if anchor_id is not None:
+        sql = f"SELECT * FROM ({sql}) WHERE {_OF_ANCHOR}"
+        params = [*params, anchor_id, anchor_id, anchor_id]
+    items, total = _page(db, sql, params, "id", limit, offset)
     for row in items:
         row["certifications"] = json.loads(row["certifications"])
         row["registration_numbers"] = json.loads(row["registration_numbers"])

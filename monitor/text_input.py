@@ -12,6 +12,7 @@ from pathlib import Path
 from docx import Document
 
 from .errors import InputError
+from .sizes import readable_size
 
 MAX_TEXT_BYTES = 10 * 1024 * 1024  # a script or caption file larger than 10 MiB is refused
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
@@ -65,7 +66,8 @@ def docx_text(data: bytes, name: str) -> str:
 def check_size(size: int, name: str, limit: int = MAX_TEXT_BYTES) -> None:
     if size > limit:
         raise InputError(
-            f"{name}: 文件超过 {limit // (1024 * 1024)} MiB 上限 / larger than the {limit} byte limit"
+            f"{name}: 文件超过 {readable_size(limit)} 上限 / larger than the limit of "
+            f"{readable_size(limit)}"
         )
 
 

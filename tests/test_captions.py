@@ -292,5 +292,5 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_too_large(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="larger than the 64 byte limit"):
+    with pytest.raises(InputError, match="larger than the limit of 64 B"):
         read_captions(write(tmp_path, "big.srt", SRT), limit=64)
