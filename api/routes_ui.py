@@ -10,8 +10,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import ui_auth, ui_decisions, ui_live, ui_pages, ui_review, ui_selfcheck, ui_streams
+from . import (
+    ui_appeals,
+    ui_auth,
+    ui_decisions,
+    ui_live,
+    ui_pages,
+    ui_review,
+    ui_selfcheck,
+    ui_streams,
+)
 
 router = APIRouter()
-for _module in (ui_auth, ui_pages, ui_review, ui_decisions, ui_selfcheck, ui_streams, ui_live):
+for _module in (
+    ui_auth,
+    ui_pages,
+    ui_appeals,
+    ui_review,
+    ui_decisions,
+    ui_selfcheck,
+    ui_streams,
+    ui_live,
+):
     router.include_router(_module.router)
