@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,11 @@ from monitor.evidence_files import (
     StagedFile,
     TooMuchEvidence,
 )
+from monitor.review import file_appeal
 
 from .errors import ApiError
 from .schemas_due_process import AppealCreate
+from .uploads import FormParts
 
 # Largest text field in bytes: a reason of 4,000 characters, a links box of ten long addresses.
 TEXT_FIELDS = {"reason": 16_000, "links": 32_000, "csrf": 200}
@@ -88,6 +91,22 @@ async def appeal_request(request: Request, staging: EvidenceStaging) -> AppealCr
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
         ) from None
+
+
+async def file_staged_appeal(
+    db: sqlite_utils.Database,
+    violation_id: int,
+    reason: str,
+    links: list[str],
+    filed_by: str,
+    staging: EvidenceStaging,
+) -> int:
+    """File the appeal with the staged files (`monitor.review.file_appeal`, off the event loop)
+    and keep those files once it is committed; returns the appeal's id."""
+    filing = partial(file_appeal, files=staging.files, links=links, limits=staging.limits)
+    appeal_id = await anyio.to_thread.run_sync(filing, db, violation_id, reason, filed_by)
+    staging.keep()
+    return appeal_id
 
 
 def refusal(exc: EvidenceRefused) -> ApiError:
@@ -174,93 +193,39 @@ async def _read_to_end(chunks: AsyncIterator[bytes]) -> None:
         pass
 
 
-class _AppealParts:
-    """The multipart parser's callbacks: `files` parts into the staging until one is refused,
-    small text fields in memory; any other field is refused at once."""
+class _AppealParts(FormParts):
+    """`files` parts into the staging until one is refused (the rest are then skipped), small
+    text fields in memory."""
+
+    file_field = "files"
 
     def __init__(self, staging: EvidenceStaging):
+        super().__init__(TEXT_FIELDS)
         self.staging = staging
-        self.values: dict[str, list[str]] = {name: [] for name in TEXT_FIELDS}
         self.refused: EvidenceRefused | None = None
-        self._name = ""
         self._file: StagedFile | None = None
-        self._skip = False  # a file part not kept: left empty, or after a refusal
-        self._header, self._value, self._disposition = b"", b"", b""
-        self._buffer = bytearray()
 
-    def callbacks(self) -> dict:
-        return {
-            "on_part_begin": self._begin,
-            "on_part_data": self._data,
-            "on_part_end": self._end,
-            "on_header_field": lambda data, start, end: self._add("_header", data[start:end]),
-            "on_header_value": lambda data, start, end: self._add("_value", data[start:end]),
-            "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_done,
-        }
+    def file_begins(self, file_name: bytes | None) -> None:
+        # a file input left empty still sends a part, with an empty name and no bytes
+        self._file = None
+        if file_name != b"" and self.refused is None:
+            name = (file_name or b"").decode("utf-8", "replace")
+            self._file = self._staged(lambda: self.staging.begin(name))
 
-    def _add(self, attribute: str, data: bytes) -> None:
-        setattr(self, attribute, getattr(self, attribute) + data)
-
-    def _begin(self) -> None:
-        self._name, self._file, self._skip = "", None, False
-        self._disposition, self._buffer = b"", bytearray()
-
-    def _header_end(self) -> None:
-        if self._header.lower() == b"content-disposition":
-            self._disposition = self._value
-        self._header, self._value = b"", b""
-
-    def _headers_done(self) -> None:
-        _, options = parse_options_header(self._disposition)
-        self._name = options.get(b"name", b"").decode("utf-8", "replace")
-        file_name = options.get(b"filename")
-        if self._name == "files" and file_name is not None:
-            # a file input left empty still sends a part, with no name and no bytes
-            self._skip = file_name == b"" or self.refused is not None
-            if not self._skip:
-                name = file_name.decode("utf-8", "replace")
-                self._file = self._staged(lambda: self.staging.begin(name))
-        elif self._name not in TEXT_FIELDS or file_name is not None:
-            raise ApiError(
-                422,
-                "invalid_request",
-                f"未知字段 / unknown form field {self._name[:40]!r} (allowed: files, "
-                f"{', '.join(TEXT_FIELDS)})",
-            )
-
-    def _data(self, data: bytes, start: int, end: int) -> None:
+    def file_data(self, data: bytes) -> None:
         if self._file is not None:
-            self._staged(lambda: self._file.write(data[start:end]))
-        elif not self._skip:
-            self._buffer += data[start:end]
-            if len(self._buffer) > TEXT_FIELDS[self._name]:
-                raise ApiError(
-                    413,
-                    "field_too_large",
-                    f"表单字段 {self._name!r} 过长 / form field {self._name!r} is too long",
-                    {"field": self._name, "limit_bytes": TEXT_FIELDS[self._name]},
-                )
+            self._staged(lambda: self._file.write(data))
 
-    def _end(self) -> None:
+    def file_ends(self) -> None:
         if self._file is not None:
             self._staged(self.staging.finish)
-        elif not self._skip:
-            try:
-                self.values[self._name].append(self._buffer.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise ApiError(
-                    400,
-                    "bad_upload",
-                    f"字段 {self._name!r} 不是 UTF-8 / field {self._name!r} is not UTF-8",
-                ) from None
 
     def _staged(self, step: Callable[[], Any]) -> Any:
         """Run a staging step; a refusal is kept and the rest of the part skipped."""
         try:
             return step()
         except EvidenceRefused as exc:
-            self.refused, self._file, self._skip = exc, None, True
+            self.refused, self._file = exc, None
             return None
 
 

@@ -22,7 +22,6 @@ from monitor.review import (
     apply_for_repair,
     decide_appeal,
     decide_repair,
-    file_appeal,
     record_violation,
 )
 from monitor.store_lists import (
@@ -41,6 +40,7 @@ from .appeal_evidence import (
     APPEAL_REQUEST_BODY,
     appeal_request,
     evidence_download,
+    file_staged_appeal,
     refusal,
     with_downloads,
 )
@@ -189,22 +189,12 @@ async def create_appeal(
             {"status": violation["status"]},
         )
     settings = services.settings
-    limits = settings.evidence_limits()
     try:
-        with EvidenceStaging(settings.files_dir(), limits) as staging:
+        with EvidenceStaging(settings.files_dir(), settings.evidence_limits()) as staging:
             body = await appeal_request(request, staging)
-            appeal_id = await anyio.to_thread.run_sync(
-                lambda: file_appeal(
-                    db,
-                    violation_id,
-                    body.reason,
-                    caller.actor,
-                    files=staging.files,
-                    links=body.links,
-                    limits=limits,
-                )
+            appeal_id = await file_staged_appeal(
+                db, violation_id, body.reason, body.links, caller.actor, staging
             )
-            staging.keep()
     except EvidenceRefused as exc:
         raise refusal(exc) from None
     return await anyio.to_thread.run_sync(

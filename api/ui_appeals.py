@@ -13,10 +13,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from monitor.appeal_evidence import evidence_file
 from monitor.errors import InputError
 from monitor.evidence_files import EvidenceRefused, EvidenceStaging
-from monitor.review import file_appeal
 from monitor.store_lists import get_appeal, get_violation
 
-from .appeal_evidence import AppealForm, evidence_download, receive_appeal_form, refusal
+from .appeal_evidence import (
+    AppealForm,
+    evidence_download,
+    file_staged_appeal,
+    receive_appeal_form,
+    refusal,
+)
 from .context import DatabaseDep, ServicesDep
 from .schemas_common import RecordId
 from .ui_auth import UiCaller, check_csrf, ui_roles
@@ -45,26 +50,16 @@ async def appeal(
     if violation is None or violation["anchor_id"] != anchor["id"]:
         raise UiError(404, f"违规记录不存在 / no violation {violation_id} of this anchor")
     settings = services.settings
-    limits = settings.evidence_limits()
     form = AppealForm({"reason": [], "links": [], "csrf": []})
     try:
-        with EvidenceStaging(settings.files_dir(), limits) as staging:
+        with EvidenceStaging(settings.files_dir(), settings.evidence_limits()) as staging:
             form = await receive_appeal_form(request, staging)
             check_csrf(request, caller, form.first("csrf"))
             if form.refused is not None:
                 raise form.refused
-            await anyio.to_thread.run_sync(
-                lambda: file_appeal(
-                    db,
-                    violation_id,
-                    form.first("reason"),
-                    caller.reviewer,
-                    files=staging.files,
-                    links=form.links,
-                    limits=limits,
-                )
+            await file_staged_appeal(
+                db, violation_id, form.first("reason"), form.links, caller.reviewer, staging
             )
-            staging.keep()
     except InputError as exc:
         status = refusal(exc).status_code if isinstance(exc, EvidenceRefused) else 400
         error = {
