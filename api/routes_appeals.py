@@ -2,22 +2,26 @@
 violations, credit repair (信用修复) and early removal from the blacklist, the blacklist in
 force, and the lists of submitted scripts (话术预审). Only a regulator records a violation or
 decides; an anchor key files and reads only its own. Each decision answers with the anchor's
-credit before and after it."""
+credit before and after it. An appeal may carry evidence (files and links); its files are
+downloaded by regulators and the appealing anchor only."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
 
 from monitor.api_keys import ROLES, Principal
+from monitor.appeal_evidence import evidence_file
 from monitor.decision_effects import with_credit_change
 from monitor.errors import InputError
+from monitor.evidence_files import EVIDENCE_TYPES, EvidenceRefused, EvidenceStaging
 from monitor.review import (
     apply_for_repair,
     decide_appeal,
     decide_repair,
-    file_appeal,
     record_violation,
 )
 from monitor.store_lists import (
@@ -32,13 +36,20 @@ from monitor.store_lists import (
     script_detail,
 )
 
+from .appeal_evidence import (
+    APPEAL_REQUEST_BODY,
+    appeal_request,
+    evidence_download,
+    file_staged_appeal,
+    refusal,
+    with_downloads,
+)
 from .auth import AnchorRef, anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
 from .schemas_common import Limit, Offset, RecordId, iso
 from .schemas_due_process import (
     Appeal,
-    AppealCreate,
     AppealDecision,
     AppealDecisionRequest,
     AppealList,
@@ -147,13 +158,25 @@ def anchor_violations(
     "/v1/violations/{violation_id}/appeals",
     response_model=Appeal,
     status_code=201,
-    responses={**_WRITE, 409: {"model": ErrorBody, "description": "Already appealed."}},
+    responses={
+        **_WRITE,
+        409: {"model": ErrorBody, "description": "Already appealed."},
+        413: {"model": ErrorBody, "description": "An evidence file or all of them too large."},
+        415: {"model": ErrorBody, "description": "An evidence file not PDF, JPEG or PNG."},
+    },
+    openapi_extra=APPEAL_REQUEST_BODY,
 )
-def create_appeal(
-    violation_id: RecordId, body: AppealCreate, caller: Anyone, db: DatabaseDep
+async def create_appeal(
+    violation_id: RecordId,
+    request: Request,
+    caller: Anyone,
+    db: DatabaseDep,
+    services: ServicesDep,
 ) -> dict:
-    """Appeal a violation: the anchor's own key, or a platform or regulator on their behalf."""
-    violation = get_violation(db, violation_id)
+    """Appeal a violation: the anchor's own key, or a platform or regulator on their behalf.
+    JSON `{"reason", "links"?}`, or multipart/form-data with `reason`, `links` and `files` (PDF,
+    JPEG, PNG) as evidence; the appeal and its evidence are stored together or not at all."""
+    violation = await anyio.to_thread.run_sync(get_violation, db, violation_id)
     if violation is None:
         raise ApiError(404, "not_found", f"违规记录不存在 / no violation {violation_id}")
     _own(caller, violation["anchor_id"])
@@ -165,8 +188,18 @@ def create_appeal(
             "upheld appeal",
             {"status": violation["status"]},
         )
-    appeal_id = file_appeal(db, violation_id, body.reason, caller.actor)
-    return get_appeal(db, appeal_id)
+    settings = services.settings
+    try:
+        with EvidenceStaging(settings.files_dir(), settings.evidence_limits()) as staging:
+            body = await appeal_request(request, staging)
+            appeal_id = await file_staged_appeal(
+                db, violation_id, body.reason, body.links, caller.actor, staging
+            )
+    except EvidenceRefused as exc:
+        raise refusal(exc) from None
+    return await anyio.to_thread.run_sync(
+        lambda: with_downloads(db, [get_appeal(db, appeal_id)])[0]
+    )
 
 
 @router.get("/v1/appeals", response_model=AppealList, responses=_ONE)
@@ -182,7 +215,51 @@ def appeals(
     items, total = list_appeals(
         db, status=status, anchor_id=_anchor_filter(caller, db, anchor), limit=limit, offset=offset
     )
-    return {"items": items, "total": total}
+    return {"items": with_downloads(db, items), "total": total}
+
+
+@router.get("/v1/appeals/{appeal_id}", response_model=Appeal, responses=_ONE)
+def appeal(appeal_id: RecordId, caller: Anyone, db: DatabaseDep) -> dict:
+    """One appeal with its evidence; an anchor key sees only its own."""
+    found = get_appeal(db, appeal_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"申诉不存在 / no appeal {appeal_id}")
+    _own(caller, found["anchor_id"])
+    return with_downloads(db, [found])[0]
+
+
+@router.get(
+    "/v1/appeals/{appeal_id}/evidence/{evidence_id}",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {t.content_type: {} for t in EVIDENCE_TYPES},
+            "description": "The file, as an attachment.",
+        },
+        **_ONE,
+    },
+)
+def appeal_evidence(
+    appeal_id: RecordId,
+    evidence_id: RecordId,
+    caller: Annotated[Principal, Depends(require_roles("regulator", "anchor"))],
+    db: DatabaseDep,
+    services: ServicesDep,
+) -> FileResponse:
+    """Download an evidence file of an appeal: regulators, and the appealing anchor's key."""
+    found = get_appeal(db, appeal_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"申诉不存在 / no appeal {appeal_id}")
+    _own(caller, found["anchor_id"])
+    stored = evidence_file(db, appeal_id, evidence_id, services.settings.files_dir())
+    if stored is None:
+        raise ApiError(
+            404,
+            "not_found",
+            f"申诉 {appeal_id} 没有证据文件 {evidence_id} / appeal {appeal_id} has no evidence "
+            f"file {evidence_id}",
+        )
+    return evidence_download(*stored)
 
 
 @router.post("/v1/appeals/{appeal_id}/decision", response_model=AppealDecision, responses=_DECIDE)

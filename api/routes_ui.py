@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import (
+    ui_appeals,
     ui_auth,
     ui_decisions,
     ui_exports,
@@ -26,6 +27,7 @@ router = APIRouter()
 for _module in (
     ui_auth,
     ui_pages,
+    ui_appeals,
     ui_review,
     ui_decisions,
     ui_exports,

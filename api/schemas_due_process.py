@@ -62,6 +62,17 @@ class ViolationRecorded(BaseModel):
 AppealStatus = Literal["pending", "upheld", "rejected"]
 
 
+class EvidenceFile(BaseModel):
+    id: int
+    file_name: str = Field(description="The name it was uploaded with (sanitised).")
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"] = Field(
+        description="Judged by the file's content, not its name."
+    )
+    size_bytes: int
+    sha256: str
+    download_url: str = Field(description="Regulators and the appealing anchor's key only.")
+
+
 class Appeal(BaseModel):
     id: int
     violation_id: int
@@ -73,6 +84,10 @@ class Appeal(BaseModel):
     decided_at: str | None
     decided_by: str | None
     decision_reason: str | None
+    files: list[EvidenceFile] = Field(description="Evidence files (申诉材料), in the order given.")
+    links: list[str] = Field(
+        description="Evidence links as given (http/https); qinglang never fetches them."
+    )
 
 
 class AppealList(BaseModel):
@@ -82,6 +97,12 @@ class AppealList(BaseModel):
 
 class AppealCreate(InputModel):
     reason: Said
+    links: list[Text] = Field(
+        default_factory=list,
+        description="Evidence links (http/https), e.g. a certificate in a public registry; stored "
+        "as text and never fetched. Files: send the appeal as multipart/form-data with `reason`, "
+        "`links` (repeatable, or one per line) and `files` (repeatable: PDF, JPEG, PNG).",
+    )
 
 
 class AppealDecisionRequest(InputModel):

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import sqlite_utils
 from fastapi import APIRouter, Depends, Form, Request, Response
 
+from monitor.appeal_evidence import with_evidence
 from monitor.credit_policy import CreditPolicy
 from monitor.decision_effects import credit_snapshot, with_credit_change
 from monitor.errors import InputError
@@ -139,7 +140,7 @@ def _anchor_names(db: sqlite_utils.Database) -> dict[str, str]:
 
 def _appeal_item(db, appeal: dict, credit: _Credit, names: dict) -> dict[str, Any]:
     return {
-        "appeal": appeal,
+        "appeal": with_evidence(db, [appeal])[0],
         "violation": get_violation(db, appeal["violation_id"]),
         "credit": credit(appeal["anchor_id"]),
         "anchor_name": names.get(appeal["anchor_id"], ""),

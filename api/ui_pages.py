@@ -1,6 +1,6 @@
 """The web UI's pages besides the review queue: home, anchors and an anchor's credit (where an
-anchor key also appeals a violation and applies for credit repair or early removal), the public
-disclosure, and the static files (CSS, JS, vendored htmx). The workshop dashboard is
+anchor key also applies for credit repair or early removal; appeals are api/ui_appeals.py), the
+public disclosure, and the static files (CSS, JS, vendored htmx). The workshop dashboard is
 api/ui_workshops.py."""
 
 from __future__ import annotations
@@ -12,19 +12,20 @@ import sqlite_utils
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse
 
+from monitor.appeal_evidence import with_evidence
 from monitor.credit_policy import CreditPolicy
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, parse_time
 from monitor.disclosure import disclosure
 from monitor.errors import InputError
+from monitor.evidence_files import ACCEPTED
 from monitor.gate import eligibility
 from monitor.registry import find_anchor
 from monitor.repair_offer import repair_offer
-from monitor.review import apply_for_repair, file_appeal
-from monitor.store_lists import all_violations, get_violation, list_repairs, list_scripts
+from monitor.review import apply_for_repair
+from monitor.store_lists import all_violations, list_repairs, list_scripts
 
 from .context import DatabaseDep, Services, ServicesDep
-from .schemas_common import RecordId
 from .ui_auth import UiCaller, check_csrf, optional_caller, ui_roles
 from .ui_charts import score_chart
 from .ui_render import HtmlErrorRoute, UiError, render
@@ -131,12 +132,15 @@ def _records(
     """The due-process part of an anchor's page: violations with their status, appeals,
     applications, scripts, and what the anchor (an anchor key on its own page) may file."""
     violations = all_violations(db, anchor["id"])
-    appeals = list(
-        db.query(
-            "SELECT p.* FROM appeals p JOIN violations v ON v.id = p.violation_id "
-            "WHERE v.anchor_id = ? ORDER BY p.filed_at DESC, p.id DESC",
-            [anchor["id"]],
-        )
+    appeals = with_evidence(
+        db,
+        list(
+            db.query(
+                "SELECT p.* FROM appeals p JOIN violations v ON v.id = p.violation_id "
+                "WHERE v.anchor_id = ? ORDER BY p.filed_at DESC, p.id DESC",
+                [anchor["id"]],
+            )
+        ),
     )
     repairs = list_repairs(db, anchor_id=anchor["id"], limit=50)[0]
     offer, why_not = repair_offer(state, services.policy, violations, now)
@@ -150,6 +154,9 @@ def _records(
         "why_not": why_not,
         "scripts": list_scripts(db, anchor_id=anchor["id"], limit=RECENT_SCRIPTS)[0],
         "can_file": caller.role == "anchor",
+        "can_download": caller.role != "platform",  # regulators, and the anchor on its own page
+        "evidence_limits": services.settings.evidence_limits(),
+        "evidence_accept": ",".join(ACCEPTED),
         "categories": services.checker.lexicon.categories,
     }
 
@@ -184,12 +191,18 @@ def anchor_page(
     return render(request, "anchor.html", _anchor_context(db, services, caller, anchor))
 
 
-def _after_filing(
-    request: Request, db, services: Services, caller: UiCaller, anchor: dict, error: dict | None
+def after_filing(
+    request: Request,
+    db,
+    services: Services,
+    caller: UiCaller,
+    anchor: dict,
+    error: dict | None,
+    status: int = 400,
 ) -> Response:
-    """The page's due-process part again (htmx), or the whole page; 400 with the library's
-    message in place when it refused."""
-    status = 400 if error else 200
+    """The page's due-process part again (htmx), or the whole page; `status` (400) with the
+    library's message in place when it refused."""
+    status = status if error else 200
     if request.headers.get("HX-Request"):
         now = parse_time(now_iso())
         state = anchor_credit(db, anchor["id"], services.policy, now)
@@ -197,31 +210,6 @@ def _after_filing(
         return render(request, "_anchor_records.html", context, status)
     context = {**_anchor_context(db, services, caller, anchor), "filing_error": error}
     return render(request, "anchor.html", context, status)
-
-
-@router.post("/ui/anchors/{anchor_ref}/violations/{violation_id}/appeal")
-def appeal(
-    request: Request,
-    anchor_ref: str,
-    violation_id: RecordId,
-    caller: AnchorKey,
-    db: DatabaseDep,
-    services: ServicesDep,
-    reason: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    """An anchor key appeals one of its own violations (`monitor.review.file_appeal`)."""
-    check_csrf(request, caller, csrf)
-    anchor = viewed_anchor(db, caller, anchor_ref)
-    violation = get_violation(db, violation_id)
-    if violation is None or violation["anchor_id"] != anchor["id"]:
-        raise UiError(404, f"违规记录不存在 / no violation {violation_id} of this anchor")
-    try:
-        file_appeal(db, violation_id, reason, caller.reviewer)
-    except InputError as exc:
-        error = {"violation_id": violation_id, "message": str(exc), "reason": reason}
-        return _after_filing(request, db, services, caller, anchor, error)
-    return _after_filing(request, db, services, caller, anchor, None)
 
 
 @router.post("/ui/anchors/{anchor_ref}/repairs")
@@ -242,8 +230,8 @@ def apply_repair(
         apply_for_repair(db, anchor["id"], kind, reason, caller.reviewer, services.policy)
     except InputError as exc:
         error = {"repair": True, "message": str(exc), "reason": reason}
-        return _after_filing(request, db, services, caller, anchor, error)
-    return _after_filing(request, db, services, caller, anchor, None)
+        return after_filing(request, db, services, caller, anchor, error)
+    return after_filing(request, db, services, caller, anchor, None)
 
 
 @router.get("/public")

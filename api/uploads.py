@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +78,7 @@ async def receive_upload(
     suffix = Path(state.file_name).suffix.lower()[:10]
     final = target.with_suffix(suffix if suffix.isascii() and suffix[1:].isalnum() else "")
     target.rename(final)
-    return Upload(final, state.file_name, state.size, state.values)
+    return Upload(final, state.file_name, state.size, state.fields)
 
 
 def _sync_and_close(handle) -> None:
@@ -86,20 +87,19 @@ def _sync_and_close(handle) -> None:
     handle.close()
 
 
-class _Parts:
-    """The multipart parser's callbacks: one file part to disk, small text fields in memory."""
+class FormParts:
+    """python-multipart callbacks for a form: the parts named `file_field` go to the subclass's
+    `file_begins` / `file_data` / `file_ends`; text fields are kept (each at most
+    `text_limits[name]` bytes, UTF-8) as the list of values sent; any other field is refused."""
 
-    def __init__(self, target: Path, max_bytes: int, allowed: frozenset[str]):
-        self.target, self.max_bytes, self.allowed = target, max_bytes, allowed
-        self.file = None
-        self.file_name = ""
-        self.size = 0
-        self.finished = False
-        self.values: dict[str, str] = {}
-        self._name: str | None = None
-        self._is_file = False
-        self._header, self._value = b"", b""
-        self._disposition = b""
+    file_field = "file"
+
+    def __init__(self, text_limits: Mapping[str, int]):
+        self.text_limits = text_limits
+        self.values: dict[str, list[str]] = {name: [] for name in text_limits}
+        self._name = ""
+        self._in_file = False
+        self._header, self._value, self._disposition = b"", b"", b""
         self._buffer = bytearray()
 
     def callbacks(self) -> dict:
@@ -113,13 +113,17 @@ class _Parts:
             "on_headers_finished": self._headers_done,
         }
 
-    def discard(self) -> None:
-        if self.file is not None and not self.file.closed:
-            self.file.close()
-        self.target.unlink(missing_ok=True)
+    def file_begins(self, file_name: bytes | None) -> None:
+        raise NotImplementedError
+
+    def file_data(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def file_ends(self) -> None:
+        raise NotImplementedError
 
     def _begin(self) -> None:
-        self._name, self._is_file, self._disposition = None, False, b""
+        self._name, self._in_file, self._disposition = "", False, b""
         self._buffer = bytearray()
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
@@ -139,53 +143,86 @@ class _Parts:
         if name is None:
             raise _bad("multipart 部分缺少名称 / a form part without a name")
         self._name = name.decode("utf-8", "replace")
-        if self._name == "file":
-            if self.file is not None:
-                raise _bad("只能上传一个文件 / only one `file` part is allowed")
-            self._is_file = True
-            self.file_name = options.get(b"filename", b"upload").decode("utf-8", "replace")[:200]
-            self.file = self.target.open("wb")
-        elif self._name not in self.allowed:
+        if self._name == self.file_field:
+            self._in_file = True
+            self.file_begins(options.get(b"filename"))
+        elif self._name not in self.text_limits:
             raise ApiError(
                 422,
                 "invalid_request",
                 f"未知字段 / unknown form field {self._name[:40]!r} "
-                f"(allowed: file, {', '.join(sorted(self.allowed))})",
+                f"(allowed: {self.file_field}, {', '.join(sorted(self.text_limits))})",
             )
 
     def _data(self, data: bytes, start: int, end: int) -> None:
-        if self._is_file:
-            self.size += end - start
-            if self.size > self.max_bytes:
-                raise ApiError(
-                    413,
-                    "upload_too_large",
-                    f"上传文件超过 {readable_size(self.max_bytes)} 上限 / upload larger than the "
-                    f"limit of {readable_size(self.max_bytes)} (QINGLANG_API_MAX_UPLOAD_BYTES)",
-                    {"limit_bytes": self.max_bytes},
-                    headers={"Connection": "close"},
-                )
-            self.file.write(data[start:end])
+        if self._in_file:
+            self.file_data(data[start:end])
             return
         self._buffer += data[start:end]
-        if len(self._buffer) > MAX_FIELD_BYTES:
+        limit = self.text_limits[self._name]
+        if len(self._buffer) > limit:
             raise ApiError(
                 413,
                 "field_too_large",
-                f"表单字段 {self._name!r} 超过 {readable_size(MAX_FIELD_BYTES)} / form field "
-                f"{self._name!r} larger than {readable_size(MAX_FIELD_BYTES)}",
-                {"limit_bytes": MAX_FIELD_BYTES},
+                f"表单字段 {self._name!r} 超过 {readable_size(limit)} / form field "
+                f"{self._name!r} larger than {readable_size(limit)}",
+                {"limit_bytes": limit},
             )
 
     def _end(self) -> None:
-        if self._is_file:
-            self.finished = True
+        if self._in_file:
+            self.file_ends()
             return
         try:
-            text = self._buffer.decode("utf-8").strip()
+            self.values[self._name].append(self._buffer.decode("utf-8"))
         except UnicodeDecodeError:
             raise _bad(
                 f"字段 {self._name!r} 不是 UTF-8 / field {self._name!r} is not UTF-8"
             ) from None
-        if text:
-            self.values[self._name] = text
+
+
+class _Parts(FormParts):
+    """One file part to disk, counted against `max_bytes`; small text fields in memory."""
+
+    def __init__(self, target: Path, max_bytes: int, allowed: frozenset[str]):
+        super().__init__(dict.fromkeys(allowed, MAX_FIELD_BYTES))
+        self.target, self.max_bytes = target, max_bytes
+        self.file = None
+        self.file_name = ""
+        self.size = 0
+        self.finished = False
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Each text field's last non-blank value, stripped; blank ones left out."""
+        kept = {
+            name: [v.strip() for v in values if v.strip()] for name, values in self.values.items()
+        }
+        return {name: texts[-1] for name, texts in kept.items() if texts}
+
+    def discard(self) -> None:
+        if self.file is not None and not self.file.closed:
+            self.file.close()
+        self.target.unlink(missing_ok=True)
+
+    def file_begins(self, file_name: bytes | None) -> None:
+        if self.file is not None:
+            raise _bad("只能上传一个文件 / only one `file` part is allowed")
+        self.file_name = (file_name or b"upload").decode("utf-8", "replace")[:200]
+        self.file = self.target.open("wb")
+
+    def file_data(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise ApiError(
+                413,
+                "upload_too_large",
+                f"上传文件超过 {readable_size(self.max_bytes)} 上限 / upload larger than the "
+                f"limit of {readable_size(self.max_bytes)} (QINGLANG_API_MAX_UPLOAD_BYTES)",
+                {"limit_bytes": self.max_bytes},
+                headers={"Connection": "close"},
+            )
+        self.file.write(data)
+
+    def file_ends(self) -> None:
+        self.finished = True

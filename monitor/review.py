@@ -5,16 +5,18 @@ its credit consequence are one transaction and both are in the audit log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import sqlite_utils
 
 from . import audit
+from .appeal_evidence import checked_links, insert_evidence
 from .credit_causes import decision_cause, violation_cause
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit, refresh_credit
 from .db import now_iso, parse_time, transaction
 from .errors import InputError, StateConflict
+from .evidence_files import EvidenceLimits, StoredFile
 from .flag_store import get_flag
 from .lexicon import SEVERITIES
 from .registry import find_anchor
@@ -147,9 +149,21 @@ def record_violation(
     return violation_id
 
 
-def file_appeal(db: sqlite_utils.Database, violation_id: int, reason: str, filed_by: str) -> int:
+def file_appeal(
+    db: sqlite_utils.Database,
+    violation_id: int,
+    reason: str,
+    filed_by: str,
+    *,
+    files: Sequence[StoredFile] = (),
+    links: Iterable[str] = (),
+    limits: EvidenceLimits | None = None,
+) -> int:
+    """Appeal a standing violation with a reason and, optionally, evidence: staged files
+    (monitor.evidence_files) and links; the appeal and its evidence are committed together."""
     if not reason.strip():
         raise InputError("申诉须写明理由 / an appeal needs a reason (--reason)")
+    links = checked_links(links, limits or EvidenceLimits())
     with transaction(db):
         violation = _violation(db, violation_id)
         pending = db["appeals"].count_where(
@@ -159,10 +173,14 @@ def file_appeal(db: sqlite_utils.Database, violation_id: int, reason: str, filed
             raise StateConflict(
                 f"违规 {violation_id} 已有申诉 / violation {violation_id} already has a pending or upheld appeal"
             )
-        return _file_pending(
+        named = [{"name": f.file_name, "sha256": f.sha256} for f in files]
+        evidence = {"files": named, "links": links} if files or links else None
+        appeal_id = _file_pending(
             db, "appeals", {"violation_id": violation_id}, reason, filed_by,
-            "appeal.file", f"anchor:{violation['anchor_id']}", "appeal_id",
+            "appeal.file", f"anchor:{violation['anchor_id']}", "appeal_id", evidence,
         )  # fmt: skip
+        insert_evidence(db, appeal_id, files, links)
+        return appeal_id
 
 
 def decide_appeal(
@@ -239,14 +257,16 @@ def _file_pending(
     action: str,
     subject: str,
     id_name: str,
+    audited: dict | None = None,
 ) -> int:
-    """Insert a pending appeal or application with its reason, and audit the filing (inside the
-    caller's transaction); returns its id."""
+    """Insert a pending appeal or application with its reason, and audit the filing with
+    `audited` (inside the caller's transaction); returns its id."""
     record = {**fields, "reason": reason.strip(), "filed_at": now_iso(), "filed_by": filed_by,
               "status": "pending"}  # fmt: skip
     record_id = db[table].insert(record).last_pk
     named = {k: v for k, v in fields.items() if k != "anchor_id"}  # the subject names the anchor
-    audit.append(db, filed_by, action, subject, {id_name: record_id, **named, "reason": reason})
+    payload = {id_name: record_id, **named, "reason": reason, **(audited or {})}
+    audit.append(db, filed_by, action, subject, payload)
     return record_id
 
 

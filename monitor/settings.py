@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .evidence_files import EvidenceLimits
 from .text_input import MAX_TEXT_BYTES
 
 
@@ -73,7 +74,15 @@ class Settings(BaseSettings):
     api_max_batch: int = 100
     """Most texts in one batch check."""
     data_dir: str = ""
-    """Where the service keeps uploads and job files (default: `<db>.files` beside the database)."""
+    """Where the service keeps uploads, job files and appeal evidence (default: `<db>.files`)."""
+    appeal_max_files: int = EvidenceLimits.max_files
+    """Most evidence files (PDF, JPEG, PNG) one appeal carries."""
+    appeal_max_file_mib: float = EvidenceLimits.max_file_mib
+    """Largest evidence file of an appeal, in MiB (413 above it)."""
+    appeal_max_total_mib: float = EvidenceLimits.max_total_mib
+    """All evidence files of one appeal together, in MiB (413 above it)."""
+    appeal_max_links: int = EvidenceLimits.max_links
+    """Most evidence links one appeal carries."""
     live_max_rooms: int = 4
     """Live rooms transcribing audio at once (each needs about one core at real time)."""
     webhook_allow: str = ""
@@ -86,6 +95,14 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         """Folder for uploads and job files: `data_dir`, or `<db>.files` beside the database."""
         return Path(self.data_dir) if self.data_dir else Path(f"{self.db}.files")
+
+    def evidence_limits(self) -> EvidenceLimits:
+        return EvidenceLimits(
+            max_files=self.appeal_max_files,
+            max_file_mib=self.appeal_max_file_mib,
+            max_total_mib=self.appeal_max_total_mib,
+            max_links=self.appeal_max_links,
+        )
 
     def model_folder(self) -> Path | None:
         return Path(self.model_dir) if self.model_dir else None
