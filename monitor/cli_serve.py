@@ -121,6 +121,14 @@ def _start_demo(app, path, settings: Settings, base_url: str) -> None:
             f"{summary.recordings} 段录音 recordings",
             err=True,
         )
+    else:
+        click.echo(
+            f"沿用已有的演示数据库 {path}（保留上次运行的所有更改；要重新开始：make demo-reset，"
+            f"或删除该文件及 {settings.files_dir()}）/ reusing the demo database {path} with every "
+            "change made in earlier runs (start afresh with `make demo-reset`, or delete it and "
+            f"{settings.files_dir()})",
+            err=True,
+        )
     for row in list_keys(db):
         if row["label"].startswith("demo") and not row["revoked_at"]:
             revoke_key(db, row["id"], DEMO_ACTOR)

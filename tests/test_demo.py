@@ -27,8 +27,10 @@ from monitor.demo_data import load_demo, seed_demo
 from monitor.errors import InputError
 from monitor.flag_store import list_flags
 from monitor.registry import add_workshop
+from monitor.review import record_violation
 from monitor.stream_views import recording_file
 
+ROOT = Path(__file__).resolve().parent.parent
 DEMO = load_demo()
 SPOKEN = [s for s in DEMO.streams if not s.captions]  # the streams with a recording
 _HANZI = re.compile(r"[\u4e00-\u9fff]")
@@ -268,3 +270,35 @@ def test_serve_demo_as_make_run_does_shows_every_page_with_content(tmp_path):
         assert "the best in the world" in [f["text"].lower() for f in flagged["items"]]
     finally:
         _stop(process)
+
+
+def test_a_second_start_says_it_reuses_the_demo_and_demo_reset_starts_afresh(tmp_path, checker):
+    db_path = tmp_path / "kept.db"
+    db = open_db(db_path)
+    seed_demo(db, checker, load_policy(), Path(f"{db_path}.files"))
+    record_violation(
+        db, anchor="A-SX1", category="absolute_terms", severity="low", evidence="巡查：最好的黄酒",
+        recorded_by="test", policy=load_policy(), categories=list(checker.lexicon.categories),
+    )  # fmt: skip
+    violations = db["violations"].count
+    db.conn.close()
+    command = [sys.executable, "-m", "monitor.cli", "serve", "--demo", "--db", str(db_path)]
+    process = _start([*command, "--port", str(_free_port())], tmp_path)
+    try:
+        printed = _read_until(process, "anchor key")
+        assert "reusing the demo database" in printed and "make demo-reset" in printed
+    finally:
+        _stop(process)
+    make = [
+        "make", "-o", ".venv/.installed", "demo-reset", f"DEMO_DB={db_path}",
+        f"PORT={_free_port()}", f"BIN={Path(sys.executable).parent}",
+    ]  # fmt: skip
+    planned = subprocess.run([make[0], "-n", *make[1:]], cwd=ROOT, capture_output=True, text=True)
+    assert "pip" not in planned.stdout, planned.stdout  # never reinstall the venv running us
+    process = _start(make, ROOT)
+    try:
+        printed = _read_until(process, "anchor key")
+        assert "demo data written" in printed and "reusing" not in printed
+    finally:
+        _stop(process)
+    assert open_db(db_path)["violations"].count == violations - 1
