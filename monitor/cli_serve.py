@@ -6,12 +6,16 @@ A new key is printed once, alone on standard output, so that it can be captured
 
 from __future__ import annotations
 
+import threading
+import time
+
 import click
 
 from .api_keys import ROLES, create_key, list_keys, revoke_key
 from .cli_store_common import acting, db_option, echo_json, open_store
 from .cli_support import _clear_errors
 from .db import open_db
+from .errors import QinglangError
 from .settings import Settings
 
 
@@ -97,30 +101,43 @@ def serve_command(db_path, host, port, demo) -> None:
     port = settings.api_port if port is None else port
     app = create_app(path, settings)
     if demo:
-        _start_demo(path, settings, app.state.services, f"http://{host}:{port}")
+        _start_demo(app, path, settings, f"http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, ws="websockets-sansio")
 
 
-def _start_demo(path, settings: Settings, services, base_url: str) -> None:
-    """Seed the demo (once) and replace the demo keys, printing them."""
-    from .demo_data import DEMO_ACTOR, seed_demo
+def _start_demo(app, path, settings: Settings, base_url: str) -> None:
+    """Seed the demo (once), replace the demo keys, printing them, and replay the demo's live
+    room once the service runs."""
+    from .demo_data import DEMO_ACTOR, demo_replay, seed_demo
 
     db = open_db(path)
+    services = app.state.services
     summary = seed_demo(db, services.checker, services.policy, settings.files_dir())
     if summary.seeded:
         click.echo(
             f"演示数据已写入 / demo data written: {summary.workshops} 工坊 workshops, "
             f"{summary.anchors} 主播 anchors, {summary.flags} 条待审标记 flags to review, "
+            f"{summary.pending} 件待决事项 pending decisions, "
             f"{summary.recordings} 段录音 recordings",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"沿用已有的演示数据库 {path}（保留上次运行的所有更改；要重新开始：make demo-reset，"
+            f"或删除该文件及 {settings.files_dir()}）/ reusing the demo database {path} with every "
+            "change made in earlier runs (start afresh with `make demo-reset`, or delete it and "
+            f"{settings.files_dir()})",
             err=True,
         )
     for row in list_keys(db):
         if row["label"].startswith("demo") and not row["revoked_at"]:
             revoke_key(db, row["id"], DEMO_ACTOR)
-    keys = {
-        role: create_key(db, role, anchor, f"demo {role}", DEMO_ACTOR)[1]
-        for role, anchor in (("regulator", None), ("platform", None), ("anchor", "A-SX1"))
-    }
+    key_ids, keys = {}, {}
+    for role, anchor in (("regulator", None), ("platform", None), ("anchor", "A-SX1")):
+        key_ids[role], keys[role] = create_key(db, role, anchor, f"demo {role}", DEMO_ACTOR)
+    replay = demo_replay(db, settings.files_dir())
+    if replay is not None:
+        _replay_when_started(app, replay, key_ids["regulator"])
     click.echo(
         f"""
 清朗 qinglang 演示 / demo — {base_url}/
@@ -131,6 +148,28 @@ def _start_demo(path, settings: Settings, services, base_url: str) -> None:
   (演示密钥每次启动重新生成 / demo keys are made anew at each start)
 """
     )
+
+
+def _replay_when_started(app, replay, owner_key_id: int, wait_s: float = 120.0) -> None:
+    """Open the demo's live room, replaying its recording, once the service's live rooms run
+    (the lifespan sets `app.state.background` when its workers have started)."""
+
+    def start() -> None:
+        deadline = time.monotonic() + wait_s
+        while not hasattr(app.state, "background"):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.2)
+        try:
+            app.state.live_rooms.create(
+                owner_key_id=owner_key_id, anchor_id=replay.anchor_id, stream_id=replay.stream_id,
+                product_id=replay.product_id, profile=replay.profile,
+                replay_file=replay.recording,
+            )  # fmt: skip
+        except QinglangError as exc:  # no speech model: the rest of the demo still runs
+            click.echo(f"演示直播间未能开始 / the demo live room did not start: {exc}", err=True)
+
+    threading.Thread(target=start, name="qinglang-demo-replay", daemon=True).start()
 
 
 COMMANDS = (keys_group, serve_command)

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,7 +107,13 @@ class LiveRooms:
         product_id: str | None = None,
         profile: str | None = None,
         source_url: str | None = None,
+        replay_file: Path | None = None,
     ) -> dict[str, Any]:
+        """A room fed by pushed input, by `source_url` (checked against the URL policy by the
+        caller), or by `replay_file`: a local recording played once at real speed as if live
+        (the demo's room; no API takes a local file)."""
+        if replay_file is not None:
+            source_url = f"replay:{replay_file.name}"
         services = self.services
         limit = services.settings.live_max_rooms
         db = self._db()
@@ -139,9 +146,10 @@ class LiveRooms:
         finally:
             db.conn.close()
         if source_url:
+            source = str(replay_file) if replay_file is not None else source_url
             room.thread = threading.Thread(
-                target=self._watch, args=(room, source_url), name=f"qinglang-room-{room_id}",
-                daemon=True,
+                target=self._watch, args=(room, source, replay_file is not None),
+                name=f"qinglang-room-{room_id}", daemon=True,
             )  # fmt: skip
             room.thread.start()
         return self.get(room_id)
@@ -294,14 +302,14 @@ class LiveRooms:
         finally:
             db.conn.close()
 
-    def _watch(self, room: _Room, source: str) -> None:
+    def _watch(self, room: _Room, source: str, replay: bool) -> None:
         def on_result(result: LiveResult) -> None:
             with room.lock:
                 self._result(room, result)
 
         summary = watch(
             source, room.monitor, on_result, lambda kind, detail: self._event(room.id, kind, detail),
-            stop=room.stop,
+            stop=room.stop, realtime=replay, is_file=replay,
         )  # fmt: skip
         if self.is_live(room.id):  # the source ended or failed (not stopped by stop_room)
             error = str(summary.error) if summary.error else None

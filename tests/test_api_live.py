@@ -177,7 +177,11 @@ def test_an_anchor_key_may_not_open_a_room_for_another_anchor(server):
 
 @pytest.mark.parametrize(
     "url, why",
-    [("file:///etc/passwd", "scheme 'file'"), ("http://127.0.0.1:9/live.m3u8", "127.0.0.1")],
+    [
+        ("file:///etc/passwd", "scheme 'file'"),
+        ("http://127.0.0.1:9/live.m3u8", "127.0.0.1"),
+        ("replay:S-ZJ3-en-demo.wav", "scheme 'replay'"),  # the demo's own room type: never by API
+    ],
 )
 def test_a_stream_url_that_is_not_allowed_is_a_400_naming_why(server, url, why):
     client, keys, _, _ = server

@@ -35,6 +35,7 @@ def test_the_wheel_carries_the_lexicons_and_checks_outside_the_repo(tmp_path):
     assert "monitor/_data/lexicons/absolute_terms.yaml" in names
     assert "monitor/_data/models/README.md" in names
     assert "monitor/demo/script.txt" in names
+    assert "monitor/demo/audio/funasr_asr_example.mp3" in names  # serve --demo plays it
     assert "monitor/_data/models/asr.yaml" in names
     assert "monitor/migrations/001_initial.sql" in names
     assert {"monitor/policies/credit.yaml", "monitor/policies/fact_claims.yaml"} <= set(names)

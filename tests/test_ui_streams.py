@@ -1,7 +1,7 @@
 """Monitored streams and live rooms in the web UI, in Debian's chromium against a real uvicorn
-server on the demo store (`seed_demo`: five streams with spoken recordings and flags): the stream
-list with flag counts, a stream's transcript with every flag highlighted and the player seeking
-to a segment, an anchor key limited to its own streams, and the live page showing a block result
+server on the demo store (`seed_demo`: caption-only streams and recorded ones, with flags): the
+stream list with flag counts and recordings, a stream's transcript with every flag highlighted
+and the player seeking to a segment, an anchor key limited to its own streams, and the live page showing a block result
 as caption lines are pushed, refusing a local-file URL and stopping a room. Screenshots go to
 test-artifacts/screenshots/."""
 
@@ -25,9 +25,11 @@ from monitor.segments import Segment
 from monitor.settings import Settings
 from monitor.stream_views import flag_span
 
-STREAM = "S-CX1-demo"  # the demo stream of anchor A-CX1
-OWN_ANCHOR = "A-CX1"
+STREAM = "S-ZJ3-en-demo"  # the demo stream of anchor A-ZJ3, recorded, with flags
+OWN_ANCHOR = "A-ZJ3"
 OTHER_STREAM = "S-AJ1-demo"
+DEMO = load_demo()
+RECORDED = {s.id for s in DEMO.streams if not s.captions}
 BLOCK_LINES = [
     Segment(1.0, 3.0, "欢迎来到直播间"),
     Segment(60.0, 64.0, "我们的杨梅是全网最低价，加我微信下单"),
@@ -40,7 +42,7 @@ def site(tmp_path_factory, checker):
     path = folder / "q.db"
     db = open_db(path)
     summary = seed_demo(db, checker, load_policy(), folder / "files")
-    assert summary.recordings == len(load_demo()["streams"]), (
+    assert summary.recordings == len(RECORDED), (
         "the demo recordings need espeak-ng: install the Debian package espeak-ng"
     )
     platform_id, platform_key = create_key(db, "platform", label="抖音巡查", actor="test")
@@ -98,15 +100,15 @@ def test_stream_list_shows_the_demo_streams_with_flag_counts(browser, site):  # 
     page.click("#nav-streams")
     expect(page).to_have_url(re.compile(r"/ui/streams$"))
     rows = page.locator("#streams tbody tr[data-stream-id]")
-    expect(rows).to_have_count(len(load_demo()["streams"]))
-    for stream in load_demo()["streams"]:
-        row = page.locator(f'#streams tr[data-stream-id="{stream["id"]}"]')
+    expect(rows).to_have_count(len(DEMO.streams))
+    for stream in DEMO.streams:
+        row = page.locator(f'#streams tr[data-stream-id="{stream.id}"]')
         counts = "·".join(
-            str(count_flags(db, stream_id=stream["id"], status=s))
+            str(count_flags(db, stream_id=stream.id, status=s))
             for s in ("open", "confirmed", "dismissed")
         )
         assert row.locator(".flag-counts").inner_text().replace(" ", "") == counts
-        expect(row.locator(".has-media")).to_be_visible()
+        expect(row.locator(".has-media")).to_have_count(int(stream.id in RECORDED))
         expect(row.locator(".badge")).to_have_count(1)
     _shot(page, "streams")
 
@@ -119,14 +121,17 @@ def test_stream_list_shows_the_demo_streams_with_flag_counts(browser, site):  # 
 def test_every_flag_of_every_stream_is_highlighted_in_its_transcript(site):
     with httpx.Client(base_url=site["base"]) as client:
         client.cookies.set("ql_session", site["keys"]["platform"])
-        for stream in load_demo()["streams"]:
-            response = client.get(f"/ui/streams/{stream['id']}")
+        for stream in DEMO.streams:
+            response = client.get(f"/ui/streams/{stream.id}")
             assert response.status_code == 200
             lit = re.findall(r'<mark class="hit [^"]*" data-flag-ids="([\d ]+)"', response.text)
-            expected = {f["id"] for f in list_flags(site["db"], stream_id=stream["id"])}
-            assert expected and {int(i) for ids in lit for i in ids.split()} == expected
+            expected = {f["id"] for f in list_flags(site["db"], stream_id=stream.id)}
+            assert {int(i) for ids in lit for i in ids.split()} == expected
+            assert expected or stream.recording  # only the real recording has no claims
             assert "〔" not in response.text  # every flag found in its segment's text
-            assert 'id="player"' in response.text  # every demo stream has its recording
+            # a recorded stream has its player; a caption-only one says it is a caption timeline
+            assert ('id="player"' in response.text) == (stream.id in RECORDED)
+            assert ('id="caption-timeline"' in response.text) == (stream.id not in RECORDED)
 
 
 def test_stream_page_from_a_flag_highlights_flags_and_seeks_on_a_segment_time(browser, site):  # noqa: F811
