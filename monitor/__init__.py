@@ -12,7 +12,7 @@ from .errors import InputError, LexiconError, QinglangError, UnknownProfileError
 from .facts import ProductFacts
 from .lexicon import Entry, Lexicon, load_lexicon
 from .normalization import NormalizedText, Normalizer, load_normalizer
-from .report import Hit, Report, SentenceVerdict
+from .report import Hit, Report, ReportWarning, SentenceVerdict
 
 logger = logging.getLogger("qinglang")
 
@@ -33,6 +33,7 @@ __all__ = [
     "QinglangError",
     "RepairRecord",
     "Report",
+    "ReportWarning",
     "SentenceVerdict",
     "UnknownProfileError",
     "ViolationRecord",
