@@ -1,20 +1,25 @@
 """A transcript the speech model was unsure of is never a silent pass (issue 12): each segment
 gets its confidence and issues (low confidence, repetition, not Chinese, digit strings), the
-report a warning per issue that concerns enough of the speech and `review` instead of `pass`, and
-the CLI exits 1 and says why. Real speech: espeak-ng's cmn voice, which the shipped Whisper base
-hears as digit strings, and a real Mandarin clip."""
+report a warning per issue that concerns enough of the speech and `review` instead of `pass`, the
+CLI exits 1 and says why, and the stream page marks the doubtful lines. Real speech: espeak-ng's
+cmn voice, which the shipped Whisper base hears as digit strings, and a real Mandarin clip."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from api_server import running
+from playwright.sync_api import expect
 from speech_audio import speak
+from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
 
+from api import create_app
 from monitor.api_keys import create_key
 from monitor.data_files import data_dir
 from monitor.db import open_db
@@ -28,6 +33,7 @@ from monitor.registry import add_anchor
 from monitor.render import render_report
 from monitor.report import ReportWarning
 from monitor.segments import Segment
+from monitor.settings import Settings
 from monitor.timed_check import check_segments
 from monitor.transcriber import AsrPolicy
 from monitor.transcript_reliability import (
@@ -270,6 +276,31 @@ def test_clear_mandarin_stays_reliable(store):
     assert "体验" in "".join(s["text"] for s in result["segments"])
     for segment in _stored(store["db"], "S-clear"):
         assert segment["confidence"] >= POLICY.min_confidence and segment["issues"] == "[]"
+
+
+def test_stream_page_marks_low_confidence_segments(browser, store):  # noqa: F811
+    db = store["db"]
+    _, key = create_key(db, "regulator", label="张科长")
+    doubtful = [json.loads(s["issues"]) for s in _stored(db, "S-live")]
+    assert any("low_confidence" in issues for issues in doubtful)
+    settings = Settings(db=str(store["path"]), data_dir=str(store["files"]))
+    app = create_app(store["path"], settings)
+    with running(app) as base:
+        page = _page(browser, {"base": base}, key)
+        page.goto("/ui/streams/S-live")
+        expect(page.locator("#asr-warning")).to_contain_text("判断前请听录音")
+        marked = page.locator("#transcript li.seg-doubtful")
+        expect(marked).to_have_count(sum(1 for issues in doubtful if issues))
+        low = page.locator("#transcript li.issue-low_confidence")
+        expect(low).to_have_count(sum(1 for issues in doubtful if "low_confidence" in issues))
+        expect(low.first.locator(".asr-issue").first).to_have_text("低置信度 low confidence")
+        review = page.locator('#summary .verdict[data-verdict="review"]')
+        expect(review).to_have_text(re.compile(rf"\s{sum(1 for issues in doubtful if issues)}$"))
+        _shot(page, "stream-low-confidence")
+        page.goto("/ui/streams/S-clear")
+        expect(page.locator("#transcript li.seg")).not_to_have_count(0)
+        expect(page.locator("#transcript li.seg-doubtful")).to_have_count(0)
+        expect(page.locator("#asr-warning")).to_have_count(0)
 
 
 def test_check_cli_warns_and_exits_1_for_garbled_speech(garbled_clip):
