@@ -71,12 +71,26 @@ class Sentence(BaseModel):
     score: float
 
 
+class ReportWarning(BaseModel):
+    code: str = Field(
+        description="Stable id: asr_low_confidence, asr_repetition, asr_not_chinese, "
+        "asr_digit_string, asr_unrecognised_speech or asr_language_uncertain (the transcript "
+        "may not be what was said)."
+    )
+    message: str = Field(description="What it means and what to do, Chinese / English.")
+    segments: int = Field(description="Segments it concerns.")
+    share: float = Field(description="Their share of the speech time, 0–1.")
+
+
 class CheckReport(BaseModel):
     verdict: Verdict
     risk: float
     hits: list[Hit]
     sentences: list[Sentence]
     profile: str
+    warnings: list[ReportWarning] = Field(
+        default=[], description="Why the report may be unreliable; a warning makes `pass` `review`."
+    )
 
 
 class Restriction(BaseModel):

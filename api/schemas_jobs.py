@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ErrorBody
-from .schemas import CheckReport, Hit, Sentence, Verdict
+from .schemas import CheckReport, Hit, ReportWarning, Sentence, Verdict
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 RoomState = Literal["active", "stopped", "ended", "failed", "interrupted"]
@@ -67,6 +67,14 @@ class TimedSegment(BaseModel):
     end: float
     text: str
     offset: int = Field(description="Where the segment starts in the joined transcript.")
+    confidence: float | None = Field(
+        None, description="Speech recognition's confidence in its words, 0–1 (not for captions)."
+    )
+    issues: list[str] = Field(
+        default=[],
+        description="Why its text is doubtful: low_confidence, repetition, not_chinese, "
+        "digit_string.",
+    )
 
 
 class TimedReport(BaseModel):
@@ -76,6 +84,9 @@ class TimedReport(BaseModel):
     sentences: list[TimedSentence]
     profile: str
     segments: list[TimedSegment]
+    warnings: list[ReportWarning] = Field(
+        default=[], description="Why the report may be unreliable; a warning makes `pass` `review`."
+    )
 
 
 class CaptionReport(TimedReport):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from monitor.credit_policy import CreditPolicy
 from monitor.stream_views import anchor_streams, get_stream_view, list_streams, stream_transcript
+from monitor.transcript_reliability import ISSUE_LABELS
 
 from .context import DatabaseDep, ServicesDep
 from .ui_auth import UiCaller, ui_roles
@@ -97,9 +98,10 @@ def _segment_pieces(segment: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _verdict(segment: dict[str, Any]) -> str:
-    """The check's verdict on the segment, from its flags (DESIGN.md: block = a blocking hit)."""
+    """The check's verdict on the segment, from its flags (DESIGN.md: block = a blocking hit);
+    a line speech recognition doubts is never a pass (a person listens)."""
     if not segment["flags"]:
-        return "pass"
+        return "review" if segment["issues"] else "pass"
     return "block" if any(f["hit"].get("blocking") for f in segment["flags"]) else "review"
 
 
@@ -142,6 +144,7 @@ def stream_page(
             "categories": services.checker.lexicon.categories,
             "focus": focus,
             "player": stream["has_media"],
+            "issue_labels": ISSUE_LABELS,
         },
     )
 

@@ -14,7 +14,7 @@ from .facts import ProductFacts
 from .lexicon import Entry, Lexicon, load_lexicon
 from .messages import label
 from .normalization import NormalizedText, Normalizer, load_normalizer
-from .report import Hit, Report, SentenceVerdict
+from .report import Hit, Report, ReportWarning, SentenceVerdict
 
 logger = logging.getLogger("qinglang")
 
@@ -35,6 +35,7 @@ __all__ = [
     "QinglangError",
     "RepairRecord",
     "Report",
+    "ReportWarning",
     "SentenceVerdict",
     "UnknownProfileError",
     "ViolationRecord",

@@ -18,10 +18,11 @@ from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _checker, _cle
 from .facts import ProductFacts
 from .live import LiveResult, StreamMonitor
 from .media import is_media_file
-from .render import clock, render_report
+from .render import clock, render_report, warning_lines
 from .settings import Settings
 from .timed_check import TimedReport, check_segments
 from .transcriber import AsrOptions, Transcriber
+from .transcript_reliability import ISSUE_LABELS
 from .url_policy import check_source
 from .watch import watch
 
@@ -90,7 +91,11 @@ def check_timed_file(
     with _progress_bar(path) as progress:
         transcript = transcriber.transcribe_file(path, settings.max_media_bytes, progress)
     report = check_segments(
-        checker, transcript.segments, profile=profile, product_class=product_class
+        checker,
+        transcript.segments,
+        profile=profile,
+        product_class=product_class,
+        warnings=transcript.warnings,
     )
     return report, {"language": transcript.language, "duration": round(transcript.duration, 3)}
 
@@ -107,7 +112,10 @@ def print_timed_report(
 @click.command("transcribe")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print {language, duration, segments} as JSON."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print {language, duration, segments, warnings} as JSON.",
 )
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
@@ -126,8 +134,11 @@ def transcribe_command(path, as_json, progress, **asr) -> None:
     click.echo(
         f"{path}  语言 language: {transcript.language}  时长 duration: {clock(transcript.duration)}"
     )
+    for line in warning_lines(transcript.warnings, colour=False):
+        click.echo(line)
     for segment in transcript.segments:
-        click.echo(f"[{clock(segment.start)} → {clock(segment.end)}] {segment.text}")
+        marks = "".join(f"  〔{' '.join(ISSUE_LABELS[issue])}〕" for issue in segment.issues)
+        click.echo(f"[{clock(segment.start)} → {clock(segment.end)}] {segment.text}{marks}")
 
 
 @click.command("watch")

@@ -61,9 +61,13 @@ def add_segments(
     with transaction(db):
         for seq, segment in segments:
             db.execute(
-                "INSERT OR IGNORE INTO segments (stream_id, seq, start_s, end_s, text) VALUES (?, ?, ?, ?, ?)",
-                [stream_id, seq, segment.start, segment.end, segment.text],
-            )
+                "INSERT OR IGNORE INTO segments (stream_id, seq, start_s, end_s, text, confidence, "
+                "issues) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    stream_id, seq, segment.start, segment.end, segment.text,
+                    segment.confidence, json.dumps(list(segment.issues)),
+                ],
+            )  # fmt: skip
             ids.append(
                 db.execute(
                     "SELECT id FROM segments WHERE stream_id = ? AND seq = ?", [stream_id, seq]

@@ -130,6 +130,7 @@ def run_job(
         profile=job["profile"] or default_profile,
         product_class=product_class,
         facts=facts,
+        warnings=transcript.warnings,
     )
     result = {
         **timed.to_dict(),

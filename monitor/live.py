@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy as np
 from .checker import Checker
 from .facts import ProductFacts
 from .media import SAMPLE_RATE, decode_bytes
-from .report import Report
+from .report import Report, ReportWarning
 from .segments import Segment
 from .speech_chunker import Chunk, ChunkRules, SpeechChunker, silero_speech_finder
 from .timed_check import check_segments
@@ -137,7 +137,7 @@ class StreamMonitor:
         segments = tuple(s for s in transcript.segments if not self._repeats(s))
         if not segments:
             return None
-        return self._check(segments, self._arrival_of(segments[-1].end))
+        return self._check(segments, self._arrival_of(segments[-1].end), transcript.warnings)
 
     def _repeats(self, segment: Segment) -> bool:
         """A line that repeats the previous chunk's last line word for word, within
@@ -146,13 +146,16 @@ class StreamMonitor:
         last, self._last_line = self._last_line, (bare, segment.end)
         return last is not None and last[0] == bare and segment.start - last[1] < REPEAT_WINDOW_S
 
-    def _check(self, segments: tuple[Segment, ...], arrived: float) -> LiveResult:
+    def _check(
+        self, segments: tuple[Segment, ...], arrived: float, warnings: Sequence[ReportWarning] = ()
+    ) -> LiveResult:
         timed = check_segments(
             self.checker,
             segments,
             profile=self.profile,
             product_class=self.product_class,
             facts=self.facts,
+            warnings=warnings,
         )
         latency = max(0.0, self._clock() - arrived)
         self.stats.segments += len(segments)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import click
 
-from .report import Hit, Report
+from .report import Hit, Report, ReportWarning
 
 _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan"}
 _SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -56,6 +56,7 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
     lines = [
         f"{name}  结论 verdict: {verdict}  风险 risk: {report.risk:.2f}  "
         f"命中 hits: {len(report.hits)}  规则集 profile: {report.profile}",
+        *warning_lines(report.warnings, colour),
         "",
     ]
     starts = _line_starts(text)
@@ -102,7 +103,28 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
                 )
     if not report.hits:
         lines.append("未发现违规用语。No banned claims found.")
+        if report.warnings:
+            lines.append(
+                "但转写不可靠，不能据此判定合规。But the transcript is unreliable: it cannot clear the recording."
+            )
     return "\n".join(lines) + "\n"
+
+
+def warning_lines(warnings: Iterable[ReportWarning], colour: bool) -> list[str]:
+    """One line per warning: its code, message, and how much of the speech it concerns."""
+    lines = []
+    for warning in warnings:
+        count = (
+            (f"{warning.segments} 段，", f"{warning.segments} segments, ")
+            if warning.segments
+            else ("", "")
+        )
+        line = (
+            f"警告 warning [{warning.code}]: {warning.message}"
+            f"（{count[0]}占语音 {warning.share:.0%} / {count[1]}{warning.share:.0%} of the speech）"
+        )
+        lines.append(click.style(line, fg="magenta", bold=True) if colour else line)
+    return lines
 
 
 def clock(seconds: float) -> str:

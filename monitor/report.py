@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -78,12 +79,27 @@ class SentenceVerdict:
 
 
 @dataclass(frozen=True)
+class ReportWarning:
+    """Why the report may be less sure than its hits say: a stable `code`, a message (Chinese /
+    English), and how much of the input it concerns (segments, and their share of speech time)."""
+
+    code: str
+    message: str
+    segments: int = 0
+    share: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "share": round(float(self.share), 3)}
+
+
+@dataclass(frozen=True)
 class Report:
     verdict: str
     risk: float
     hits: tuple[Hit, ...]
     sentences: tuple[SentenceVerdict, ...] = field(default=())
     profile: str = "default"
+    warnings: tuple[ReportWarning, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,7 +108,17 @@ class Report:
             "hits": [hit.to_dict() for hit in self.hits],
             "sentences": [sentence.to_dict() for sentence in self.sentences],
             "profile": self.profile,
+            "warnings": [warning.to_dict() for warning in self.warnings],
         }
+
+
+def with_warnings(report: Report, warnings: Sequence[ReportWarning]) -> Report:
+    """The report carrying `warnings`; a `pass` becomes `review`, since text that may not be
+    what was said cannot clear it (a person listens). `block` stays `block`."""
+    if not warnings:
+        return report
+    verdict = "review" if report.verdict == "pass" else report.verdict
+    return replace(report, verdict=verdict, warnings=(*report.warnings, *warnings))
 
 
 def _without_missing_times(data: dict[str, Any]) -> dict[str, Any]:

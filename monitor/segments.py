@@ -10,6 +10,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from .report import ReportWarning
+
 
 @dataclass(frozen=True)
 class Word:
@@ -27,6 +29,11 @@ class Segment:
     end: float
     text: str
     words: tuple[Word, ...] = field(default=())
+    # Speech recognition only (captions have neither): how sure the model was of the words, the
+    # geometric mean of their probabilities (0–1), and what makes the text doubtful
+    # (transcript_reliability.py: low_confidence, repetition, not_chinese, digit_string).
+    confidence: float | None = None
+    issues: tuple[str, ...] = ()
 
     def time_span(self, char_start: int, char_end: int) -> tuple[float, float]:
         """Stream times of the characters `text[char_start:char_end]`."""
@@ -45,7 +52,11 @@ class Segment:
         return round(self.start + (self.end - self.start) * offset / len(self.text), 3)
 
     def to_dict(self) -> dict:
-        return {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text}
+        data = {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text}
+        if self.confidence is not None:
+            data["confidence"] = round(self.confidence, 3)
+            data["issues"] = list(self.issues)
+        return data
 
 
 @dataclass(frozen=True)
@@ -55,10 +66,13 @@ class Transcript:
     language: str
     duration: float
     segments: tuple[Segment, ...]
+    language_probability: float | None = None  # None when the language was given, not detected
+    warnings: tuple[ReportWarning, ...] = ()  # why the text may not be what was said
 
     def to_dict(self) -> dict:
         return {
             "language": self.language,
             "duration": round(self.duration, 3),
             "segments": [segment.to_dict() for segment in self.segments],
+            "warnings": [warning.to_dict() for warning in self.warnings],
         }

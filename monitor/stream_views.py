@@ -131,12 +131,14 @@ def get_stream_view(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]
 
 
 def stream_transcript(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]:
-    """The stream's segments in order, each with `flags` (those said in it, with `span`: their
-    (start, end) in the segment's text, or None when the text is not found there); all the
+    """The stream's segments in order, each with its speech-recognition `confidence`, its
+    reliability `issues` (transcript_reliability.py) and `flags` (those said in it, with `span`:
+    their (start, end) in the segment's text, or None when the text is not found there); all the
     stream's flags in time order (`flags`); and those that belong to no segment (`unplaced`)."""
     segments = list(
         db.query(
-            "SELECT id, seq, start_s, end_s, text FROM segments WHERE stream_id = ? ORDER BY seq",
+            "SELECT id, seq, start_s, end_s, text, confidence, issues FROM segments "
+            "WHERE stream_id = ? ORDER BY seq",
             [stream_id],
         )
     )
@@ -146,6 +148,7 @@ def stream_transcript(db: sqlite_utils.Database, stream_id: str) -> dict[str, An
     by_id = {segment["id"]: segment for segment in segments}
     for segment in segments:
         segment["flags"] = []
+        segment["issues"] = json.loads(segment["issues"])
     unplaced = []
     for flag in flags:
         segment = by_id.get(flag["segment_id"]) or _segment_holding(segments, flag)

@@ -2,7 +2,9 @@
 every hit and sentence given its time in the stream.
 
 The check sees the segments as one text so that sentence context (negation, whitelist phrases)
-works as for scripts; a line break separates segments, and utterances never cross one.
+works as for scripts; a line break separates segments, and utterances never cross one. Warnings
+about the transcript (transcript_reliability.py) go into the report, so an unreliable transcript
+is never a silent `pass`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from .checker import Checker
 from .facts import ProductFacts
-from .report import Report
+from .report import Report, ReportWarning, with_warnings
 from .segments import Segment
 
 SEPARATOR = "\n"
@@ -74,10 +76,12 @@ def check_segments(
     profile: str | None = None,
     product_class: str | None = None,
     facts: ProductFacts | None = None,
+    warnings: Sequence[ReportWarning] = (),
 ) -> TimedReport:
+    """The check of the joined segments; `warnings` (a transcript's) make a `pass` a `review`."""
     timed = TimedText.join(segments)
     report = checker.check(timed.text, profile=profile, product_class=product_class, facts=facts)
-    return TimedReport(report=with_times(report, timed), timed=timed)
+    return TimedReport(report=with_warnings(with_times(report, timed), warnings), timed=timed)
 
 
 def with_times(report: Report, timed: TimedText) -> Report:

@@ -1,5 +1,6 @@
 """Speech to timed text with faster-whisper: VAD on, word timestamps kept, traditional output
-turned simplified, and Whisper's known hallucinations dropped (policy in models/asr.yaml).
+turned simplified, Whisper's known hallucinations dropped, and each segment given its confidence
+and reliability issues, the transcript its warnings (policy in models/asr.yaml).
 
 One `Transcriber` holds one loaded model and is safe to share between threads (CTranslate2 runs
 `workers` decodes at once).
@@ -18,9 +19,15 @@ import opencc
 
 from .asr_model import OFFLINE_MODEL, resolve_model
 from .data_files import data_dir
-from .lexicon import read_yaml
+from .lexicon import read_yaml, validated
 from .media import SAMPLE_RATE, decode_file
 from .segments import Segment, Transcript, Word
+from .transcript_reliability import (
+    ReliabilityPolicy,
+    segment_issues,
+    transcript_warnings,
+    word_confidence,
+)
 
 Progress = Callable[[float, float], None]  # (seconds transcribed, total seconds)
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -45,10 +52,12 @@ class AsrPolicy:
     live: dict
     drop_equals: frozenset[str]
     drop_contains: tuple[str, ...]
+    reliability: ReliabilityPolicy
 
     @classmethod
     def load(cls, path: Path | None = None) -> AsrPolicy:
-        data = read_yaml(path or data_dir("models") / "asr.yaml")
+        path = path or data_dir("models") / "asr.yaml"
+        data = read_yaml(path)
         hallucinations = data["hallucinations"]
         return cls(
             decode=data["decode"],
@@ -56,6 +65,9 @@ class AsrPolicy:
             live=data["live"],
             drop_equals=frozenset(bare_text(t) for t in hallucinations["equals"]),
             drop_contains=tuple(bare_text(t) for t in hallucinations["contains"]),
+            reliability=validated(
+                ReliabilityPolicy, data.get("reliability"), f"{path}: reliability"
+            ),
         )
 
     def is_hallucination(self, text: str) -> bool:
@@ -105,18 +117,37 @@ class Transcriber:
             word_timestamps=True,
             **settings,
         )
-        segments = self.clean(raw, offset, duration, progress)
-        return Transcript(language=info.language, duration=duration, segments=tuple(segments))
+        segments = self.clean(raw, offset, duration, progress, language=info.language)
+        detected = None if self.options.language else info.language_probability
+        return Transcript(
+            language=info.language,
+            duration=duration,
+            segments=tuple(segments),
+            language_probability=detected,
+            warnings=transcript_warnings(
+                segments,
+                self.policy.reliability,
+                speech_s=info.duration_after_vad,
+                language_probability=detected,
+            ),
+        )
 
     def clean(
-        self, raw: Iterable, offset: float, duration: float, progress: Progress | None
+        self,
+        raw: Iterable,
+        offset: float,
+        duration: float,
+        progress: Progress | None,
+        *,
+        language: str | None = "zh",
     ) -> list[Segment]:
-        """Simplified text with word spans; hallucinated and repeated lines dropped."""
+        """Simplified text with word spans and reliability issues (`language`: of the speech);
+        hallucinated and repeated lines dropped."""
         kept: list[Segment] = []
         for segment in raw:
             if progress:
                 progress(min(segment.end, duration), duration)
-            built = self._segment(segment, offset)
+            built = self._segment(segment, offset, language)
             if built is None or self.policy.is_hallucination(built.text):
                 continue
             if kept and bare_text(kept[-1].text) == bare_text(built.text):
@@ -126,8 +157,8 @@ class Transcriber:
             progress(duration, duration)
         return kept
 
-    def _segment(self, segment, offset: float) -> Segment | None:
-        pieces, words, position = [], [], 0
+    def _segment(self, segment, offset: float, language: str | None) -> Segment | None:
+        pieces, words, probabilities, position = [], [], [], 0
         for word in segment.words or ():
             text = self._simplified(word.word)
             if not pieces:
@@ -135,6 +166,7 @@ class Transcriber:
             if not text:
                 continue
             pieces.append(text)
+            probabilities.append(word.probability)
             words.append(
                 Word(
                     start=round(offset + word.start, 3),
@@ -147,11 +179,21 @@ class Transcriber:
         text = "".join(pieces).rstrip()
         if not text:
             return None
+        confidence = word_confidence(probabilities)
         return Segment(
             start=round(offset + segment.start, 3),
             end=round(offset + segment.end, 3),
             text=text,
             words=tuple(words),
+            confidence=confidence,
+            issues=segment_issues(
+                text,
+                confidence=confidence,
+                window_logprob=segment.avg_logprob,
+                compression_ratio=segment.compression_ratio,
+                language=language,
+                policy=self.policy.reliability,
+            ),
         )
 
     def _simplified(self, text: str) -> str:

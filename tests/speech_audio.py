@@ -1,6 +1,7 @@
 """Real speech for tests, made on the spot with espeak-ng and sox (Debian packages the Makefile
 installs): a script of sentences and pauses becomes a 16 kHz mono WAV, and we know when each
-sentence starts and ends."""
+sentence starts and ends. sox runs repeatable (-R): its dither is seeded, so a script always
+gives the same samples (Whisper's reading of speech it cannot follow changes with every bit)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def speak(
                 ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), item], check=True
             )
             subprocess.run(
-                ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(part)], check=True
+                ["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(part)],
+                check=True,
             )
             raw.unlink()
             length = duration(part)
@@ -56,7 +58,7 @@ def speak(
             length = duration(part)
         clock += length
         parts.append(str(part))
-    subprocess.run(["sox", *parts, str(out)], check=True)
+    subprocess.run(["sox", "-R", *parts, str(out)], check=True)
     for part in parts:
         Path(part).unlink()
     return spans

@@ -91,12 +91,14 @@ def test_mandarin_clips_transcribe_close_to_their_reference(transcriber, mandari
     assert text == transcriber._simplified(text), "output is converted to simplified characters"
     # Whisper base is a small model: measured 0.05–0.17 on these clips (near-homophones).
     assert cer(REFERENCES[name], text) <= 0.35, text
+    assert transcript.warnings == (), "clear Mandarin is a reliable transcript"
     for segment in transcript.segments:
         assert 0 <= segment.start < segment.end <= transcript.duration + 0.05
         assert [segment.text[w.char_start : w.char_end] for w in segment.words]
         assert (
             "".join(segment.text[w.char_start : w.char_end] for w in segment.words) == segment.text
         )
+        assert segment.issues == () and segment.confidence >= 0.5, segment
 
 
 def test_mandarin_clips_on_average(mandarin):
@@ -128,7 +130,8 @@ def test_claims_in_speech_are_flagged_at_the_second_they_are_spoken(
 ):
     path, spans = claims_audio
     transcript = transcriber_en.transcribe_file(path, 10**9)
-    report = check_segments(checker, transcript.segments).report
+    report = check_segments(checker, transcript.segments, warnings=transcript.warnings).report
+    assert report.warnings == ()  # English speech, English expected: nothing doubtful
     by_rule = {hit.rule: hit for hit in report.hits}
     best, pressure = by_rule["en-bestintheworld"], by_rule["en-lowersbloodpressure"]
     # sentence 2 ("This tea is the best in the world.") and sentence 4 ("It lowers blood pressure…")
@@ -177,9 +180,10 @@ def test_transcribe_cli_json(tmp_path):
     result = run_cli("transcribe", str(AUDIO / "funasr_asr_example.mp3"), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"language", "duration", "segments"}
+    assert set(data) == {"language", "duration", "segments", "warnings"}
     assert data["language"] == "zh" and 5.4 < data["duration"] < 5.7
-    assert set(data["segments"][0]) == {"start", "end", "text"}
+    assert set(data["segments"][0]) == {"start", "end", "text", "confidence", "issues"}
+    assert data["warnings"] == [] and data["segments"][0]["issues"] == []
     assert (
         cer(REFERENCES["funasr_asr_example.mp3"], "".join(s["text"] for s in data["segments"]))
         <= 0.35
