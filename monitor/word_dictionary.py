@@ -14,7 +14,7 @@ import re
 import threading
 from array import array
 from bisect import bisect_left
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from math import log
 
 _BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
@@ -65,10 +65,8 @@ class WordDictionary:
         else:
             words = sorted(self._dict)
             text = "".join(words)
-            starts = array("q", [0])
-            for word in words:
-                starts.append(starts[-1] + len(word))
-            counts = array("q", (self._dict[word] for word in words))
+            starts = array("q", accumulate(map(len, words), initial=0))
+            counts = array("q", map(self._dict.__getitem__, words))
         return WordDictionary._from_sorted, (text, starts, counts, self.total)
 
     def get(self, word: str) -> int | None:
