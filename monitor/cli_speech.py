@@ -237,11 +237,8 @@ def watch_command(
     """监测直播流（HLS .m3u8、RTMP、HTTP-FLV）或当作直播播放的本地文件，随直播打印每条标记及其
     直播时间；Ctrl-C 停止 / monitor a live stream (HLS .m3u8, RTMP, HTTP-FLV) or a local file
     played as live; print each flag with its stream time as the stream goes on. Ctrl-C stops."""
-    from .live import StreamMonitor
-    from .render import clock
     from .settings import Settings
     from .url_policy import check_source
-    from .watch import watch
 
     settings = Settings()
     is_file = Path(source).is_file()
@@ -251,6 +248,10 @@ def watch_command(
     product_class = valid_product_class(product_class, known_product_classes())
     target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
     facts, product_class = target.facts(product_class)
+    from .live import StreamMonitor  # the stream, speech and check libraries: input is valid
+    from .render import clock
+    from .watch import watch
+
     checker = _checker(extra_files, settings, classifier=not no_classifier)
     transcriber = make_transcriber(settings, **asr)
     monitor = StreamMonitor(

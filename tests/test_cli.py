@@ -308,6 +308,8 @@ def test_check_captions_reports_stream_times(tmp_path):
         (["check", "{tmp}/talk.mp3"], {}, "文件不存在"),
         (["check", "{tmp}/room.srt"], {"room.srt": BROKEN_SRT}, "line 6"),
         (["transcribe", "{tmp}/talk.mp3"], {}, "文件不存在"),
+        (["watch", "file:///etc/hostname"], {}, "不允许的地址协议"),
+        (["watch", "{tmp}/room.flv"], {}, "文件不存在"),
         (["lexicon", "check", "{tmp}/no.yaml"], {}, "文件不存在"),
     ],
 )
