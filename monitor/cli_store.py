@@ -13,6 +13,7 @@ from .cli_store_common import (
     open_store,
 )
 from .cli_support import _clear_errors
+from .text_input import check_readable
 from .vocabulary import CERTIFICATION_TYPES
 
 # --- registry -------------------------------------------------------------------------------
@@ -138,6 +139,7 @@ def products_add(
 def import_command(path, kind, db_path, actor) -> None:
     """从 UTF-8 CSV 导入工坊、主播或产品（全部导入或都不导入）/ import workshops, anchors or
     products from a UTF-8 CSV (all rows or none)."""
+    check_readable(path)  # before the store opens
     from .registry import import_csv
 
     db, settings = open_store(db_path)

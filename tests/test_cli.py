@@ -311,6 +311,12 @@ def test_check_captions_reports_stream_times(tmp_path):
         (["watch", "file:///etc/hostname"], {}, "不允许的地址协议"),
         (["watch", "{tmp}/room.flv"], {}, "文件不存在"),
         (["lexicon", "check", "{tmp}/no.yaml"], {}, "文件不存在"),
+        (["import", "{tmp}/anchors.csv", "--db", "{tmp}/q.db"], {}, "文件不存在"),
+        (
+            ["scripts", "submit", "--anchor", "A1", "--file", "{tmp}/s.txt", "--db", "{tmp}/q.db"],
+            {},
+            "文件不存在",
+        ),
     ],
 )
 def test_bad_input_fails_with_exit_2_before_anything_heavy_loads(tmp_path, args, files, message):
@@ -321,6 +327,7 @@ def test_bad_input_fails_with_exit_2_before_anything_heavy_loads(tmp_path, args,
     assert err.startswith("qinglang: 错误 error: ") and message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert loaded & HEAVY == set()
+    assert not (tmp_path / "q.db").exists()  # nothing was written for a bad input
 
 
 @pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["flags", "list", "-h"]])
