@@ -1,7 +1,8 @@
 """Run the benchmarks and print throughput with ratios against baselines measured in this run.
 
 python -m benchmarks              # all of them
-python -m benchmarks asr live     # only these (any of: check, asr, live, credit, api, precision, real)
+python -m benchmarks asr live     # only these (any of: startup, check, asr, live, credit, api,
+                                  # precision, real)
 """
 
 from __future__ import annotations
@@ -9,6 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+
+
+def _startup() -> None:
+    from .cold_start import run
+
+    run()
 
 
 def _check() -> None:
@@ -54,6 +61,7 @@ def _live() -> None:
 
 
 BENCHMARKS: dict[str, tuple[str, Callable[[], None]]] = {
+    "startup": ("cold start of the qinglang command against `python -c 'import jieba'`", _startup),
     "check": ("check throughput against jieba.lcut and Aho-Corasick scans", _check),
     "asr": ("qinglang's overhead around faster-whisper (in process and as a command)", _asr),
     "live": ("concurrent live streams one machine keeps up with", _live),

@@ -18,8 +18,8 @@ from . import audit
 from .db import now_iso, transaction
 from .errors import InputError
 from .registry import find_anchor
+from .vocabulary import ROLES
 
-ROLES = ("regulator", "platform", "anchor")
 KEY_PREFIX = "ql_"
 SHOWN_PREFIX_CHARS = 8
 _LISTED_COLUMNS = "id, prefix, role, anchor_id, label, created_at, revoked_at"

@@ -16,6 +16,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from .data_files import user_cache_dir
 from .errors import QinglangError
 
 OFFLINE_MODEL = "base-offline"
@@ -33,15 +34,10 @@ class ModelUnavailable(QinglangError):
     """The speech model cannot be found or assembled."""
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qinglang"
-
-
 def resolve_model(name: str, cache_dir: Path | None = None) -> str:
     """What to pass to `faster_whisper.WhisperModel`: a folder, or a model name it knows."""
     if name == OFFLINE_MODEL:
-        return str(offline_model_folder(cache_dir or default_cache_dir()))
+        return str(offline_model_folder(cache_dir or user_cache_dir()))
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "model.bin").is_file():

@@ -30,8 +30,8 @@ from pysubs2.formats import get_format_class
 from .errors import InputError
 from .segments import Segment
 from .text_input import MAX_TEXT_BYTES, decode_text, read_file_bytes
+from .vocabulary import CAPTION_SUFFIXES
 
-CAPTION_SUFFIXES = frozenset({".srt", ".vtt", ".ass", ".ssa", ".jsonl"})
 SUBTITLE_FORMATS = ("srt", "vtt", "ass", "ssa")
 CAPTION_FORMATS = (*SUBTITLE_FORMATS, "jsonl")
 

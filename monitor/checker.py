@@ -69,27 +69,36 @@ class Checker:
             scoring=scoring,
             generated=read_yaml(folder / "normalization.yaml").get("generated") or {},
         )
-        classifier_detector = None
-        if use_classifier:
-            from .claim_evidence import ClaimEvidence
-            from .classifier import ClaimClassifier
-            from .classifier_detector import ClassifierDetector
-
-            model_folder = model_folder or data_dir("models")
-            classifier_detector = ClassifierDetector(
-                ClaimClassifier.load(model_folder),
-                read_yaml(model_folder / "classifier.yaml"),
-                dict(lexicon.categories),
-                ClaimEvidence.load(
-                    folder / "claim_evidence.yaml",
-                    lexicon.categories,
-                    detector.min_price_gap,
-                ),
-            )
         profiles = load_profiles([folder / "profiles.yaml", *extra])
         laws = ProductLaws.load(folder / "laws.yaml", lexicon.categories, lexicon.product_classes)
-        checker = cls(detector, profiles, scoring, classifier_detector, laws)
+        checker = cls(detector, profiles, scoring, None, laws)
         checker._evidence_file = folder / "claim_evidence.yaml"
+        return checker.with_classifier(model_folder) if use_classifier else checker
+
+    def with_classifier(self, model_folder: Path | None = None) -> Checker:
+        """This checker with the 虚假宣传 classifier after the lexicon (the shipped model unless
+        `model_folder` names another); scikit-learn is imported here."""
+        from .claim_evidence import ClaimEvidence
+        from .classifier import ClaimClassifier
+        from .classifier_detector import ClassifierDetector
+
+        model_folder = model_folder or data_dir("models")
+        classifier_detector = ClassifierDetector(
+            ClaimClassifier.load(model_folder),
+            read_yaml(model_folder / "classifier.yaml"),
+            dict(self.lexicon.categories),
+            ClaimEvidence.load(
+                self._evidence_file, self.lexicon.categories, self._lexicon_detector.min_price_gap
+            ),
+        )
+        checker = Checker(
+            self._lexicon_detector,
+            self.profiles,
+            self._scoring,
+            classifier_detector,
+            self.product_laws,
+        )
+        checker._evidence_file = self._evidence_file
         return checker
 
     def normalize_term(self, term: str) -> str:

@@ -7,37 +7,47 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
-from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .checker import Checker
+from .cli_batch import read_batch, run_batch
 from .cli_record import RecordTarget, record_options
 from .cli_serve import COMMANDS as SERVE_COMMANDS
 from .cli_speech import (
     asr_options,
-    check_timed_file,
+    check_timed_source,
     is_timed_source,
     print_timed_report,
+    read_timed_source,
     transcribe_command,
     watch_command,
 )
 from .cli_store import COMMANDS as STORE_COMMANDS
-from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _checker, _clear_errors, _fail
-from .corpus import add_reviewed_examples, load_corpus
-from .data_files import data_dir
-from .errors import QinglangError
-from .lexicon import SEVERITIES, load_lexicon
-from .profiles import find_profile
-from .render import render_report
-from .settings import Settings
-from .text_input import check_size, read_script, read_stream
+from .cli_support import (
+    CONTEXT,
+    EXIT_FLAGGED,
+    EXIT_PASS,
+    QinglangGroup,
+    _checker,
+    _clear_errors,
+    _fail,
+    chinese_help_options,
+    known_product_classes,
+    known_profiles,
+    lexicon_files,
+    valid_product_class,
+    valid_profile,
+)
+from .text_input import check_readable, read_script, read_stream
+
+if TYPE_CHECKING:
+    from .checker import Checker
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="qinglang")
+@click.group(cls=QinglangGroup, context_settings=CONTEXT)
+@click.version_option(package_name="qinglang", help="显示版本并退出 / show the version and exit.")
 def main() -> None:
     """清朗 qinglang — 直播带货违规话术检测 / livestream compliance checker."""
 
@@ -47,20 +57,42 @@ _lexicon_option = click.option(
     "extra",
     multiple=True,
     type=click.Path(dir_okay=False),
-    help="Extra lexicon file (terms, whitelist, profiles); repeatable.",
+    help="附加词库文件（词条、白名单、配置），可重复 / "
+    "extra lexicon file (terms, whitelist, profiles); repeatable.",
+)
+_color_option = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    help="高亮命中：auto 在终端时 / highlight hits: auto (on a terminal), always, never.",
 )
 
 
-@main.command("check")
+@main.command("check", short_help="检查话术、字幕或录音 / check a script, captions or a recording.")
 @click.argument("source", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the check report as JSON.")
 @click.option(
-    "--batch", type=click.Path(dir_okay=False), help='JSONL file of {"id", "text"} lines.'
+    "--json", "as_json", is_flag=True, help="以 JSON 输出检查报告 / print the check report as JSON."
 )
-@click.option("--profile", help="Lexicon profile (see `qinglang lexicon profiles`).")
-@click.option("--product-class", help="Product class of the goods, e.g. food, cosmetics, drug.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
-@click.option("--no-classifier", is_flag=True, help="Lexicon only: skip the 虚假宣传 classifier.")
+@click.option(
+    "--batch",
+    type=click.Path(dir_okay=False),
+    help='批量检查：每行一个 {"id", "text"} 的 JSONL 文件 / '
+    'a JSONL file of {"id", "text"} lines, one report line each.',
+)
+@click.option(
+    "--profile",
+    help="词库配置（见 `qinglang lexicon profiles`）/ lexicon profile (see `qinglang lexicon profiles`).",
+)
+@click.option(
+    "--product-class",
+    help="商品类别，如 food、cosmetics、drug / product class of the goods, e.g. food, cosmetics, drug.",
+)
+@_color_option
+@click.option(
+    "--no-classifier",
+    is_flag=True,
+    help="只用词库，不用虚假宣传模型（更快）/ lexicon only: skip the 虚假宣传 classifier (faster).",
+)
 @_lexicon_option
 @asr_options
 @record_options
@@ -69,117 +101,80 @@ def check_command(
     source, as_json, batch, profile, product_class, color, no_classifier, extra,
     db_path, anchor, stream, product, **asr,
 ) -> None:  # fmt: skip
-    """Check a script FILE (.txt, .md, .docx; UTF-8 or GB18030) or - for standard input;
+    """检查话术文件 FILE（.txt、.md、.docx；UTF-8 或 GB18030）或标准输入（-）。
+
+    \b
+    字幕（.srt、.vtt、.ass、.jsonl 字幕行）和音视频文件（.mp3、.wav、.mp4 …）的命中带直播时间。
+    退出码：0 全部通过，1 有待审或拦截，2 输入或用法有误。
+
+    Check a script FILE (.txt, .md, .docx; UTF-8 or GB18030) or - for standard input;
     captions (.srt, .vtt, .ass, .jsonl caption lines) or an audio/video file (.mp3, .wav, .mp4 …),
-    whose hits carry their time in the stream."""
-    settings = Settings()
+    whose hits carry their time in the stream. Exit 0: all pass, 1: any review or block,
+    2: bad input or usage."""
     if (source is None) == (batch is None):
-        _fail("give exactly one of FILE, - (stdin) or --batch FILE.jsonl")
-    checker = _checker(extra, settings, classifier=not no_classifier)
-    profile = profile or settings.profile
-    find_profile(checker.profiles, profile)
-    _check_product_class(checker, product_class)
+        _fail(
+            "请给出 FILE、-（标准输入）或 --batch FILE.jsonl 中的一个 / "
+            "give exactly one of FILE, - (stdin) or --batch FILE.jsonl"
+        )
+    if (batch or source) != "-":
+        check_readable(batch or source)  # before the settings and the library load
+    from .settings import Settings
+
+    settings = Settings()
+    extra_files = lexicon_files(extra, settings)
+    profiles, classes = known_profiles(extra_files), known_product_classes()
+    profile = valid_profile(profile or settings.profile, profiles)
+    product_class = valid_product_class(product_class, classes)
+    colour = color == "always" or (color == "auto" and sys.stdout.isatty())
+
+    def checker() -> Checker:
+        return _checker(extra_files, settings, classifier=not no_classifier)
+
     if batch:
-        sys.exit(_run_batch(checker, Path(batch), profile, product_class, settings))
+        lines = read_batch(Path(batch), settings.max_text_bytes * 10)
+        sys.exit(run_batch(checker, lines, profile, product_class, profiles, classes))
     target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
     facts, product_class = target.facts(product_class)
     if source != "-" and is_timed_source(source):
-        timed, extra = check_timed_file(
-            source, checker, settings, profile, product_class, asr, facts=facts
+        read = read_timed_source(source, settings)
+        timed, extra = check_timed_source(
+            source, read, checker(), settings, profile, product_class, asr, facts=facts
         )
         target.record(timed.report, timed.timed.text, source, timed.timed.segments)
-        colour = color == "always" or (color == "auto" and sys.stdout.isatty())
         print_timed_report(source, timed, extra, as_json, colour)
         sys.exit(EXIT_PASS if timed.report.verdict == "pass" else EXIT_FLAGGED)
     if source == "-":
         text, name = read_stream(sys.stdin.buffer, "stdin", settings.max_text_bytes), "stdin"
     else:
         text, name = read_script(source, settings.max_text_bytes), source
-    report = checker.check(text, profile=profile, product_class=product_class, facts=facts)
+    report = checker().check(text, profile=profile, product_class=product_class, facts=facts)
     target.record(report, text, name)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        colour = color == "always" or (color == "auto" and sys.stdout.isatty())
+        from .render import render_report
+
         click.echo(render_report(text, report, name, colour), nl=False)
     sys.exit(EXIT_PASS if report.verdict == "pass" else EXIT_FLAGGED)
 
 
-def _check_product_class(checker: Checker, product_class: str | None) -> None:
-    classes = checker.lexicon.product_classes
-    if product_class is not None and product_class not in classes:
-        _fail(f"unknown product class '{product_class}' (known: {', '.join(classes)})")
-
-
-def _run_batch(
-    checker: Checker, path: Path, profile: str, product_class: str | None, settings: Settings
-) -> int:
-    """One output line per input line; a bad line gets an error record and the exit code 2."""
-    try:
-        check_size(path.stat().st_size, str(path), settings.max_text_bytes * 10)
-        handle = path.open(encoding="utf-8-sig")
-    except FileNotFoundError:
-        _fail(f"{path}: 文件不存在 / no such file")
-    except UnicodeDecodeError:
-        _fail(f"{path}: batch files must be UTF-8 JSON lines")
-    flagged = bad = False
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                record, error = _batch_record(line, number)
-                if error:
-                    bad = True
-                    click.echo(json.dumps(error, ensure_ascii=False))
-                    continue
-                try:
-                    report = checker.check(
-                        record["text"],
-                        profile=record.get("profile") or profile,
-                        product_class=record.get("product_class") or product_class,
-                    )
-                except QinglangError as exc:
-                    bad = True
-                    click.echo(
-                        json.dumps({"id": record.get("id"), "line": number, "error": str(exc)})
-                    )
-                    continue
-                flagged |= report.verdict != "pass"
-                click.echo(
-                    json.dumps({"id": record.get("id"), **report.to_dict()}, ensure_ascii=False)
-                )
-        except UnicodeDecodeError:
-            _fail(f"{path}: batch files must be UTF-8 JSON lines")
-    return EXIT_BAD_INPUT if bad else (EXIT_FLAGGED if flagged else EXIT_PASS)
-
-
-def _batch_record(line: str, number: int) -> tuple[dict, dict | None]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return {}, {"id": None, "line": number, "error": f"invalid JSON: {exc.msg}"}
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        rid = record.get("id") if isinstance(record, dict) else None
-        return {}, {
-            "id": rid,
-            "line": number,
-            "error": 'each line needs {"id": ..., "text": "..."}',
-        }
-    return record, None
-
-
 @main.group("lexicon")
 def lexicon_group() -> None:
-    """Inspect and validate lexicons."""
+    """查看和校验词库 / inspect and validate lexicons."""
 
 
 @lexicon_group.command("stats")
 @_lexicon_option
 @_clear_errors
 def lexicon_stats(extra) -> None:
-    """Entries by category and severity."""
-    lexicon = load_lexicon([*Settings().extra_lexicon_files(), *extra])
+    """按类别和严重程度统计词条 / entries by category and severity."""
+    from collections import Counter
+
+    from .lexicon import load_lexicon
+    from .settings import Settings
+    from .vocabulary import SEVERITIES
+
+    lexicon = load_lexicon(lexicon_files(extra, Settings()))
     counts = Counter((e.category, e.severity) for e in lexicon.entries)
     header = (
         f"{'category':<24}{'名称':<14}" + "".join(f"{s:>8}" for s in SEVERITIES) + f"{'total':>8}"
@@ -206,9 +201,13 @@ def lexicon_stats(extra) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @_clear_errors
 def lexicon_check(path) -> None:
-    """Validate a user's lexicon FILE against the schema and the shipped lexicon."""
+    """按格式和内置词库校验用户词库文件 FILE / validate a user's lexicon FILE against the schema
+    and the shipped lexicon."""
     if not Path(path).is_file():
         _fail(f"{path}: 文件不存在 / no such file")
+    from .checker import Checker
+    from .lexicon import load_lexicon
+
     lexicon = load_lexicon([path])
     own = [e for e in lexicon.entries if e.source == Path(path).name]
     checker = Checker.from_files([path], use_classifier=False)
@@ -223,41 +222,57 @@ def lexicon_check(path) -> None:
 @_lexicon_option
 @_clear_errors
 def lexicon_profiles(extra) -> None:
-    """List the lexicon profiles."""
-    checker = _checker(extra, Settings(), classifier=False)
-    for name, profile in sorted(checker.profiles.items()):
-        click.echo(f"{name:<20}{profile.description}")
+    """列出词库配置 / list the lexicon profiles."""
+    from .settings import Settings
+
+    for name, description in sorted(known_profiles(lexicon_files(extra, Settings())).items()):
+        click.echo(f"{name:<20}{description}")
 
 
 @main.command("demo")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@_color_option
 @_clear_errors
 def demo(color) -> None:
-    """Check the bundled demo script (a 杨梅 livestream) and print the report."""
+    """检查内置的演示话术（杨梅直播）并打印报告 / check the bundled demo script (a 杨梅
+    livestream) and print the report."""
+    from importlib.resources import files
+
+    from .render import render_report
+    from .settings import Settings
+
+    settings = Settings()
     text = files("monitor").joinpath("demo", "script.txt").read_text(encoding="utf-8")
-    report = _checker((), Settings()).check(text)
+    report = _checker(lexicon_files((), settings), settings).check(text)
     colour = color == "always" or (color == "auto" and sys.stdout.isatty())
     click.echo(render_report(text, report, "demo/script.txt", colour), nl=False)
 
 
 @main.command("train")
 @click.option(
-    "--corpus", type=click.Path(file_okay=False), help="Corpus folder (default: models/data)."
+    "--corpus",
+    type=click.Path(file_okay=False),
+    help="语料文件夹（默认 models/data）/ corpus folder (default: models/data).",
 )
 @click.option(
     "--out",
     type=click.Path(file_okay=False),
-    help="Where to write the artefact (default: models/).",
+    help="模型写到哪里（默认 models/）/ where to write the artefact (default: models/).",
 )
 @click.option(
     "--extra",
     multiple=True,
     type=click.Path(dir_okay=False, exists=True),
-    help="Reviewed, labelled segments (JSONL) to add to the corpus first; repeatable.",
+    help="先加入语料的已审核标注片段（JSONL），可重复 / "
+    "reviewed, labelled segments (JSONL) to add to the corpus first; repeatable.",
 )
 @_clear_errors
 def train_command(corpus, out, extra) -> None:
-    """Rebuild the 虚假宣传 classifier from its corpus, deterministically."""
+    """由语料重新训练虚假宣传模型（结果确定）/ rebuild the 虚假宣传 classifier from its corpus,
+    deterministically."""
+    from .checker import Checker
+    from .corpus import add_reviewed_examples, load_corpus
+    from .data_files import data_dir
+    from .settings import Settings
     from .training import train  # scikit-learn: imported only for this command
 
     models = Settings().model_folder() or data_dir("models")
@@ -272,7 +287,10 @@ def train_command(corpus, out, extra) -> None:
         )
     examples = load_corpus(corpus_folder, categories)
     if len(examples) < 50:
-        _fail(f"{corpus_folder}: only {len(examples)} labelled examples; at least 50 are needed")
+        _fail(
+            f"{corpus_folder}: 只有 {len(examples)} 条标注样本，至少需要 50 条 / "
+            f"only {len(examples)} labelled examples; at least 50 are needed"
+        )
     result = train(
         examples, categories, checker.normalize_term, out_folder, evidence=checker.claim_evidence
     )
@@ -292,6 +310,7 @@ main.add_command(transcribe_command)
 main.add_command(watch_command)
 for _command in (*STORE_COMMANDS, *SERVE_COMMANDS):
     main.add_command(_command)
+chinese_help_options(main)
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from . import audit as audit_log
 from .cli_store_common import (
     acting,
     credit_policy_of,
@@ -17,27 +16,26 @@ from .cli_store_common import (
     open_store,
 )
 from .cli_support import EXIT_BAD_INPUT, _clear_errors
-from .credit_service import anchor_credit, recompute_all
-from .db import parse_time
-from .disclosure import disclosure, publish
-from .gate import eligibility
-from .workshop_stats import workshop_stats
 
 # --- credit, gate, audit, disclosure, statistics --------------------------------------------
 
 
 @click.group("credit")
 def credit_group() -> None:
-    """Anchors' colour-graded credit."""
+    """主播的分色信用等级 / anchors' colour-graded credit."""
 
 
 @credit_group.command("show")
 @click.argument("anchor")
-@click.option("--at", help="Evaluate at another time (ISO-8601).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--at", help="按另一时间计算（ISO-8601）/ evaluate at another time (ISO-8601).")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON.")
 @db_option
 @_clear_errors
 def credit_show(anchor, at, as_json, db_path, actor) -> None:
+    """主播 ANCHOR 的信用分、等级、限制和记录 / score, grade, restrictions and history of ANCHOR."""
+    from .credit_service import anchor_credit
+    from .db import parse_time
+
     db, settings = open_store(db_path)
     state = anchor_credit(db, anchor, credit_policy_of(settings), parse_time(at) if at else None)
     data = state.to_dict()
@@ -62,7 +60,10 @@ def credit_show(anchor, at, as_json, db_path, actor) -> None:
 @db_option
 @_clear_errors
 def credit_recompute(db_path, actor) -> None:
-    """Recompute every anchor's credit now (after a policy change; daily, so recovery shows)."""
+    """立即重算所有主播的信用（改政策后；每日一次，以体现恢复）/ recompute every anchor's credit
+    now (after a policy change; daily, so recovery shows)."""
+    from .credit_service import recompute_all
+
     db, settings = open_store(db_path)
     count = recompute_all(db, credit_policy_of(settings), acting(actor, settings))
     click.echo(f"recomputed {count} anchors")
@@ -70,11 +71,14 @@ def credit_recompute(db_path, actor) -> None:
 
 @click.command("eligibility")
 @click.argument("anchor")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON.")
 @db_option
 @_clear_errors
 def eligibility_command(anchor, as_json, db_path, actor) -> None:
-    """May this anchor (id or PLATFORM:ACCOUNT) register / go live now?"""
+    """该主播（编号或 平台:账号）现在能否注册、开播？退出码 0 能开播，1 不能 / may this anchor
+    (id or PLATFORM:ACCOUNT) register, go live now? Exit 0 if it may go live, 1 if not."""
+    from .gate import eligibility
+
     db, settings = open_store(db_path)
     answer = eligibility(db, anchor, credit_policy_of(settings))
     if as_json:
@@ -97,16 +101,21 @@ def eligibility_command(anchor, as_json, db_path, actor) -> None:
 
 @click.group("audit")
 def audit_group() -> None:
-    """The hash-chained audit log."""
+    """哈希链审计日志 / the hash-chained audit log."""
 
 
 @audit_group.command("verify")
 @click.option(
-    "--head", help="The head hash published earlier (catches entries removed from the end)."
+    "--head",
+    help="先前公布的链头哈希（可发现末尾被删的记录）/ "
+    "the head hash published earlier (catches entries removed from the end).",
 )
 @db_option
 @_clear_errors
 def audit_verify(head, db_path, actor) -> None:
+    """校验审计日志是否完整，被改动则退出码 2 / verify the audit log; exit 2 if it was altered."""
+    from . import audit as audit_log
+
     db, _ = open_store(db_path)
     result = audit_log.verify(db, head)
     if result.ok:
@@ -120,11 +129,20 @@ def audit_verify(head, db_path, actor) -> None:
 
 
 @audit_group.command("log")
-@click.option("--subject", help="e.g. anchor:A001")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--subject", help="对象，如 anchor:A001 / subject, e.g. anchor:A001.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=50,
+    show_default=True,
+    help="最多显示几条 / most entries shown.",
+)
 @db_option
 @_clear_errors
 def audit_show(subject, limit, db_path, actor) -> None:
+    """最近的审计记录 / the latest audit entries."""
+    from . import audit as audit_log
+
     db, _ = open_store(db_path)
     for entry in audit_log.entries(db, subject, limit):
         click.echo(
@@ -137,12 +155,15 @@ def audit_show(subject, limit, db_path, actor) -> None:
     "--publish",
     "do_publish",
     is_flag=True,
-    help="Record this publication (and the audit head) in the store.",
+    help="在库中记录本次公示（及审计链头）/ record this publication (and the audit head) in the store.",
 )
 @db_option
 @_clear_errors
 def disclosure_command(do_publish, db_path, actor) -> None:
-    """Public disclosure (公示): grades, blacklist, products' origin and certifications, as JSON."""
+    """公示：等级、黑名单、产品的产地和认证，JSON 格式 / public disclosure: grades, blacklist,
+    products' origin and certifications, as JSON."""
+    from .disclosure import disclosure, publish
+
     db, settings = open_store(db_path)
     policy = credit_policy_of(settings)
     echo_json(
@@ -151,13 +172,15 @@ def disclosure_command(do_publish, db_path, actor) -> None:
 
 
 @click.command("stats")
-@click.option("--since", default="", help="ISO date/time (inclusive).")
-@click.option("--until", default="9999", help="ISO date/time (exclusive).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--since", default="", help="起始日期时间（含）/ ISO date/time (inclusive).")
+@click.option("--until", default="9999", help="截止日期时间（不含）/ ISO date/time (exclusive).")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON.")
 @db_option
 @_clear_errors
 def stats_command(since, until, as_json, db_path, actor) -> None:
-    """Workshop statistics and ranking (晾晒)."""
+    """工坊统计和排名（晾晒）/ workshop statistics and ranking."""
+    from .workshop_stats import workshop_stats
+
     db, _ = open_store(db_path)
     rows = workshop_stats(db, since, until)
     if as_json:

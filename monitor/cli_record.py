@@ -3,14 +3,14 @@ facts are checked, and name the anchor so the hits are stored as flags for revie
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from .db import open_db
-from .facts import ProductFacts
-from .recording import record_check
-from .registry import find_anchor, get_product
-from .report import Report
-from .settings import Settings
+if TYPE_CHECKING:
+    from .facts import ProductFacts
+    from .report import Report
+    from .settings import Settings
 
 
 def record_options(command):
@@ -19,13 +19,23 @@ def record_options(command):
             "--db",
             "db_path",
             type=click.Path(dir_okay=False),
-            help="Database (default QINGLANG_DB).",
+            help="数据库（默认 QINGLANG_DB）/ database (default QINGLANG_DB).",
         ),
         click.option(
-            "--anchor", help="Store hits as flags of this anchor (id or PLATFORM:ACCOUNT)."
+            "--anchor",
+            help="把命中存为该主播的待审标记（编号或 平台:账号）/ "
+            "store hits as flags of this anchor (id or PLATFORM:ACCOUNT).",
         ),
-        click.option("--stream", help="Stream id for the stored flags (default: the source name)."),
-        click.option("--product", help="Product id: check claims against its registered facts."),
+        click.option(
+            "--stream",
+            help="所存标记的直播编号（默认：来源名）/ "
+            "stream id for the stored flags (default: the source name).",
+        ),
+        click.option(
+            "--product",
+            help="产品编号：按其登记信息核对声称 / "
+            "product id: check claims against its registered facts.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -43,6 +53,9 @@ class RecordTarget:
     ) -> RecordTarget:
         if not (anchor or product):
             return cls(None, None, "", None)
+        from .db import open_db
+        from .registry import find_anchor, get_product
+
         db = open_db(db_path or settings.db)
         anchor_id = find_anchor(db, anchor)["id"] if anchor else None
         record = get_product(db, product) if product else None
@@ -51,6 +64,8 @@ class RecordTarget:
     def facts(self, product_class: str | None) -> tuple[ProductFacts | None, str | None]:
         if self.product is None:
             return None, product_class
+        from .facts import ProductFacts
+
         return ProductFacts.from_record(self.product), product_class or self.product[
             "product_class"
         ]
@@ -58,6 +73,8 @@ class RecordTarget:
     def record(self, report: Report, text: str, source: str, segments=()) -> None:
         if self.anchor_id is None:
             return
+        from .recording import record_check
+
         ids = record_check(
             self.db, report, text, anchor_id=self.anchor_id, stream_id=self.stream_id,
             product_id=self.product["id"] if self.product else None, source=source, segments=segments,

@@ -15,41 +15,42 @@ from .cli_store_common import (
     echo_json,
     open_store,
 )
-from .cli_support import _checker, _clear_errors, _fail
-from .flag_store import list_flags
-from .lexicon import SEVERITIES
-from .prereview import decide_script, submit_script
-from .review import (
-    apply_for_repair,
-    decide_appeal,
-    decide_flag,
-    decide_repair,
-    dumps,
-    file_appeal,
-    labelled_examples,
-    record_violation,
-)
-from .text_input import read_script
+from .cli_support import _checker, _clear_errors, _fail, lexicon_files
+from .text_input import check_readable, read_script
+from .vocabulary import SEVERITIES
 
 # --- flags and review -----------------------------------------------------------------------
 
 
 @click.group("flags")
 def flags_group() -> None:
-    """The review queue: flags raised by checks."""
+    """审核队列：检查产生的标记 / the review queue: flags raised by checks."""
 
 
 @flags_group.command("list")
-@click.option("--status", type=click.Choice(["open", "confirmed", "dismissed"]))
-@click.option("--anchor")
-@click.option("--stream")
-@click.option("--workshop")
-@click.option("--category")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--status",
+    type=click.Choice(["open", "confirmed", "dismissed"]),
+    help="待审、已确认或已驳回 / open, confirmed or dismissed.",
+)
+@click.option("--anchor", help="主播编号 / anchor id.")
+@click.option("--stream", help="直播编号 / stream id.")
+@click.option("--workshop", help="工坊编号 / workshop id.")
+@click.option("--category", help="违规类别 / category id.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="最多列出几条 / most flags listed.",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON.")
 @db_option
 @_clear_errors
 def flags_list(status, anchor, stream, workshop, category, limit, as_json, db_path, actor) -> None:
+    """列出标记 / list flags."""
+    from .flag_store import list_flags
+
     db, _ = open_store(db_path)
     rows = list_flags(
         db,
@@ -76,21 +77,36 @@ def flags_list(status, anchor, stream, workshop, category, limit, as_json, db_pa
 @flags_group.command("decide")
 @click.argument("flag_id", type=int)
 @click.option(
-    "--confirm", "decision", flag_value="confirm", help="Confirm: it becomes a violation."
+    "--confirm",
+    "decision",
+    flag_value="confirm",
+    help="确认：记为违规 / confirm: it becomes a violation.",
 )
-@click.option("--dismiss", "decision", flag_value="dismiss", help="Dismiss (needs --reason).")
-@click.option("--category", help="Corrected category (confirm).")
-@click.option("--severity", type=click.Choice(SEVERITIES), help="Corrected severity (confirm).")
-@click.option("--note", default="")
-@click.option("--reason", default="")
-@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--dismiss",
+    "decision",
+    flag_value="dismiss",
+    help="驳回（须给 --reason）/ dismiss (needs --reason).",
+)
+@click.option("--category", help="更正后的类别（确认时）/ corrected category (confirm).")
+@click.option(
+    "--severity",
+    type=click.Choice(SEVERITIES),
+    help="更正后的严重程度（确认时）/ corrected severity (confirm).",
+)
+@click.option("--note", default="", help="备注 / note.")
+@click.option("--reason", default="", help="驳回理由 / reason for dismissing.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON.")
 @db_option
 @_clear_errors
 def flags_decide(
     flag_id, decision, category, severity, note, reason, as_json, db_path, actor
 ) -> None:
+    """确认或驳回标记 FLAG_ID / confirm or dismiss flag FLAG_ID."""
     if decision is None:
-        _fail("give --confirm or --dismiss")
+        _fail("请给出 --confirm 或 --dismiss / give --confirm or --dismiss")
+    from .review import decide_flag
+
     db, settings = open_store(db_path)
     result = decide_flag(
         db, flag_id, confirm=decision == "confirm", reviewer=acting(actor, settings),
@@ -110,12 +126,17 @@ def flags_decide(
 
 @flags_group.command("export")
 @click.option(
-    "--out", type=click.Path(dir_okay=False), help="File to write (default: standard output)."
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="写入的文件（默认：标准输出）/ file to write (default: standard output).",
 )
 @db_option
 @_clear_errors
 def flags_export(out, db_path, actor) -> None:
-    """Reviewed flags as labelled JSON lines for `qinglang train --extra`."""
+    """已审核的标记，导出为带标注的 JSON 行，供 `qinglang train --extra` 使用 / reviewed flags as
+    labelled JSON lines for `qinglang train --extra`."""
+    from .review import dumps, labelled_examples
+
     db, _ = open_store(db_path)
     text = dumps(labelled_examples(db))
     if out:
@@ -127,24 +148,37 @@ def flags_export(out, db_path, actor) -> None:
 
 @click.group("violations")
 def violations_group() -> None:
-    """Violations found outside the flag queue."""
+    """在标记队列之外发现的违规 / violations found outside the flag queue."""
 
 
 @violations_group.command("record")
-@click.option("--anchor", required=True, help="Anchor id or PLATFORM:ACCOUNT.")
-@click.option("--category", required=True)
-@click.option("--severity", type=click.Choice(SEVERITIES), required=True)
-@click.option("--evidence", required=True)
-@click.option("--at", help="When it happened (ISO-8601; default now).")
+@click.option(
+    "--anchor", required=True, help="主播编号或 平台:账号 / anchor id or PLATFORM:ACCOUNT."
+)
+@click.option("--category", required=True, help="违规类别 / category id.")
+@click.option(
+    "--severity",
+    type=click.Choice(SEVERITIES),
+    required=True,
+    help="严重程度 / severity.",
+)
+@click.option("--evidence", required=True, help="证据说明 / the evidence.")
+@click.option(
+    "--at", help="发生时间（ISO-8601；默认现在）/ when it happened (ISO-8601; default now)."
+)
 @click.option(
     "--origin",
     type=click.Choice(["inspection", "complaint", "other"]),
     default="inspection",
     show_default=True,
+    help="来源：巡查、投诉或其他 / found by inspection, complaint or other.",
 )
 @db_option
 @_clear_errors
 def violations_record(anchor, category, severity, evidence, at, origin, db_path, actor) -> None:
+    """记录一条违规并打印其编号 / record a violation and print its id."""
+    from .review import record_violation
+
     db, settings = open_store(db_path)
     violation_id = record_violation(
         db, anchor=anchor, category=category, severity=severity, evidence=evidence,
@@ -156,29 +190,37 @@ def violations_record(anchor, category, severity, evidence, at, origin, db_path,
 
 @click.group("appeals")
 def appeals_group() -> None:
-    """Appeals (申诉) against violations."""
+    """对违规的申诉 / appeals against violations."""
 
 
 @appeals_group.command("file")
-@click.option("--violation", type=int, required=True)
-@click.option("--reason", required=True)
+@click.option("--violation", type=int, required=True, help="违规编号 / violation id.")
+@click.option("--reason", required=True, help="申诉理由 / why the decision is wrong.")
 @db_option
 @_clear_errors
 def appeals_file(violation, reason, db_path, actor) -> None:
+    """提出申诉并打印其编号 / file an appeal and print its id."""
+    from .review import file_appeal
+
     db, settings = open_store(db_path)
     click.echo(file_appeal(db, violation, reason, acting(actor, settings)))
 
 
 @appeals_group.command("decide")
 @click.argument("appeal_id", type=int)
-@click.option("--uphold", "decision", flag_value="uphold")
-@click.option("--reject", "decision", flag_value="reject")
-@click.option("--reason", required=True)
+@click.option(
+    "--uphold", "decision", flag_value="uphold", help="支持申诉：撤销违规 / uphold: undo it."
+)
+@click.option("--reject", "decision", flag_value="reject", help="驳回申诉 / reject the appeal.")
+@click.option("--reason", required=True, help="决定理由 / reason for the decision.")
 @db_option
 @_clear_errors
 def appeals_decide(appeal_id, decision, reason, db_path, actor) -> None:
+    """决定申诉 APPEAL_ID / decide appeal APPEAL_ID."""
     if decision is None:
-        _fail("give --uphold or --reject")
+        _fail("请给出 --uphold 或 --reject / give --uphold or --reject")
+    from .review import decide_appeal
+
     db, settings = open_store(db_path)
     result = decide_appeal(
         db,
@@ -195,18 +237,25 @@ def appeals_decide(appeal_id, decision, reason, db_path, actor) -> None:
 
 @click.group("repair")
 def repair_group() -> None:
-    """Credit repair (信用修复) and early removal from the blacklist."""
+    """信用修复和提前移出黑名单 / credit repair and early removal from the blacklist."""
 
 
 @repair_group.command("apply")
-@click.option("--anchor", required=True)
+@click.option("--anchor", required=True, help="主播编号 / anchor id.")
 @click.option(
-    "--kind", type=click.Choice(["repair", "early_removal"]), default="repair", show_default=True
+    "--kind",
+    type=click.Choice(["repair", "early_removal"]),
+    default="repair",
+    show_default=True,
+    help="信用修复或提前移出黑名单 / repair or early removal.",
 )
-@click.option("--reason", required=True, help="The rectification done.")
+@click.option("--reason", required=True, help="已做的整改 / the rectification done.")
 @db_option
 @_clear_errors
 def repair_apply(anchor, kind, reason, db_path, actor) -> None:
+    """申请修复并打印申请编号 / apply and print the application id."""
+    from .review import apply_for_repair
+
     db, settings = open_store(db_path)
     click.echo(
         apply_for_repair(
@@ -217,14 +266,17 @@ def repair_apply(anchor, kind, reason, db_path, actor) -> None:
 
 @repair_group.command("decide")
 @click.argument("repair_id", type=int)
-@click.option("--grant", "decision", flag_value="grant")
-@click.option("--refuse", "decision", flag_value="refuse")
-@click.option("--reason", required=True)
+@click.option("--grant", "decision", flag_value="grant", help="批准 / grant.")
+@click.option("--refuse", "decision", flag_value="refuse", help="拒绝 / refuse.")
+@click.option("--reason", required=True, help="决定理由 / reason for the decision.")
 @db_option
 @_clear_errors
 def repair_decide(repair_id, decision, reason, db_path, actor) -> None:
+    """决定修复申请 REPAIR_ID / decide application REPAIR_ID."""
     if decision is None:
-        _fail("give --grant or --refuse")
+        _fail("请给出 --grant 或 --refuse / give --grant or --refuse")
+    from .review import decide_repair
+
     db, settings = open_store(db_path)
     result = decide_repair(
         db,
@@ -241,27 +293,42 @@ def repair_decide(repair_id, decision, reason, db_path, actor) -> None:
 
 @click.group("scripts")
 def scripts_group() -> None:
-    """Script pre-review (广告审核)."""
+    """话术预审（广告审核）/ script pre-review."""
 
 
 @scripts_group.command("submit")
-@click.option("--anchor", required=True)
-@click.option("--file", "path", required=True, type=click.Path(dir_okay=False))
-@click.option("--product")
-@click.option("--for-stream-at", help="When the stream is planned (ISO-8601).")
+@click.option("--anchor", required=True, help="主播编号 / anchor id.")
 @click.option(
-    "--require-approval", is_flag=True, help="The platform asks for a regulator's approval."
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="话术文件 / the script file.",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--product", help="产品编号 / product id.")
+@click.option(
+    "--for-stream-at", help="计划开播时间（ISO-8601）/ when the stream is planned (ISO-8601)."
+)
+@click.option(
+    "--require-approval",
+    is_flag=True,
+    help="平台要求监管审批 / the platform asks for a regulator's approval.",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON.")
 @db_option
 @_clear_errors
 def scripts_submit(
     anchor, path, product, for_stream_at, require_approval, as_json, db_path, actor
 ) -> None:
+    """提交话术：先检查，需要时等待审批 / submit a script: checked, then approved if required."""
+    check_readable(path)  # before the store opens and the checker loads
+    from .prereview import submit_script
+
     db, settings = open_store(db_path)
     text = read_script(path, settings.max_text_bytes)
+    checker = _checker(lexicon_files((), settings), settings)
     result = submit_script(
-        db, _checker((), settings), credit_policy_of(settings), anchor=anchor, text=text,
+        db, checker, credit_policy_of(settings), anchor=anchor, text=text,
         submitted_by=acting(actor, settings), product_id=product, for_stream_at=for_stream_at,
         require_approval=require_approval,
     )  # fmt: skip
@@ -276,14 +343,17 @@ def scripts_submit(
 
 @scripts_group.command("decide")
 @click.argument("script_id", type=int)
-@click.option("--approve", "decision", flag_value="approve")
-@click.option("--return", "decision", flag_value="return")
-@click.option("--comments", default="")
+@click.option("--approve", "decision", flag_value="approve", help="批准 / approve.")
+@click.option("--return", "decision", flag_value="return", help="退回修改 / return for changes.")
+@click.option("--comments", default="", help="审核意见 / comments.")
 @db_option
 @_clear_errors
 def scripts_decide(script_id, decision, comments, db_path, actor) -> None:
+    """审批话术 SCRIPT_ID / decide script SCRIPT_ID."""
     if decision is None:
-        _fail("give --approve or --return")
+        _fail("请给出 --approve 或 --return / give --approve or --return")
+    from .prereview import decide_script
+
     db, settings = open_store(db_path)
     result = decide_script(
         db,

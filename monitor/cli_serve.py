@@ -8,30 +8,42 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import click
 
-from .api_keys import ROLES, create_key, list_keys, revoke_key
 from .cli_store_common import acting, db_option, echo_json, open_store
 from .cli_support import _clear_errors
-from .db import open_db
-from .errors import QinglangError
-from .settings import Settings
+from .vocabulary import ROLES
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 @click.group("keys")
 def keys_group() -> None:
-    """API keys for the HTTP service (roles: regulator, platform, anchor)."""
+    """网页服务的接口密钥（角色：regulator 监管、platform 平台、anchor 主播）/ API keys for the
+    HTTP service (roles: regulator, platform, anchor)."""
 
 
 @keys_group.command("create")
-@click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--anchor", help="The anchor an anchor key is bound to (id or PLATFORM:ACCOUNT).")
-@click.option("--label", default="", help="What the key is for, shown in `keys list`.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="角色 / role.")
+@click.option(
+    "--anchor",
+    help="主播密钥绑定的主播（编号或 平台:账号）/ "
+    "the anchor an anchor key is bound to (id or PLATFORM:ACCOUNT).",
+)
+@click.option(
+    "--label",
+    default="",
+    help="密钥用途，显示在 `keys list` 中 / what the key is for, shown in `keys list`.",
+)
 @db_option
 @_clear_errors
 def keys_create(role, anchor, label, db_path, actor) -> None:
-    """Create a key and print it once."""
+    """创建密钥并只打印这一次 / create a key and print it once."""
+    from .api_keys import create_key
+
     db, settings = open_store(db_path)
     key_id, key = create_key(db, role, anchor, label, acting(actor, settings))
     click.echo(key)
@@ -47,18 +59,23 @@ def keys_create(role, anchor, label, db_path, actor) -> None:
 @db_option
 @_clear_errors
 def keys_revoke(key_id, db_path, actor) -> None:
-    """Revoke key KEY_ID: it is refused from now on."""
+    """吊销密钥 KEY_ID，此后拒绝使用 / revoke key KEY_ID: it is refused from now on."""
+    from .api_keys import revoke_key
+
     db, settings = open_store(db_path)
     row = revoke_key(db, key_id, acting(actor, settings))
     click.echo(f"已吊销 revoked key {key_id} ({row['prefix']}…) at {row['revoked_at']}")
 
 
 @keys_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON.")
 @db_option
 @_clear_errors
 def keys_list(as_json, db_path, actor) -> None:
-    """Every key: id, prefix, role, anchor, label, when created and revoked (never the key)."""
+    """所有密钥：编号、前缀、角色、主播、用途、创建和吊销时间（从不显示密钥本身）/ every key:
+    id, prefix, role, anchor, label, when created and revoked (never the key)."""
+    from .api_keys import list_keys
+
     db, _ = open_store(db_path)
     keys = list_keys(db)
     if as_json:
@@ -74,24 +91,37 @@ def keys_list(as_json, db_path, actor) -> None:
 
 @click.command("serve")
 @click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), help="Database file (default QINGLANG_DB)."
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    help="数据库文件（默认 QINGLANG_DB）/ database file (default QINGLANG_DB).",
 )
-@click.option("--host", help="Address to listen on (default QINGLANG_API_HOST, 127.0.0.1).")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), help="Port (default QINGLANG_API_PORT, 8000)."
+    "--host",
+    help="监听地址（默认 QINGLANG_API_HOST，127.0.0.1）/ "
+    "address to listen on (default QINGLANG_API_HOST, 127.0.0.1).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="端口（默认 QINGLANG_API_PORT，8000）/ port (default QINGLANG_API_PORT, 8000).",
 )
 @click.option(
     "--demo",
     is_flag=True,
-    help="Fill an empty database with the demo (workshops, anchors, flags waiting for review) "
+    help="在空库中写入演示数据（工坊、主播、待审标记）并打印各角色的演示密钥 / "
+    "fill an empty database with the demo (workshops, anchors, flags waiting for review) "
     "and print demo keys for each role.",
 )
 @_clear_errors
 def serve_command(db_path, host, port, demo) -> None:
-    """Run the HTTP API and web UI (UI at /, API docs at /docs, schema at /openapi.json)."""
+    """运行 HTTP API 和网页界面（界面 /，API 文档 /docs，模式 /openapi.json）/ run the HTTP API
+    and web UI (UI at /, API docs at /docs, schema at /openapi.json)."""
     import uvicorn  # the web stack is imported only for this command (start-up time)
 
     from api import create_app
+
+    from .settings import Settings
 
     settings = Settings()
     if db_path:  # uploads and job files go beside the database actually served
@@ -108,6 +138,8 @@ def serve_command(db_path, host, port, demo) -> None:
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:
     """Seed the demo (once), replace the demo keys, printing them, and replay the demo's live
     room once the service runs."""
+    from .api_keys import create_key, list_keys, revoke_key
+    from .db import open_db
     from .demo_data import DEMO_ACTOR, demo_replay, seed_demo
 
     db = open_db(path)
@@ -153,6 +185,8 @@ def _start_demo(app, path, settings: Settings, base_url: str) -> None:
 def _replay_when_started(app, replay, owner_key_id: int, wait_s: float = 120.0) -> None:
     """Open the demo's live room, replaying its recording, once the service's live rooms run
     (the lifespan sets `app.state.background` when its workers have started)."""
+
+    from .errors import QinglangError
 
     def start() -> None:
         deadline = time.monotonic() + wait_s

@@ -7,24 +7,37 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .asr_model import ModelUnavailable
-from .captions import is_caption_file, read_captions
-from .checker import Checker
 from .cli_record import RecordTarget, record_options
-from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _checker, _clear_errors, _fail
-from .facts import ProductFacts
-from .live import LiveResult, StreamMonitor
-from .media import is_media_file
-from .render import clock, render_report, warning_lines
-from .settings import Settings
-from .timed_check import TimedReport, check_segments
-from .transcriber import AsrOptions, Transcriber
-from .transcript_reliability import ISSUE_LABELS
-from .url_policy import check_source
-from .watch import watch
+from .cli_support import (
+    EXIT_BAD_INPUT,
+    EXIT_FLAGGED,
+    EXIT_PASS,
+    _checker,
+    _clear_errors,
+    _fail,
+    known_product_classes,
+    known_profiles,
+    lexicon_files,
+    valid_product_class,
+    valid_profile,
+)
+from .text_input import check_readable
+from .vocabulary import CAPTION_SUFFIXES, MEDIA_SUFFIXES
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .checker import Checker
+    from .facts import ProductFacts
+    from .live import LiveResult
+    from .segments import Segment
+    from .settings import Settings
+    from .timed_check import TimedReport
+    from .transcriber import Transcriber
 
 _PROGRESS_AFTER_S = 5.0  # files shorter than this get no progress bar
 
@@ -32,14 +45,35 @@ _PROGRESS_AFTER_S = 5.0  # files shorter than this get no progress bar
 def asr_options(command):
     """The speech-model options shared by `transcribe`, `check` and `watch`."""
     options = [
-        click.option("--language", help="Spoken language: zh (default), en, … or auto."),
         click.option(
-            "--model", help="base-offline (default), a model folder, or a faster-whisper name."
+            "--language",
+            help="说话的语言：zh（默认）、en … 或 auto / spoken language: zh (default), en, … or auto.",
         ),
-        click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), help="Where to run."),
-        click.option("--compute-type", help="int8 (CPU default), float16, int8_float16 …"),
-        click.option("--threads", type=click.IntRange(min=0), help="CPU threads (0: default)."),
-        click.option("--beam-size", type=click.IntRange(min=1, max=20), help="Beam size."),
+        click.option(
+            "--model",
+            help="语音模型：base-offline（默认）、模型文件夹或 faster-whisper 模型名 / "
+            "speech model: base-offline (default), a model folder, or a faster-whisper name.",
+        ),
+        click.option(
+            "--device",
+            type=click.Choice(["cpu", "cuda", "auto"]),
+            help="在哪里运行 / where to run.",
+        ),
+        click.option(
+            "--compute-type",
+            help="计算精度：int8（CPU 默认）、float16、int8_float16 … / "
+            "compute type: int8 (CPU default), float16, int8_float16 …",
+        ),
+        click.option(
+            "--threads",
+            type=click.IntRange(min=0),
+            help="线程数（0：默认）/ CPU threads (0: default).",
+        ),
+        click.option(
+            "--beam-size",
+            type=click.IntRange(min=1, max=20),
+            help="束搜索宽度 / beam size.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -47,6 +81,9 @@ def asr_options(command):
 
 
 def make_transcriber(settings: Settings, **chosen) -> Transcriber:
+    from .asr_model import ModelUnavailable
+    from .transcriber import AsrOptions, Transcriber
+
     language = chosen.get("language") or settings.asr_language
     options = AsrOptions(
         model=chosen.get("model") or settings.asr_model,
@@ -68,11 +105,24 @@ def make_transcriber(settings: Settings, **chosen) -> Transcriber:
 
 
 def is_timed_source(path: str) -> bool:
-    return is_caption_file(path) or is_media_file(path)
+    """Captions or a recording (by the file name), rather than a script."""
+    return Path(path).suffix.lower() in CAPTION_SUFFIXES | MEDIA_SUFFIXES
 
 
-def check_timed_file(
+def read_timed_source(path: str, settings: Settings) -> list[Segment] | np.ndarray:
+    """Caption segments, or a recording's decoded audio: read and validated before any model loads."""
+    if Path(path).suffix.lower() in CAPTION_SUFFIXES:
+        from .captions import read_captions
+
+        return read_captions(path, settings.max_text_bytes)
+    from .media import decode_file
+
+    return decode_file(path, settings.max_media_bytes)
+
+
+def check_timed_source(
     path: str,
+    source: list[Segment] | np.ndarray,
     checker: Checker,
     settings: Settings,
     profile: str,
@@ -81,15 +131,16 @@ def check_timed_file(
     facts: ProductFacts | None = None,
 ) -> tuple[TimedReport, dict]:
     """Check captions or a recording; returns the report and the extra JSON fields (language…)."""
-    if is_caption_file(path):
-        segments = read_captions(path, settings.max_text_bytes)
+    from .timed_check import check_segments
+
+    if isinstance(source, list):
         timed = check_segments(
-            checker, segments, profile=profile, product_class=product_class, facts=facts
+            checker, source, profile=profile, product_class=product_class, facts=facts
         )
         return timed, {}
     transcriber = make_transcriber(settings, **asr)
     with _progress_bar(path) as progress:
-        transcript = transcriber.transcribe_file(path, settings.max_media_bytes, progress)
+        transcript = transcriber.transcribe(source, progress=progress)
     report = check_segments(
         checker,
         transcript.segments,
@@ -103,6 +154,8 @@ def check_timed_file(
 def print_timed_report(
     path: str, timed: TimedReport, extra: dict, as_json: bool, colour: bool
 ) -> None:
+    from .render import render_report
+
     if as_json:
         click.echo(json.dumps({**timed.to_dict(), **extra}, ensure_ascii=False, indent=2))
     else:
@@ -115,19 +168,29 @@ def print_timed_report(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print {language, duration, segments, warnings} as JSON.",
+    help="以 JSON 输出 {language, duration, segments, warnings} / print {language, duration, segments, warnings} as JSON.",
 )
 @click.option(
-    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+    "--progress/--no-progress",
+    default=None,
+    help="进度条（默认：在终端时显示）/ progress bar (default: on a terminal).",
 )
 @asr_options
 @_clear_errors
 def transcribe_command(path, as_json, progress, **asr) -> None:
-    """Transcribe an audio or video FILE (any format FFmpeg reads) with faster-whisper."""
+    """用 faster-whisper 转写音视频文件 FILE（FFmpeg 能读的任何格式）/ transcribe an audio or
+    video FILE (any format FFmpeg reads) with faster-whisper."""
+    check_readable(path)  # before the decoder, the settings and the speech model load
+    from .media import decode_file
+    from .render import clock, warning_lines
+    from .settings import Settings
+    from .transcript_reliability import ISSUE_LABELS
+
     settings = Settings()
+    audio = decode_file(path, settings.max_media_bytes)
     transcriber = make_transcriber(settings, **asr)
     with _progress_bar(path, progress) as update:
-        transcript = transcriber.transcribe_file(path, settings.max_media_bytes, update)
+        transcript = transcriber.transcribe(audio, progress=update)
     if as_json:
         click.echo(json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -143,23 +206,35 @@ def transcribe_command(path, as_json, progress, **asr) -> None:
 
 @click.command("watch")
 @click.argument("source")
-@click.option("--json", "as_json", is_flag=True, help="One JSON event per line (segment, flag, …).")
-@click.option("--show-text", is_flag=True, help="Also print every recognised segment.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="每行一个 JSON 事件（segment、flag …）/ one JSON event per line (segment, flag, …).",
+)
+@click.option(
+    "--show-text", is_flag=True, help="也打印每段识别文字 / also print every recognised segment."
+)
 @click.option(
     "--realtime/--fast",
     default=True,
-    help="A local file is played at real speed (default) or as fast as it decodes.",
+    help="本地文件按实际速度播放（默认）或尽快解码 / "
+    "a local file is played at real speed (default) or as fast as it decodes.",
 )
 @click.option(
     "--max-outage",
     type=click.FloatRange(min=1),
     default=300.0,
     show_default=True,
-    help="Seconds a dropped stream may stay away before watch gives up.",
+    help="断流后最多等待多少秒再放弃 / seconds a dropped stream may stay away before watch gives up.",
 )
-@click.option("--profile", help="Lexicon profile.")
-@click.option("--product-class", help="Product class of the goods sold.")
-@click.option("--no-classifier", is_flag=True, help="Lexicon only.")
+@click.option("--profile", help="词库配置 / lexicon profile.")
+@click.option("--product-class", help="所售商品的类别 / product class of the goods sold.")
+@click.option(
+    "--no-classifier",
+    is_flag=True,
+    help="只用词库，不用虚假宣传模型 / lexicon only: skip the 虚假宣传 classifier.",
+)
 @asr_options
 @record_options
 @_clear_errors
@@ -167,19 +242,30 @@ def watch_command(
     source, as_json, show_text, realtime, max_outage, profile, product_class, no_classifier,
     db_path, anchor, stream, product, **asr,
 ) -> None:  # fmt: skip
-    """Monitor a live stream (HLS .m3u8, RTMP, HTTP-FLV) or a local file played as live;
-    print each flag with its stream time as the stream goes on. Ctrl-C stops."""
+    """监测直播流（HLS .m3u8、RTMP、HTTP-FLV）或当作直播播放的本地文件，随直播打印每条标记及其
+    直播时间；Ctrl-C 停止 / monitor a live stream (HLS .m3u8, RTMP, HTTP-FLV) or a local file
+    played as live; print each flag with its stream time as the stream goes on. Ctrl-C stops."""
+    from .settings import Settings
+    from .url_policy import check_source
+
     settings = Settings()
     is_file = Path(source).is_file()
     check_source(source, settings.watch_allow, local_files=True)
+    extra_files = lexicon_files((), settings)
+    profile = valid_profile(profile or settings.profile, known_profiles(extra_files))
+    product_class = valid_product_class(product_class, known_product_classes())
     target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
     facts, product_class = target.facts(product_class)
-    checker = _checker((), settings, classifier=not no_classifier)
+    from .live import StreamMonitor  # the stream, speech and check libraries: input is valid
+    from .render import clock
+    from .watch import watch
+
+    checker = _checker(extra_files, settings, classifier=not no_classifier)
     transcriber = make_transcriber(settings, **asr)
     monitor = StreamMonitor(
         checker,
         transcriber,
-        profile=profile or settings.profile,
+        profile=profile,
         product_class=product_class,
         facts=facts,
     )
@@ -279,4 +365,10 @@ class _progress_bar:
             self.bar.close()
 
 
-__all__ = ["EXIT_BAD_INPUT", "check_timed_file", "is_timed_source", "print_timed_report"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "check_timed_source",
+    "is_timed_source",
+    "print_timed_report",
+    "read_timed_source",
+]

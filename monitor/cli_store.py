@@ -13,23 +13,27 @@ from .cli_store_common import (
     open_store,
 )
 from .cli_support import _clear_errors
-from .registry import CERTIFICATION_TYPES, add_anchor, add_product, add_workshop, import_csv
+from .text_input import check_readable
+from .vocabulary import CERTIFICATION_TYPES
 
 # --- registry -------------------------------------------------------------------------------
 
 
 @click.group("workshops")
 def workshops_group() -> None:
-    """共富工坊 workshops."""
+    """共富工坊 / workshops."""
 
 
 @workshops_group.command("add")
-@click.option("--id", "workshop_id", required=True)
-@click.option("--name", required=True)
-@click.option("--region", default="", help="County or town, e.g. 余姚市梁弄镇.")
+@click.option("--id", "workshop_id", required=True, help="工坊编号 / workshop id.")
+@click.option("--name", required=True, help="名称 / name.")
+@click.option("--region", default="", help="县或镇，如 余姚市梁弄镇 / county or town.")
 @db_option
 @_clear_errors
 def workshops_add(workshop_id, name, region, db_path, actor) -> None:
+    """添加工坊 / add a workshop."""
+    from .registry import add_workshop
+
     db, settings = open_store(db_path)
     add_workshop(db, workshop_id, name, region, acting(actor, settings))
     click.echo(f"已添加工坊 added workshop {workshop_id}")
@@ -37,17 +41,25 @@ def workshops_add(workshop_id, name, region, db_path, actor) -> None:
 
 @click.group("anchors")
 def anchors_group() -> None:
-    """Anchors (主播) and their platform accounts."""
+    """主播及其平台账号 / anchors and their platform accounts."""
 
 
 @anchors_group.command("add")
-@click.option("--id", "anchor_id", required=True)
-@click.option("--name", required=True)
-@click.option("--workshop")
-@click.option("--platform-account", "accounts", multiple=True, help="PLATFORM:ACCOUNT; repeatable.")
+@click.option("--id", "anchor_id", required=True, help="主播编号 / anchor id.")
+@click.option("--name", required=True, help="姓名 / name.")
+@click.option("--workshop", help="所属工坊编号 / the anchor's workshop id.")
+@click.option(
+    "--platform-account",
+    "accounts",
+    multiple=True,
+    help="平台:账号，可重复 / PLATFORM:ACCOUNT; repeatable.",
+)
 @db_option
 @_clear_errors
 def anchors_add(anchor_id, name, workshop, accounts, db_path, actor) -> None:
+    """添加主播 / add an anchor."""
+    from .registry import add_anchor
+
     db, settings = open_store(db_path)
     add_anchor(db, anchor_id, name, workshop, list(accounts), acting(actor, settings))
     click.echo(f"已添加主播 added anchor {anchor_id}")
@@ -55,24 +67,35 @@ def anchors_add(anchor_id, name, workshop, accounts, db_path, actor) -> None:
 
 @click.group("products")
 def products_group() -> None:
-    """Products with their registered origin and certifications."""
+    """产品及其登记的产地和认证 / products with their registered origin and certifications."""
 
 
 @products_group.command("add")
-@click.option("--id", "product_id", required=True)
-@click.option("--name", required=True)
-@click.option("--workshop")
-@click.option("--class", "product_class", default="food", show_default=True)
-@click.option("--origin", default="", help="Registered place of origin, e.g. 浙江省宁波市余姚市.")
-@click.option("--producer", default="")
+@click.option("--id", "product_id", required=True, help="产品编号 / product id.")
+@click.option("--name", required=True, help="名称 / name.")
+@click.option("--workshop", help="所属工坊编号 / the product's workshop id.")
+@click.option(
+    "--class",
+    "product_class",
+    default="food",
+    show_default=True,
+    help="商品类别 / product class.",
+)
+@click.option(
+    "--origin", default="", help="登记产地，如 浙江省宁波市余姚市 / registered place of origin."
+)
+@click.option("--producer", default="", help="生产者 / producer.")
 @click.option(
     "--certification",
     "certifications",
     multiple=True,
-    help=f"TYPE:NUMBER; TYPE one of {', '.join(CERTIFICATION_TYPES)}.",
+    help=f"认证 类型:编号，可重复 / TYPE:NUMBER; repeatable. TYPE: {', '.join(CERTIFICATION_TYPES)}.",
 )
 @click.option(
-    "--registration", "registrations", multiple=True, help="Registration number; repeatable."
+    "--registration",
+    "registrations",
+    multiple=True,
+    help="注册或备案号，可重复 / registration number; repeatable.",
 )
 @db_option
 @_clear_errors
@@ -88,6 +111,9 @@ def products_add(
     db_path,
     actor,
 ) -> None:
+    """添加产品 / add a product."""
+    from .registry import add_product
+
     db, settings = open_store(db_path)
     certs = []
     for item in certifications:
@@ -106,12 +132,16 @@ def products_add(
 @click.option(
     "--kind",
     type=click.Choice(["workshops", "anchors", "products"]),
-    help="Default: from the file name.",
+    help="导入什么（默认：由文件名判断）/ what to import (default: from the file name).",
 )
 @db_option
 @_clear_errors
 def import_command(path, kind, db_path, actor) -> None:
-    """Import workshops, anchors or products from a UTF-8 CSV (all rows or none)."""
+    """从 UTF-8 CSV 导入工坊、主播或产品（全部导入或都不导入）/ import workshops, anchors or
+    products from a UTF-8 CSV (all rows or none)."""
+    check_readable(path)  # before the store opens
+    from .registry import import_csv
+
     db, settings = open_store(db_path)
     kind, count = import_csv(db, path, kind, acting(actor, settings))
     click.echo(f"已导入 imported {count} {kind}")

@@ -1,5 +1,7 @@
-"""Where the packaged data folders (lexicons/, models/) are, in a source checkout and when installed."""
+"""Where the packaged data folders (lexicons/, models/) are, in a source checkout and when installed,
+and the user's cache folder."""
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -11,3 +13,9 @@ def data_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE.parent / name
+
+
+def user_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/qinglang, or ~/.cache/qinglang: the speech model, the compiled lexicon."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qinglang"

@@ -17,10 +17,10 @@ from pydantic import BaseModel, ValidationError
 from .data_files import data_dir
 from .errors import LexiconError
 from .rewordings import RewordingRules
+from .vocabulary import SEVERITIES
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-SEVERITIES = ("low", "medium", "high")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _REQUIRED = ("id", "term", "category", "severity", "basis", "explanation", "suggestion")
@@ -359,6 +359,11 @@ def builtin_lexicon_files(folder: Path | None = None) -> list[Path]:
     folder = folder or data_dir("lexicons")
     shared = sorted(p for p in folder.glob("*.yaml") if p.stem not in CONFIG_FILES)
     return shared + sorted((folder / "products").glob("*.yaml"))
+
+
+def load_product_classes(folder: Path | None = None) -> dict[str, str]:
+    """The product classes entries and checks may name (categories.yaml), without the lexicon."""
+    return _load_categories(read_yaml((folder or data_dir("lexicons")) / "categories.yaml"))[1]
 
 
 def load_lexicon(extra_files: Iterable[str | Path] = (), folder: Path | None = None) -> Lexicon:

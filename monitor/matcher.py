@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from .lexicon import Entry, WhitelistPhrase
-from .variants import homophone_key, is_cjk_word, match_forms
+from .variants import homophone_key, homophone_table, is_cjk_word, match_forms
 
 _LATIN = re.compile(r"[a-z0-9]")
 
@@ -28,8 +28,24 @@ class Candidate:
     kind: str
 
 
-def _automaton(patterns: Sequence[str]) -> AhoCorasick | None:
-    return AhoCorasick(list(patterns), matchkind=MatchKind.Standard) if patterns else None
+class Automaton:
+    """An Aho-Corasick automaton over `patterns` that pickles as its patterns and is rebuilt when
+    loaded (milliseconds), so that a compiled checker can be kept on disk (checker_cache.py)."""
+
+    def __init__(self, patterns: Sequence[str]):
+        self.patterns = list(patterns)
+        self._automaton = AhoCorasick(self.patterns, matchkind=MatchKind.Standard)
+
+    def __reduce__(self):
+        return Automaton, (self.patterns,)
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """(pattern index, start, end) of every match, overlapping ones included."""
+        return self._automaton.find_matches_as_indexes(text, overlapping=True)
+
+
+def _automaton(patterns: Sequence[str]) -> Automaton | None:
+    return Automaton(patterns) if patterns else None
 
 
 def _on_latin_boundaries(text: str, start: int, end: int, pattern: str) -> bool:
@@ -71,14 +87,13 @@ class LexiconMatcher:
         self._homophone_patterns = list(keys)
         self._homophone_owners = [keys[k] for k in self._homophone_patterns]
         self._homophone_automaton = _automaton(self._homophone_patterns)
+        self._homophone_table = homophone_table()  # kept: a loaded checker needs no pypinyin
 
     def candidates(self, text: str) -> list[Candidate]:
         found: list[Candidate] = []
         exact_spans: set[tuple[int, int, int]] = set()
         if self._automaton is not None:
-            for pattern_index, start, end in self._automaton.find_matches_as_indexes(
-                text, overlapping=True
-            ):
+            for pattern_index, start, end in self._automaton.matches(text):
                 pattern = self._patterns[pattern_index]
                 if not _on_latin_boundaries(text, start, end, pattern):
                     continue
@@ -86,10 +101,8 @@ class LexiconMatcher:
                     found.append(Candidate(entry, start, end, kind))
                     exact_spans.add((entry, start, end))
         if self._homophone_automaton is not None:
-            keyed = homophone_key(text)
-            for key_index, start, end in self._homophone_automaton.find_matches_as_indexes(
-                keyed, overlapping=True
-            ):
+            keyed = text.translate(self._homophone_table)
+            for key_index, start, end in self._homophone_automaton.matches(keyed):
                 for entry in self._homophone_owners[key_index]:
                     if (entry, start, end) in exact_spans:
                         continue
@@ -140,7 +153,7 @@ class WhitelistMatcher:
             return []
         covers = [
             Cover(start, end, owner)
-            for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True)
+            for index, start, end in self._automaton.matches(text)
             for owner in self._owners[index]
         ]
         covers.sort(key=lambda c: c.start)

@@ -16,33 +16,9 @@ import numpy as np
 
 from .errors import InputError
 from .sizes import readable_size
+from .vocabulary import MEDIA_SUFFIXES
 
 SAMPLE_RATE = 16_000
-MEDIA_SUFFIXES = frozenset(
-    [
-        ".mp3",
-        ".wav",
-        ".m4a",
-        ".aac",
-        ".flac",
-        ".ogg",
-        ".oga",
-        ".opus",
-        ".wma",
-        ".amr",
-        ".mp4",
-        ".m4v",
-        ".mkv",
-        ".webm",
-        ".flv",
-        ".ts",
-        ".mov",
-        ".avi",
-        ".3gp",
-        ".mpg",
-        ".mpeg",
-    ]
-)
 
 
 def is_media_file(path: str | Path) -> bool:

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-import opencc
-
 from .data_files import data_dir
 from .evasion import EvasionRestorer, EvasionRules
 from .lexicon import read_validated, read_yaml
@@ -50,6 +47,8 @@ class NormalizedText:
         """`to_original` of many spans at once (one vectorised pass per rewrite)."""
         if not spans or not self.rewrites:
             return list(spans)
+        import numpy as np  # only here: most short texts have no rewrite (start-up time)
+
         starts = np.fromiter((s for s, _ in spans), dtype=np.int64, count=len(spans))
         ends = np.fromiter((e for _, e in spans), dtype=np.int64, count=len(spans))
         for rewrite in reversed(self.rewrites):
@@ -58,6 +57,8 @@ class NormalizedText:
 
 
 def _traditional_to_simplified_table() -> dict[int, str]:
+    import opencc  # only while the tables are built, not in a checker loaded from its cache
+
     converter = opencc.OpenCC("t2s")
     chars = [chr(cp) for low, high in _CJK_RANGES for cp in range(low, high + 1)]
     converted = converter.convert("\n".join(chars)).split("\n")

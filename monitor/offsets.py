@@ -11,8 +11,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the batch methods only (start-up time of the CLI)
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Rewrite:
 
     def old_starts_of(self, positions: np.ndarray) -> np.ndarray:
         """`old_start` of many positions at once."""
+        import numpy as np
+
         new_starts, new_ends, old_starts, old_ends = self._arrays()
         i = np.searchsorted(new_starts, positions, side="right") - 1
         j = np.maximum(i, 0)
@@ -45,6 +49,8 @@ class Rewrite:
 
     def old_ends_of(self, positions: np.ndarray) -> np.ndarray:
         """`old_end` of many positions at once."""
+        import numpy as np
+
         new_starts, new_ends, _, old_ends = self._arrays()
         i = np.searchsorted(new_starts, positions, side="left") - 1
         j = np.maximum(i, 0)
@@ -54,6 +60,8 @@ class Rewrite:
         return np.where(i < 0, positions, mapped)
 
     def _arrays(self) -> tuple[np.ndarray, ...]:
+        import numpy as np
+
         return tuple(
             np.asarray(a, dtype=np.int64)
             for a in (self.new_starts, self.new_ends, self.old_starts, self.old_ends)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ahocorasick_rs import AhoCorasick, MatchKind
-
 from .lexicon import Entry
-from .matcher import Candidate
+from .matcher import Automaton, Candidate
 from .variants import syllable_of, syllables
 
 
@@ -50,9 +48,7 @@ class PinyinStreamMatcher:
                         indexes.append(index)
         self._patterns = list(owners)
         self._owners = [owners[p] for p in self._patterns]
-        self._automaton = (
-            AhoCorasick(self._patterns, matchkind=MatchKind.Standard) if self._patterns else None
-        )
+        self._automaton = Automaton(self._patterns) if self._patterns else None
         self._syllable = syllable_of()
 
     def candidates(self, text: str) -> list[Candidate]:
@@ -99,7 +95,7 @@ class PinyinStreamMatcher:
         ends.add(len(letters))
         stream = "".join(letters)
         found = []
-        for index, start, end in self._automaton.find_matches_as_indexes(stream, overlapping=True):
+        for index, start, end in self._automaton.matches(stream):
             if start not in starts or end not in ends or not any(latin[start:end]):
                 continue
             for entry in self._owners[index]:

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     """Run the 虚假宣传 classifier after the lexicon (false: lexicon only)."""
     model_dir: str = ""
     """Folder of the classifier artefact and policy (default: the shipped models/)."""
+    checker_cache: bool = True
+    """Keep the compiled lexicon between CLI commands, in $XDG_CACHE_HOME/qinglang/checkers."""
 
     asr_model: str = "base-offline"
     """Speech model: `base-offline` (shipped Whisper base), a folder, or a faster-whisper name."""

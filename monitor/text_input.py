@@ -8,8 +8,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-
-from docx import Document
+from typing import BinaryIO
 
 from .errors import InputError
 from .sizes import readable_size
@@ -49,6 +48,8 @@ def _looks_binary(text: str) -> bool:
 
 def docx_text(data: bytes, name: str) -> str:
     """The paragraphs and table cells of a .docx document, one per line."""
+    from docx import Document  # python-docx (lxml) is imported only for .docx files (start-up time)
+
     try:
         document = Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -71,13 +72,11 @@ def check_size(size: int, name: str, limit: int = MAX_TEXT_BYTES) -> None:
         )
 
 
-def read_file_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
-    """The bytes of a file of at most `limit` bytes, or InputError saying why it cannot be read."""
-    path = Path(path)
+def open_file(path: str | Path) -> BinaryIO:
+    """`path` opened for reading, or InputError saying why it cannot be."""
     name = str(path)
     try:
-        with path.open("rb") as stream:
-            data = stream.read(limit + 1)
+        return Path(path).open("rb")
     except FileNotFoundError as exc:
         raise InputError(f"{name}: 文件不存在 / no such file") from exc
     except IsADirectoryError as exc:
@@ -86,7 +85,24 @@ def read_file_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
         raise InputError(f"{name}: 没有读取权限 / permission denied") from exc
     except OSError as exc:
         raise InputError(f"{name}: 无法读取 / cannot read ({exc.strerror})") from exc
-    check_size(len(data), name, limit)
+
+
+def check_readable(path: str | Path) -> None:
+    """InputError unless `path` is a file that can be read and holds something: the check a command
+    makes before it loads anything, so that a wrong path fails at once."""
+    with open_file(path) as stream:
+        if not stream.read(1):
+            raise InputError(f"{path}: 文件为空 / the input is empty")
+
+
+def read_file_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """The bytes of a file of at most `limit` bytes, or InputError saying why it cannot be read."""
+    with open_file(path) as stream:
+        try:
+            data = stream.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"{path}: 无法读取 / cannot read ({exc.strerror})") from exc
+    check_size(len(data), str(path), limit)
     return data
 
 

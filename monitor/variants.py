@@ -14,9 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
-
 from .lexicon import Entry
 
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
@@ -47,6 +44,9 @@ def _toneless(syllable: str) -> str:
 @lru_cache(maxsize=1)
 def syllable_of() -> dict[int, str]:
     """Every CJK code point's toneless pinyin syllable (its first reading)."""
+    # pypinyin is imported on first use: a checker loaded from its cache needs none
+    from pypinyin.pinyin_dict import pinyin_dict
+
     return {cp: _toneless(readings.split(",")[0]) for cp, readings in pinyin_dict.items()}
 
 
@@ -66,6 +66,8 @@ def homophone_table() -> dict[int, str]:
 def syllables(term: str) -> tuple[str, ...]:
     """Toneless pinyin syllables of a Chinese term (最低价 -> zui, di, jia); cached, since the
     initials and the pinyin stream both ask for every term at start-up."""
+    from pypinyin import lazy_pinyin
+
     return tuple(_toneless(s) for s in lazy_pinyin(term))
 
 

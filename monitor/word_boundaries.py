@@ -1,40 +1,44 @@
 """Whether a matched term is a word of its sentence or a piece of a longer word (第一 in 第一次).
 
-jieba tokenises only a small window around each candidate (it is ~200x slower than the automaton),
-with the lexicon's terms in its dictionary so that it knows them as words.
+jieba's segmentation (word_dictionary.py) cuts only a small window around each candidate (it is
+~200x slower than the automaton), with the lexicon's terms in its dictionary so that it knows them
+as words. jieba itself is imported only to build that dictionary; a judge loaded from the checker
+cache needs neither jieba nor its loading time.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from functools import lru_cache
 
-import jieba
+from .word_dictionary import WordDictionary
 
-logging.getLogger("jieba").setLevel(logging.WARNING)
+
+def jieba_dictionary(terms: Iterable[str]) -> WordDictionary:
+    """jieba's default dictionary with `terms` added as words, as `jieba.add_word` adds them."""
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for term in terms:
+        tokenizer.add_word(term)
+    return WordDictionary(tokenizer.FREQ, tokenizer.total)
 
 
 class WordBoundaryJudge:
     """Keeps matches that start on a word boundary and do not end inside a word that starts with them."""
 
-    def __init__(self, terms: Iterable[str], window: int = 8):
+    def __init__(
+        self, terms: Iterable[str], window: int = 8, dictionary: WordDictionary | None = None
+    ):
         self._window = window
-        self._tokenizer = jieba.Tokenizer()
-        self._lock = threading.Lock()
-        with self._lock:
-            self._tokenizer.initialize()
-            for term in terms:
-                self._tokenizer.add_word(term)
-        self._token_ends = lru_cache(maxsize=65536)(self._compute_token_ends)
+        self._dictionary = jieba_dictionary(terms) if dictionary is None else dictionary
+        self._token_ends = lru_cache(maxsize=65536)(self._dictionary.token_ends)
 
-    def _compute_token_ends(self, window_text: str) -> tuple[int, ...]:
-        ends, position = [], 0
-        for token in self._tokenizer.cut(window_text, HMM=False):
-            position += len(token)
-            ends.append(position)
-        return tuple(ends)
+    def __reduce__(self):
+        return WordBoundaryJudge, ((), self._window, self._dictionary)
 
     def keeps(
         self, text: str, start: int, end: int, clause: tuple[int, int], strict: bool = False

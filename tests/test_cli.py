@@ -1,4 +1,5 @@
-"""The `qinglang` command: reports, JSON, batch, exit codes and clear errors on bad input."""
+"""The `qinglang` command: reports, JSON, batch, exit codes, clear errors on bad input before
+anything heavy loads, and help in Chinese with English beside it."""
 
 from __future__ import annotations
 
@@ -15,16 +16,47 @@ from docx import Document
 QINGLANG = [sys.executable, "-m", "monitor.cli"]
 VIOLATION = "家人们，这是全网最低价，加我微信私聊下单！"
 CLEAN = "家人们，今天的杨梅是当天现摘的，顺丰冷链发货，坏果包赔。"
+# What a bad input or --help must not wait for: the checker's, the classifier's, the speech
+# model's and the web service's libraries.
+HEAVY = {"jieba", "pypinyin", "opencc", "numpy", "sklearn", "skops", "faster_whisper"}
+HEAVY |= {"ctranslate2", "av", "fastapi", "uvicorn", "docx"}
+# Runs the CLI like `python -m monitor.cli`, then prints the top-level modules it had imported.
+LOADED = (
+    "import atexit, json, runpy, sys\n"
+    "atexit.register(lambda: print('LOADED', json.dumps(sorted({m.split('.')[0] for m in "
+    "sys.modules})), file=sys.stderr))\n"
+    "sys.argv = ['qinglang', *sys.argv[1:]]\n"
+    "runpy.run_module('monitor.cli', run_name='__main__')\n"
+)
+ENV: dict[str, str] = {}
+BROKEN_SRT = (
+    b"1\n00:00:01,000 --> 00:00:04,000\n\xe5\xa5\xbd\n\n2\n00:00:05,000 --> 00:00:0x,000\nx\n"
+)
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict | None = None):
+@pytest.fixture(scope="module", autouse=True)
+def _cache_home(tmp_path_factory):
+    """The commands of this file share one cache folder: the first check builds the lexicon."""
+    ENV["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
+
+def run(*args: str, stdin: bytes | None = None, env: dict | None = None, command=QINGLANG):
     return subprocess.run(
-        [*QINGLANG, *args],
+        [*command, *args],
         input=stdin,
         capture_output=True,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **ENV, **(env or {})},
     )
+
+
+def run_watched(*args: str) -> tuple[subprocess.CompletedProcess, set[str], str]:
+    """Run the CLI; returns the result, the modules it imported and its stderr without them."""
+    result = run(*args, command=[sys.executable, "-c", LOADED])
+    err = result.stderr.decode()
+    *rest, loaded = err.rstrip("\n").split("\n")
+    assert loaded.startswith("LOADED "), err
+    return result, set(json.loads(loaded.removeprefix("LOADED "))), "\n".join(rest)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> str:
@@ -137,15 +169,21 @@ def test_batch_writes_one_report_per_line_and_flags_bad_lines(tmp_path):
         "{not json",
         json.dumps({"id": "d"}),
         json.dumps({"id": 5, "text": "加我薇信，私下转账", "profile": "food"}, ensure_ascii=False),
+        json.dumps({"id": "f", "text": "好", "profile": "nope"}),
+        json.dumps({"id": "g", "text": "好", "product_class": "rocket"}),
     ]
     path = write(tmp_path, "in.jsonl", "\n".join(lines).encode())
     result = run("check", "--batch", path)
     out = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert result.returncode == 2  # bad lines are reported, the rest is still checked
-    assert [o.get("id") for o in out] == ["a", "b", None, "d", 5]
+    assert [o.get("id") for o in out] == ["a", "b", None, "d", 5, "f", "g"]
     assert out[0]["verdict"] != "pass" and out[1]["verdict"] == "pass"
-    assert "invalid JSON" in out[2]["error"] and out[2]["line"] == 3
+    assert out[2]["error"].startswith("第 3 行") and "line 3: invalid JSON" in out[2]["error"]
+    assert out[2]["line"] == 3
+    assert out[3]["error"].startswith("第 4 行") and '"text"' in out[3]["error"]
     assert out[4]["profile"] == "food" and out[4]["hits"]
+    assert out[5]["error"].startswith("第 6 行的词库配置不存在 / line 6: unknown profile 'nope'")
+    assert out[6]["error"].startswith("第 7 行的商品类别不存在 / line 7: unknown product class")
 
 
 def test_batch_of_good_lines_exits_1_when_any_is_flagged(tmp_path):
@@ -248,3 +286,119 @@ def test_check_captions_reports_stream_times(tmp_path):
     bad = run("check", str(broken))
     message = bad.stderr.decode()
     assert bad.returncode == 2 and "line 6" in message and "Traceback" not in message
+
+
+@pytest.mark.parametrize(
+    "args, files, message",
+    [
+        (["check", "{tmp}/nope.txt"], {}, "文件不存在 / no such file"),
+        (["check", "{tmp}/empty.txt"], {"empty.txt": b""}, "文件为空 / the input is empty"),
+        (["check", "{tmp}/blank.txt"], {"blank.txt": b" \n "}, "文件为空 / the input is empty"),
+        (["check", "{tmp}"], {}, "是目录，不是文件 / is a directory"),
+        (["check", "{tmp}/a.png"], {"a.png": b"\x89PNG\r\n\x00\x00\x01"}, "二进制"),
+        (["check"], {}, "请给出 FILE"),
+        (["check", "{tmp}/s.txt", "--batch", "{tmp}/s.txt"], {"s.txt": b"x"}, "请给出 FILE"),
+        (["check", "--batch", "{tmp}/empty.jsonl"], {"empty.jsonl": b"\n\n"}, "文件为空"),
+        (["check", "--batch", "{tmp}/gbk.jsonl"], {"gbk.jsonl": "全网".encode("gb18030")}, "UTF-8"),
+        (["check", "{tmp}/s.txt", "--profile", "nope"], {"s.txt": b"x"}, "未知的词库配置"),
+        (["check", "{tmp}/s.txt", "--product-class", "nope"], {"s.txt": b"x"}, "未知的商品类别"),
+        (["check", "{tmp}/s.txt", "--lexicon", "{tmp}/no.yaml"], {"s.txt": b"x"}, "词库文件不存在"),
+        (["check", "{tmp}/s.txt", "--color", "sometimes"], {"s.txt": b"x"}, "用法有误 / bad usage"),
+        (["check", "--no-such-flag"], {}, "用法有误 / bad usage"),
+        (["check", "{tmp}/talk.mp3"], {}, "文件不存在"),
+        (["check", "{tmp}/room.srt"], {"room.srt": BROKEN_SRT}, "line 6"),
+        (["transcribe", "{tmp}/talk.mp3"], {}, "文件不存在"),
+        (["watch", "file:///etc/hostname"], {}, "不允许的地址协议"),
+        (["watch", "{tmp}/room.flv"], {}, "文件不存在"),
+        (["lexicon", "check", "{tmp}/no.yaml"], {}, "文件不存在"),
+        (["import", "{tmp}/anchors.csv", "--db", "{tmp}/q.db"], {}, "文件不存在"),
+        (
+            ["scripts", "submit", "--anchor", "A1", "--file", "{tmp}/s.txt", "--db", "{tmp}/q.db"],
+            {},
+            "文件不存在",
+        ),
+    ],
+)
+def test_bad_input_fails_with_exit_2_before_anything_heavy_loads(tmp_path, args, files, message):
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    result, loaded, err = run_watched(*(a.format(tmp=tmp_path) for a in args))
+    assert result.returncode == 2, err
+    assert err.startswith("qinglang: 错误 error: ") and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert loaded & HEAVY == set()
+    assert not (tmp_path / "q.db").exists()  # nothing was written for a bad input
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["flags", "list", "-h"]])
+def test_help_loads_nothing_heavy(args):
+    result, loaded, _ = run_watched(*args)
+    assert result.returncode == 0
+    assert re.search(r"[\u4e00-\u9fff]", result.stdout.decode())
+    assert loaded & HEAVY == set()
+
+
+def test_a_recording_that_is_no_audio_fails_before_the_checker_and_the_speech_model(tmp_path):
+    fake = write(tmp_path, "fake.mp3", b"not audio at all" * 100)
+    result, loaded, err = run_watched("check", fake)
+    assert result.returncode == 2
+    assert err.startswith("qinglang: 错误 error: 无法读取音视频 / not a readable audio")
+    assert loaded & {"jieba", "pypinyin", "sklearn", "faster_whisper", "ctranslate2"} == set()
+
+
+def test_a_lexicon_only_check_from_the_cache_needs_no_jieba_pypinyin_or_classifier(tmp_path):
+    script = write(tmp_path, "s.txt", VIOLATION.encode())
+    run("check", script, "--no-classifier")  # builds the cache if no test did yet
+    result, loaded, _ = run_watched("check", script, "--no-classifier", "--json")
+    assert result.returncode == 1
+    assert {h["text"] for h in json.loads(result.stdout)["hits"]} >= {"全网最低价", "加我微信"}
+    assert loaded & {"jieba", "pypinyin", "opencc", "sklearn", "faster_whisper"} == set()
+
+
+def test_a_check_from_the_cache_reports_what_a_fresh_build_does(tmp_path):
+    text = "全網最低價！加我 V 信，zui di jia，第一次来的家人们，免某力"
+    script = write(tmp_path, "s.txt", text.encode())
+    run("check", script, "--no-classifier")
+    cached = run("check", script, "--json", "--no-classifier")
+    fresh = run("check", script, "--json", "--no-classifier", env={"QINGLANG_CHECKER_CACHE": "0"})
+    assert cached.returncode == fresh.returncode == 1
+    assert json.loads(cached.stdout) == json.loads(fresh.stdout)
+
+
+def _commands(command, path=("qinglang",)):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def _chinese_first(text: str | None) -> bool:
+    """Chinese comes before the first English word, and English follows."""
+    text = text or ""
+    chinese = re.search(r"[\u4e00-\u9fff]", text)
+    english = re.search(r"[A-Za-z]{3,}", text)
+    return bool(chinese and english and chinese.start() < english.start())
+
+
+def test_every_help_text_is_chinese_first_with_english_beside_it():
+    import click
+
+    from monitor.cli import main
+
+    missing = []
+    for path, command in _commands(main):
+        context = click.Context(command, info_name=path[-1])
+        if not _chinese_first(command.help):
+            missing.append(" ".join(path))
+        for param in command.get_params(context):
+            if isinstance(param, click.Option) and not _chinese_first(param.help):
+                missing.append(f"{' '.join(path)} {param.opts[-1]}")
+    assert missing == []
+
+
+def test_a_usage_error_is_one_line_in_chinese_and_english_with_exit_2():
+    result = run("check", "--color", "sometimes", "-")
+    err = result.stderr.decode()
+    assert result.returncode == 2
+    assert err.startswith("qinglang: 错误 error: 用法有误 / bad usage: ")
+    assert "'sometimes' is not one of" in err and "check --help" in err
+    assert len(err.strip().splitlines()) == 1
