@@ -62,12 +62,18 @@ def build_key(extra_lexicons: Sequence[Path]) -> str:
         digest.update(
             f"{name} {origin} {stamp and stamp.st_mtime_ns} {stamp and stamp.st_size}\n".encode()
         )
-    lexicons = data_dir("lexicons")
-    shipped = sorted(_PACKAGE.glob("*.py")) + sorted(p for p in lexicons.iterdir() if p.is_file())
-    for path in [*shipped, *map(Path, extra_lexicons)]:
+    for path in [*shipped_inputs(), *map(Path, extra_lexicons)]:
         digest.update(f"{path.resolve()}\n".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
+
+
+def shipped_inputs() -> list[Path]:
+    """Every shipped file a build reads: qinglang's source and the whole lexicon folder, its
+    subfolders included (products/*.yaml)."""
+    lexicons = data_dir("lexicons")
+    files = sorted(p for p in lexicons.rglob("*") if p.is_file())
+    return sorted(_PACKAGE.rglob("*.py")) + files
 
 
 def _load(path: Path) -> Checker | None:

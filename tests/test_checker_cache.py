@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.checker import Checker
-from monitor.checker_cache import cached_lexicon_checker
+from monitor.checker_cache import cached_lexicon_checker, shipped_inputs
 
 DATA = Path(__file__).parent / "data"
 # evasions each step of the pipeline undoes, beside the hand-written livestream utterances
@@ -84,3 +84,12 @@ def test_a_changed_user_lexicon_is_not_served_from_an_old_cache(tmp_path):
     assert [h.rule for h in first.check(text).hits] == ["my-xianju"]
     assert [h.rule for h in second.check(text).hits] == ["my-huangyan"]
     assert len(list((tmp_path / "cache").glob("lexicon-*.pickle"))) == 2
+
+
+def test_every_shipped_lexicon_file_is_part_of_the_key():
+    # a product class's own terms live in a subfolder (lexicons/products/alcohol.yaml): a change
+    # there must not be served from a cache built before it
+    inputs = set(shipped_inputs())
+    lexicon_files = [p for p in (Path(__file__).parents[1] / "lexicons").rglob("*.yaml")]
+    assert any(p.parent.name == "products" for p in lexicon_files)
+    assert {p.resolve() for p in lexicon_files} <= {p.resolve() for p in inputs}
