@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
 from monitor.api_keys import ROLES, Principal
@@ -47,7 +47,7 @@ from .appeal_evidence import (
 from .auth import AnchorRef, anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_common import Limit, Offset, RecordId, iso
+from .schemas_common import AnchorFilter, Limit, Offset, RecordId, iso
 from .schemas_due_process import (
     Appeal,
     AppealDecision,
@@ -74,9 +74,6 @@ router = APIRouter(tags=["due process"])
 
 Anyone = Annotated[Principal, Depends(require_roles(*ROLES))]
 Regulator = Annotated[Principal, Depends(require_roles("regulator"))]
-AnchorFilter = Annotated[
-    str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
-]
 _READ = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 _ONE = {**_READ, 404: {"model": ErrorBody}}
 _WRITE = {**_ONE, 400: {"model": ErrorBody}}

@@ -20,7 +20,7 @@ from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, Services, ServicesDep
 from .errors import ErrorBody
 from .routes_flags import FlagFilters
-from .schemas_common import LocalDay
+from .schemas_common import AnchorFilter, LocalDay, WorkshopFilter
 
 router = APIRouter(tags=["exports"])
 
@@ -96,10 +96,8 @@ def export_violations(
     caller: Regulator,
     db: DatabaseDep,
     services: ServicesDep,
-    anchor: Annotated[
-        str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
-    ] = None,
-    workshop: Annotated[str | None, Query(max_length=200)] = None,
+    anchor: AnchorFilter = None,
+    workshop: WorkshopFilter = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     date_from: LocalDay = None,
     date_to: LocalDay = None,

@@ -21,7 +21,16 @@ from monitor.stream_views import recording_file
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_common import Limit, LocalDay, Offset, RecordId, TimeFilter, period
+from .schemas_common import (
+    AnchorFilter,
+    Limit,
+    LocalDay,
+    Offset,
+    RecordId,
+    TimeFilter,
+    WorkshopFilter,
+    period,
+)
 from .schemas_flags import (
     FlagConfirm,
     FlagDecision,
@@ -46,10 +55,8 @@ def flag_filters(
     db: DatabaseDep,
     services: ServicesDep,
     stream: Annotated[str | None, Query(max_length=200)] = None,
-    anchor: Annotated[
-        str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
-    ] = None,
-    workshop: Annotated[str | None, Query(max_length=200)] = None,
+    anchor: AnchorFilter = None,
+    workshop: WorkshopFilter = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     status: FlagStatusFilter | None = None,
     q: Annotated[

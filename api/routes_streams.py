@@ -16,7 +16,7 @@ from monitor.stream_views import count_streams, list_streams
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_common import Limit, Offset
+from .schemas_common import AnchorFilter, Limit, Offset, WorkshopFilter
 from .schemas_flags import FlagStatus, StreamList
 
 router = APIRouter(tags=["flags"])
@@ -46,10 +46,8 @@ def streams(
     caller: Caller,
     db: DatabaseDep,
     services: ServicesDep,
-    anchor: Annotated[
-        str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
-    ] = None,
-    workshop: Annotated[str | None, Query(max_length=200)] = None,
+    anchor: AnchorFilter = None,
+    workshop: WorkshopFilter = None,
     status: Annotated[
         Literal["live", "ended"] | None,
         Query(description="`live`: a live room is watching the stream now; `ended`: none is."),

@@ -55,6 +55,10 @@ TimeFilter = Annotated[
     Moment | None,
     Query(description="ISO-8601 time, e.g. 2026-05-01T00:00:00Z (no offset: UTC)."),
 ]
+AnchorFilter = Annotated[
+    str | None, Query(max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
+]
+WorkshopFilter = Annotated[str | None, Query(max_length=200, description="Workshop id.")]
 LocalDay = Annotated[
     date | None,
     Query(description="A calendar day in the service's zone (QINGLANG_TIMEZONE), YYYY-MM-DD."),
