@@ -15,15 +15,11 @@ import sqlite_utils
 from .errors import InputError
 from .flag_store import count_flags, list_flags
 from .local_time import DEFAULT_ZONE, local_seconds, zone_label
+from .messages import name
 from .store_lists import VIOLATION_STATUS_SQL
 
 MAX_EXPORT_ROWS = 50_000  # rows in one export; more asks for narrower filters
 BOM = "\ufeff"
-_SEVERITY = {"high": "高", "medium": "中", "low": "低"}
-_FLAG_STATUS = {"open": "待审", "confirmed": "已确认", "dismissed": "已驳回"}
-_DECISION = {"confirm": "确认违规", "dismiss": "驳回"}
-_ORIGIN = {"flag": "审核标记", "complaint": "投诉", "inspection": "巡查", "other": "其他"}
-_VIOLATION_STATUS = {"standing": "有效", "appealed": "申诉中", "overturned": "申诉成立，已撤销"}
 # Excel runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,10 +43,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def labelled(labels: Mapping[str, str], value: str | None) -> str:
-    """ "高 high" for "high": the Chinese label with the stable id beside it."""
+def labelled(labels: Mapping[str, str] | str, value: str | None) -> str:
+    """ "严重 high" for "high": the Chinese label (from `labels`, or the message catalogue's kind
+    of that name) with the stable id beside it."""
     if value is None:
         return ""
+    if isinstance(labels, str):
+        found = name(labels, value)
+        return f"{found.zh} {value}" if found else value
     return f"{labels[value]} {value}" if value in labels else value
 
 
@@ -139,11 +139,11 @@ def _flag_row(f: dict[str, Any], categories: Mapping[str, str], zone_name: str) 
     return [
         f["id"], local_seconds(f["created_at"], zone_name), f["anchor_id"], f["anchor_name"],
         f["workshop_id"], f["stream_id"], f["time_start"], f["text"], f["context"],
-        labelled(categories, f["category"]), labelled(_SEVERITY, f["severity"]),
+        labelled(categories, f["category"]), labelled("severity", f["severity"]),
         round(f["score"], 3), f["rule"], "；".join(f["basis"]),
-        labelled(_FLAG_STATUS, f["status"]), labelled(_DECISION, d.get("decision")),
+        labelled("flag_status", f["status"]), labelled("decision", d.get("decision")),
         d.get("reviewer"), local_seconds(d.get("decided_at"), zone_name),
-        labelled(categories, d.get("category")), labelled(_SEVERITY, d.get("severity")),
+        labelled(categories, d.get("category")), labelled("severity", d.get("severity")),
         d.get("note"), d.get("reason"), d.get("violation_id"),
     ]  # fmt: skip
 
@@ -151,8 +151,8 @@ def _flag_row(f: dict[str, Any], categories: Mapping[str, str], zone_name: str) 
 def _violation_row(v: dict[str, Any], categories: Mapping[str, str], zone_name: str) -> list[Any]:
     return [
         v["id"], local_seconds(v["occurred_at"], zone_name), v["anchor_id"], v["anchor_name"],
-        v["workshop_id"], labelled(categories, v["category"]), labelled(_SEVERITY, v["severity"]),
-        labelled(_ORIGIN, v["origin"]), labelled(_VIOLATION_STATUS, v["status"]), v["flag_id"],
+        v["workshop_id"], labelled(categories, v["category"]), labelled("severity", v["severity"]),
+        labelled("violation_origin", v["origin"]), labelled("violation_status", v["status"]), v["flag_id"],
         v["stream_id"], v["evidence"], v["recorded_by"],
         local_seconds(v["recorded_at"], zone_name),
     ]  # fmt: skip

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 
 import click
 
+from .messages import words
 from .report import Hit, Report, ReportWarning
 
 _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan"}
-_SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
-_VERDICT_ZH = {"pass": "通过", "review": "需复核", "block": "拦截"}
 _MATCH_ZH = {
     "exact": "原词",
     "variant": "变体写法",
@@ -52,7 +51,7 @@ def _line_starts(text: str) -> list[int]:
 
 def render_report(text: str, report: Report, name: str, colour: bool) -> str:
     """A report in Chinese (with English where it helps) for anchors and reviewers."""
-    verdict = f"{_VERDICT_ZH[report.verdict]} {report.verdict}"
+    verdict = f"{words('verdict', report.verdict).zh} {report.verdict}"
     lines = [
         f"{name}  结论 verdict: {verdict}  风险 risk: {report.risk:.2f}  "
         f"命中 hits: {len(report.hits)}  规则集 profile: {report.profile}",
@@ -73,7 +72,7 @@ def render_report(text: str, report: Report, name: str, colour: bool) -> str:
             )
     lines.append("")
     for index, hit in enumerate(report.hits, start=1):
-        severity = f"{_SEVERITY_ZH[hit.severity]} {hit.severity}"
+        severity = f"{words('severity', hit.severity).zh} {hit.severity}"
         where = (
             f"{clock(hit.time_start)}–{clock(hit.time_end)}"
             if hit.time_start is not None

@@ -257,7 +257,7 @@ def test_flag_export_is_excel_ready_with_beijing_times_and_the_filters(site):
     late = next(r for r in rows if int(r["标记编号 flag"]) == site["tea"][0])
     assert late["标记时间 flagged (北京时间 Beijing time)"] == "2025-06-02 00:30:00"
     assert late["主播 anchor"] == "赵老板" and "降血压" in late["原话 utterance"]
-    assert late["严重程度 severity"].startswith(("高", "中", "低"))
+    assert late["严重程度 severity"].startswith(("严重", "一般", "轻微"))
     with _ui(site) as ui:
         page = ui.get("/ui/review", params={"q": "zhao_tea", "view": "all"}).text
         link = re.search(r'id="export-flags" href="([^"]+)"', page).group(1)
@@ -283,7 +283,7 @@ def test_violation_export_has_origin_status_and_the_beijing_day(site):
             )
         )
         assert rows and {r["主播编号 anchor id"] for r in rows} == {"A3"}
-        complaint = next(r for r in rows if r["来源 origin"] == "投诉 complaint")
+        complaint = next(r for r in rows if r["来源 origin"] == "投诉举报 complaint")
         assert complaint["发生时间 occurred (北京时间 Beijing time)"] == "2025-06-02 00:30:00"
         assert complaint["状态 status"] == "有效 standing"
         none = _rows(api.get("/v1/exports/violations.csv", params={"date_to": "2025-06-01"}))
