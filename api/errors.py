@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from python_multipart.exceptions import FormParserError
 from starlette.exceptions import HTTPException
 
 from monitor.errors import (
@@ -96,7 +97,24 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QinglangError, _library_error)
     app.add_exception_handler(OverflowError, _number_out_of_range)
+    app.add_exception_handler(FormParserError, _malformed_form)
     app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _malformed_form(request: Request, exc: FormParserError) -> Response:
+    """A multipart body python-multipart refuses (e.g. a boundary over 256 characters), on any
+    route that reads a form: 400 naming the problem, the page's own error page under /ui/."""
+    message = f"multipart 格式错误 / malformed multipart body: {exc}"
+    if "Boundary length" in str(exc):
+        message = (
+            "multipart 的 boundary 过长（最多 256 个字符）/ the multipart boundary is longer than "
+            "256 characters"
+        )
+    if request.url.path.startswith("/ui/"):
+        from .ui_render import error_page
+
+        return error_page(request, 400, message)
+    return error_response(400, "invalid_input", message)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
