@@ -31,13 +31,21 @@ def _encodable(value: str) -> str:
 
 def _not_a_number(value: Any) -> Any:
     """Times are ISO-8601 text; pydantic would also read a number as Unix seconds."""
-    if isinstance(value, int | float) or (
-        isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
-    ):
+    if isinstance(value, int | float) or (isinstance(value, str) and _numeric(value)):
         raise ValueError(
             "时间须为 ISO-8601 文本 / a time is ISO-8601 text, e.g. 2026-05-01T08:00:00Z"
         )
     return value
+
+
+def _numeric(text: str) -> bool:
+    """Any text Python reads as a number (-2.88e-15, 1e9, inf, nan), which pydantic would take
+    for Unix seconds."""
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 Text = Annotated[str, AfterValidator(_encodable)]
