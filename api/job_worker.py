@@ -76,12 +76,17 @@ class JobWorker:
             release(db, job["id"])
             return
         except (InputError, ModelUnavailable, UnknownProfileError) as exc:
-            fail(db, job["id"], str(exc))
+            fail(db, job["id"], _as_the_client_named_it(str(exc), job))
         except QinglangError as exc:
             logger.error("job %s failed: %s", job["id"], exc)
-            fail(db, job["id"], str(exc))
+            fail(db, job["id"], _as_the_client_named_it(str(exc), job))
         except Exception:
             logger.exception("job %s failed", job["id"])
             fail(db, job["id"], "任务处理失败（内部错误）/ the job failed (internal error)")
         if job["file_path"] not in files_in_use(db):
             Path(job["file_path"]).unlink(missing_ok=True)
+
+
+def _as_the_client_named_it(message: str, job: dict) -> str:
+    """A failure names the upload by the name its client gave, never by the server's path."""
+    return message.replace(job["file_path"], job.get("file_name") or "上传文件 upload")

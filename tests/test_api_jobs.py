@@ -5,6 +5,7 @@ server killed while a job runs, whose job a new server finishes."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -267,6 +268,9 @@ def test_a_video_without_sound_fails_its_job_with_a_clear_message(server, tmp_pa
     assert response.status_code == 202
     job, _ = _wait_done(client, keys["platform"], response.json()["job_id"])
     assert job["status"] == "failed" and "no audio track" in job["error"] and job["result"] is None
+    assert "silent.mp4" in job["error"] and not re.search(r"(^|[ :])/[a-z]", job["error"]), job[
+        "error"
+    ]
 
 
 # --- restart -------------------------------------------------------------------------------
