@@ -253,7 +253,13 @@ def test_serve_demo_as_make_run_does_shows_every_page_with_content(tmp_path):
         decisions = httpx.get(f"{base}/ui/decisions", cookies=cookie, timeout=30).text
         for section in ("appeals", "repairs", "scripts"):
             assert re.search(rf'<article class="card decision-item" id="{section}-\d+"', decisions)
-        live = httpx.get(f"{base}/ui/live", cookies=cookie, timeout=30).text
+        opened = time.monotonic() + 120  # the room opens once the service's workers run
+        while (
+            "replay:S-ZJ3-en-demo.wav"
+            not in (live := httpx.get(f"{base}/ui/live", cookies=cookie, timeout=30).text)
+            and time.monotonic() < opened
+        ):
+            time.sleep(0.5)
         assert "replay:S-ZJ3-en-demo.wav" in live and DEMO.replay_room.stream in live
         deadline = time.monotonic() + 300
         while True:  # the replayed speech is recognised and checked as it plays
