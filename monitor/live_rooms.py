@@ -309,7 +309,8 @@ class LiveRooms:
 
         summary = watch(
             source, room.monitor, on_result, lambda kind, detail: self._event(room.id, kind, detail),
-            stop=room.stop, realtime=replay, is_file=replay,
+            stop=room.stop, allow=self.services.settings.watch_allow, realtime=replay,
+            is_file=replay,
         )  # fmt: skip
         if self.is_live(room.id):  # the source ended or failed (not stopped by stop_room)
             error = str(summary.error) if summary.error else None
