@@ -26,6 +26,7 @@ class CountingServer:
     host: str
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)  # the Host header of each request
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -34,6 +35,7 @@ class CountingServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
+                server.hosts.append(self.headers.get("Host", ""))
                 route = server.routes.get(self.path.split("?")[0])
                 if route is None:
                     self.send_error(404)

@@ -6,6 +6,7 @@ the attacker aims at listen on 127.0.0.1 and ::1."""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 
 import pytest
@@ -20,7 +21,9 @@ from ssrf_servers import (
 )
 
 from monitor.errors import InputError
+from monitor.guarded_http import StreamFetcher
 from monitor.stream_sources import open_source
+from monitor.url_policy import AddressNotAllowed
 
 ALLOWED = "127.0.0.2"
 NOT_ALLOWED = "地址不允许 / address not allowed"
@@ -154,3 +157,37 @@ def test_failures_of_an_allowed_host_do_not_say_whether_its_port_is_open(origin,
 def test_an_allowed_stream_is_still_read(origin):
     events, error = probe(origin.base + "/x.flv")
     assert error is None and ("end", {"duration_s": pytest.approx(1.0, abs=0.1)}) in events
+
+
+def test_an_allowed_port_does_not_open_the_host_s_other_ports(media):
+    victim = CountingServer(ALLOWED, {"/x.flv": Route(body=media["x.flv"])})
+    origin = CountingServer(ALLOWED, {"/r.flv": Route(302, location=f"{victim.base}/x.flv")})
+    try:
+        refused = f"hop 2 to {ALLOWED} is in 127.0.0.0/8"
+        with (
+            StreamFetcher(f"{ALLOWED}:{origin.port}") as fetcher,
+            pytest.raises(AddressNotAllowed, match=refused),
+        ):
+            fetcher.get(f"{origin.base}/r.flv", max_bytes=10**6)
+    finally:
+        origin.close(), victim.close()
+    assert origin.requests == ["/r.flv"] and victim.requests == []
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(media):
+    """The name is resolved once, by the policy; the request goes to that address with the name
+    in Host (a name the system resolver does not know proves nobody resolved it again)."""
+    server = CountingServer(ALLOWED, {"/x.flv": Route(body=media["x.flv"])})
+    resolved: list[str] = []
+
+    def resolve(host: str, port: int):
+        resolved.append(host)
+        return [ipaddress.ip_address(ALLOWED)]
+
+    try:
+        with StreamFetcher(ALLOWED, resolve=resolve) as fetcher:
+            fetched = fetcher.get(f"http://stream.test:{server.port}/x.flv", max_bytes=10**6)
+    finally:
+        server.close()
+    assert fetched.content == media["x.flv"] and resolved == ["stream.test"]
+    assert server.hosts == [f"stream.test:{server.port}"]
