@@ -1,8 +1,13 @@
 """Reading a live stream as timed audio blocks, reconnecting with backoff when the source drops.
 
-- HLS (`.m3u8`): the playlist is polled and each media segment fetched once, by its media
-  sequence number, so a reconnect neither repeats nor skips a segment that is still listed; if
-  the outage outlasted the playlist's window, the lost segments are reported as a gap.
+Every URL of a network source is fetched by `guarded_http.StreamFetcher` (each hop checked by the
+URL policy) or, for RTMP, opened by FFmpeg at the checked address; FFmpeg never opens a URL of
+an http(s) source itself, it decodes the bytes fetched for it.
+
+- HLS (an answer starting with #EXTM3U, whatever its path): the playlist is polled and each
+  media segment fetched once, by its media sequence number, so a reconnect neither repeats nor
+  skips a segment that is still listed; if the outage outlasted the playlist's window, the lost
+  segments are reported as a gap.
 - Anything else FFmpeg reads (RTMP, HTTP-FLV, a local file) is decoded continuously; after a
   reconnect, audio whose stream time was already delivered is dropped by the chunker, and a
   timestamp reset (a new RTMP session starting at 0) is shifted to follow on.
@@ -42,7 +47,7 @@ _SEGMENT_MAX_BYTES = 32 << 20
 _RTMP_OPTIONS = {"rw_timeout": "10000000"}
 
 
-class SourceError(InputError):  # AddressNotAllowed (url_policy) is one too, for refusals
+class SourceError(InputError):
     """The stream cannot be reached, or stayed away longer than allowed (`after_connect`: it
     had been read before, so this is the end of the stream rather than bad input)."""
 
@@ -106,7 +111,7 @@ def open_source(
 ) -> Iterator[AudioBlock]:
     """Audio blocks of `source`. A network source is read under the URL policy with the
     operator's `allow` list (QINGLANG_WATCH_ALLOW), every hop checked; a policy refusal ends it
-    with AddressNotAllowed (a SourceError, never retried)."""
+    with AddressNotAllowed (an InputError, never retried)."""
     reading = {"stop": stop, "on_event": on_event, "max_outage_s": max_outage_s}
     if is_file:
         return ffmpeg_blocks(
@@ -160,12 +165,9 @@ def _rtmp_address(source: str, allow: str) -> str:
 
 
 def _rtmp_options(source: str) -> dict[str, str]:
-    tls = ",tls" if urlsplit(source).scheme.lower() == "rtmps" else ""
-    return {
-        **_RTMP_OPTIONS,
-        "protocol_whitelist": f"rtmp,rtmps,tcp{tls}",
-        "format_whitelist": "flv,live_flv",
-    }
+    """FFmpeg may speak RTMP over TCP (and TLS for rtmps) and nothing else, demux FLV only."""
+    protocols = "rtmps,tcp,tls" if urlsplit(source).scheme.lower() == "rtmps" else "rtmp,tcp"
+    return {**_RTMP_OPTIONS, "protocol_whitelist": protocols, "format_whitelist": "flv,live_flv"}
 
 
 def hls_blocks(
