@@ -110,6 +110,10 @@ def check_target(
     host = parts.hostname
     if not host:
         raise InputError(f"地址缺少主机名（如 live.example.com）/ no host in {url}")
+    try:  # the name as it goes in DNS, the Host header and TLS SNI
+        host = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InputError(f"主机名无效 / invalid host name in {url}") from None
     port = port or DEFAULT_PORTS.get(scheme, 80)
     allowed = AllowList.parse(allow)
     addresses = (resolve or resolve_host)(host, port)
