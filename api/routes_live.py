@@ -1,8 +1,9 @@
 """Live rooms: monitor a stream URL, or take pushed caption lines (HTTP) and audio (WebSocket);
 results come back at once and are kept as numbered events (`/events?after=SEQ`).
 
-Roles: platform and regulator keys; an anchor key only for its own anchor. A platform key sees
-the rooms it started, an anchor key its anchor's, a regulator every room.
+Roles: platform and regulator keys; an anchor key only for its own anchor, and only for rooms it
+pushes to (it may not make the service fetch a URL). A platform key sees the rooms it started,
+an anchor key its anchor's, a regulator every room.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ router = APIRouter(tags=["live"])
 Caller = Annotated[Principal, Depends(require_roles("regulator", "platform", "anchor"))]
 _E = {"model": ErrorBody}
 _AUDIO_FORMATS = ("pcm", "encoded")
+URL_ROOMS_NOT_FOR_ANCHORS = (
+    "主播密钥不能让服务读取直播地址，请推送自己的音频或字幕 / an anchor key may not have the "
+    "service fetch a stream URL (source_url); push the room's audio or captions instead"
+)
 AUTH_WAIT_S = 10.0  # a socket without a key in its header must send one this soon
 
 
@@ -79,7 +84,10 @@ def create_room(
 ) -> dict:
     """Start monitoring a room: a stream URL (`source_url`, watched by the service), or input
     pushed to it (caption lines, or audio over the WebSocket). 429 when
-    QINGLANG_LIVE_MAX_ROOMS rooms are active."""
+    QINGLANG_LIVE_MAX_ROOMS rooms are active. `source_url` is for platform and regulator keys:
+    an anchor key pushes its own audio or captions (403)."""
+    if body.source_url and caller.role == "anchor":
+        raise ApiError(403, "forbidden", URL_ROOMS_NOT_FOR_ANCHORS)
     rooms = _rooms(request.app)
     anchor_id = anchor_id_for(caller, db, body.anchor)
     if body.source_url:

@@ -307,6 +307,7 @@ def watch_command(
         on_result,
         on_event,
         stop=stop,
+        allow=settings.watch_allow,
         realtime=realtime and is_file,
         max_outage_s=max_outage,
         is_file=is_file,

@@ -110,7 +110,7 @@ class LiveRooms:
         replay_file: Path | None = None,
     ) -> dict[str, Any]:
         """A room fed by pushed input, by `source_url` (checked against the URL policy by the
-        caller), or by `replay_file`: a local recording played once at real speed as if live
+        caller, and every hop again as it is read, under QINGLANG_WATCH_ALLOW), or by `replay_file`: a local recording played once at real speed as if live
         (the demo's room; no API takes a local file)."""
         if replay_file is not None:
             source_url = f"replay:{replay_file.name}"
@@ -309,7 +309,8 @@ class LiveRooms:
 
         summary = watch(
             source, room.monitor, on_result, lambda kind, detail: self._event(room.id, kind, detail),
-            stop=room.stop, realtime=replay, is_file=replay,
+            stop=room.stop, allow=self.services.settings.watch_allow, realtime=replay,
+            is_file=replay,
         )  # fmt: skip
         if self.is_live(room.id):  # the source ended or failed (not stopped by stop_room)
             error = str(summary.error) if summary.error else None

@@ -19,6 +19,13 @@ from .sizes import readable_size
 from .vocabulary import MEDIA_SUFFIXES
 
 SAMPLE_RATE = 16_000
+# For bytes from the network (a stream, a pushed chunk): only these demuxers, none of which opens
+# another URL or file (no HLS, DASH, concat, image sequences), and no protocol (the bytes are
+# handed over, FFmpeg fetches nothing itself).
+NETWORK_INPUT = {
+    "format_whitelist": "flv,live_flv,mpegts,aac,mp3,ogg,matroska,mov,wav,flac",
+    "protocol_whitelist": "none",
+}
 
 
 def is_media_file(path: str | Path) -> bool:
@@ -79,7 +86,7 @@ def decode_container(
 
 def decode_bytes(data: bytes, name: str) -> np.ndarray:
     """A self-contained encoded chunk (a WAV, an MPEG-TS segment, an Ogg page run…) as samples."""
-    chunks = [samples for _, samples in decode_container(io.BytesIO(data), name=name)]
+    chunks = [samples for _, samples in decode_container(io.BytesIO(data), name, NETWORK_INPUT)]
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
 

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     max_media_bytes: int = 2 * 1024**3
     """Largest audio/video file accepted by `check` and `transcribe`, in bytes."""
     watch_allow: str = ""
-    """Non-public stream addresses `watch` may open: IPs, networks or host names, comma-separated."""
+    """Non-public stream addresses `watch` and live rooms may reach at any hop: IPs, networks or
+    host names, each optionally with one port (`10.0.0.5:8080`, `[fd00::5]:443`), comma-separated."""
 
     db: str = "qinglang.db"
     """The SQLite database (store of anchors, flags, decisions, credit, audit log)."""

@@ -32,11 +32,13 @@ def watch(
     on_event: EventSink,
     *,
     stop: threading.Event | None = None,
+    allow: str = "",
     realtime: bool = False,
     max_outage_s: float = 300.0,
     is_file: bool = False,
 ) -> WatchSummary:
-    """Run until the source ends, fails for good, or `stop` is set (Ctrl-C sets it)."""
+    """Run until the source ends, fails for good, or `stop` is set (Ctrl-C sets it). `allow`:
+    the operator's allow list for non-public addresses (QINGLANG_WATCH_ALLOW), for every hop."""
     stop = stop or threading.Event()
     summary = WatchSummary()
     blocks: queue.Queue = queue.Queue(maxsize=_QUEUE_BLOCKS)
@@ -61,6 +63,7 @@ def watch(
                 source,
                 stop=stop,
                 on_event=event,
+                allow=allow,
                 realtime=realtime,
                 max_outage_s=max_outage_s,
                 is_file=is_file,

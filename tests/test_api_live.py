@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from api_server import auth, no_traceback, running
 from hls_server import LiveHls, cut_into_segments
+from ssrf_servers import CountingServer, Route
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -24,6 +25,7 @@ from monitor.settings import Settings
 
 CLAIMS = {"en-bestintheworld", "en-lowersbloodpressure"}
 MAX_ROOMS = 2
+ALLOWED_ORIGIN = "127.0.0.2"  # QINGLANG_WATCH_ALLOW of the `server` fixture
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def server(tmp_path_factory):
     }  # fmt: skip
     settings = Settings(
         db=str(folder / "q.db"), data_dir=str(folder / "files"), asr_language="en",
-        live_max_rooms=MAX_ROOMS,
+        live_max_rooms=MAX_ROOMS, watch_allow=ALLOWED_ORIGIN,
     )  # fmt: skip
     app = create_app(folder / "q.db", settings)
     blocked: list[dict] = []
@@ -189,6 +191,37 @@ def test_a_stream_url_that_is_not_allowed_is_a_400_naming_why(server, url, why):
         "/v1/live/rooms", json={"anchor": "A1", "source_url": url}, headers=auth(keys["platform"])
     )
     assert response.status_code == 400 and why in response.json()["message"]
+
+
+def test_an_anchor_key_may_not_have_the_service_fetch_a_url(server):
+    client, keys, _, _ = server
+    body = {"anchor": "A1", "source_url": "https://live.example.com/a.m3u8"}
+    response = client.post("/v1/live/rooms", json=body, headers=auth(keys["anchor"]))
+    assert response.status_code == 403 and response.json()["error"] == "forbidden"
+    assert response.json()["message"].startswith("主播密钥不能让服务读取直播地址")
+    assert "push the room's audio or captions" in response.json()["message"]
+
+
+def test_a_room_whose_stream_redirects_to_a_forbidden_address_fails_without_reaching_it(server):
+    client, keys, _, _ = server
+    victim = CountingServer("127.0.0.1", {"/admin": Route(body=b"secret")})
+    origin = CountingServer(ALLOWED_ORIGIN, {"/live": Route(302, location=f"{victim.base}/admin")})
+    try:
+        room = _room(client, keys["platform"], source_url=f"{origin.base}/live")
+        url = f"/v1/live/rooms/{room['id']}"
+        deadline = time.monotonic() + 60
+        while (final := client.get(url, headers=auth(keys["platform"])).json())[
+            "state"
+        ] == "active":
+            assert time.monotonic() < deadline, "the room did not fail"
+            time.sleep(0.2)
+    finally:
+        origin.close(), victim.close()
+    assert final["state"] == "failed" and victim.requests == [] and origin.requests == ["/live"]
+    expected = "地址不允许 / address not allowed: hop 2 to 127.0.0.1 is in 127.0.0.0/8 loopback"
+    assert final["error"].startswith(expected), final["error"]
+    errors = [e for e in final["last_events"] if e["type"] == "error"]
+    assert errors and errors[0]["detail"]["error"] == final["error"]
 
 
 def test_a_room_watching_a_live_hls_url_flags_its_claims_and_ends_with_it(tmp_path, claims_audio):
