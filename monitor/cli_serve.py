@@ -196,7 +196,7 @@ def _replay_when_started(app, replay, owner_key_id: int, wait_s: float = 120.0) 
             time.sleep(0.2)
         try:
             app.state.live_rooms.create(
-                owner_key_id=owner_key_id, anchor_id=replay.anchor_id, stream_id=replay.stream_id,
+                owner_key_id=owner_key_id, owner_role="regulator", anchor_id=replay.anchor_id, stream_id=replay.stream_id,
                 product_id=replay.product_id, profile=replay.profile,
                 replay_file=replay.recording,
             )  # fmt: skip
