@@ -132,7 +132,8 @@ def serve_command(db_path, host, port, demo) -> None:
     app = create_app(path, settings)
     if demo:
         _start_demo(app, path, settings, f"http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, ws="websockets-sansio")
+    # forwarded headers are read by the app, from QINGLANG_TRUSTED_PROXIES only (api/trusted_proxies.py)
+    uvicorn.run(app, host=host, port=port, ws="websockets-sansio", proxy_headers=False)
 
 
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:

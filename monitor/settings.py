@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     reload_watch: bool = True
     """Reload lexicons and the credit policy when their files change (also POST /v1/admin/reload)."""
 
+    ui_session_hours: float = 12.0
+    """How long a web UI login lasts, in hours (logout or revoking the key ends it sooner)."""
+    trusted_proxies: str = ""
+    """Reverse proxies (IPs or networks, comma-separated) whose X-Forwarded-Proto is believed."""
+    secure_cookies: bool = False
+    """Always mark the web UI's cookies Secure (true behind TLS whatever the request says)."""
+
     def room_quotas(self) -> RoomQuotas:
         return RoomQuotas(
             total=self.live_max_rooms,

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from api_server import auth, served_client
+from ui_login import log_in
 
 from api import create_app
 from api.context import Services
@@ -130,4 +131,8 @@ def test_an_idle_room_stops_on_the_server_and_the_live_page_says_so(tmp_path):
         ).json()["events"]
         [idle] = [e for e in events if e["type"] == "idle_timeout"]
         assert idle["detail"]["idle_s"] == 1 and "空闲超时" in idle["detail"]["message"]
+        log_in(client, keys["platform"])
+        page = client.get("/ui/live").text
+        assert "空闲超时 <small>idle timeout</small>" in page
+        assert "空闲超时 / idle timeout: no input for 1 s" in page  # the room's error
         assert _open(client, keys["platform"]).status_code == 201  # the slot is free again
