@@ -9,6 +9,7 @@ import time
 
 import pytest
 from api_server import auth, served_client
+from hls_server import LiveHls, cut_into_segments
 from ui_login import log_in
 
 from api import create_app
@@ -112,23 +113,26 @@ def test_a_push_room_without_input_for_the_idle_timeout_stops_with_an_event(room
     assert kinds[-2:] == ["idle_timeout", "stopped"]
 
 
+def _ended(client, key: str, room_id: int, wait_s: float) -> tuple[dict, list[dict]]:
+    """The room once it is no longer active (polled), and its events."""
+    deadline = time.monotonic() + wait_s
+    while (room := client.get(f"/v1/live/rooms/{room_id}", headers=auth(key)).json())[
+        "state"
+    ] == "active" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    events = client.get(f"/v1/live/rooms/{room_id}/events", headers=auth(key)).json()["events"]
+    return room, events
+
+
 def test_an_idle_room_stops_on_the_server_and_the_live_page_says_so(tmp_path):
     keys = _store(tmp_path)
     settings = Settings(
         db=str(tmp_path / "q.db"), data_dir=str(tmp_path / "files"), room_idle_seconds=1
     )
     with served_client(create_app(tmp_path / "q.db", settings)) as client:
-        room = _open(client, keys["platform"]).json()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            state = client.get(f"/v1/live/rooms/{room['id']}", headers=auth(keys["platform"]))
-            if state.json()["state"] != "active":
-                break
-            time.sleep(0.2)
-        assert state.json()["state"] == "ended"
-        events = client.get(
-            f"/v1/live/rooms/{room['id']}/events", headers=auth(keys["platform"])
-        ).json()["events"]
+        opened = _open(client, keys["platform"]).json()
+        room, events = _ended(client, keys["platform"], opened["id"], 30)
+        assert room["state"] == "ended"
         [idle] = [e for e in events if e["type"] == "idle_timeout"]
         assert idle["detail"]["idle_s"] == 1 and "空闲超时" in idle["detail"]["message"]
         log_in(client, keys["platform"])
@@ -136,3 +140,34 @@ def test_an_idle_room_stops_on_the_server_and_the_live_page_says_so(tmp_path):
         assert "空闲超时 <small>idle timeout</small>" in page
         assert "空闲超时 / idle timeout: no input for 1 s" in page  # the room's error
         assert _open(client, keys["platform"]).status_code == 201  # the slot is free again
+
+
+class _StalledHls(LiveHls):
+    """A live HLS stream that publishes its first segment and then nothing, never ending."""
+
+    def published(self) -> int:
+        return 1
+
+
+def test_a_url_room_whose_source_stalls_stops_with_an_idle_timeout(tmp_path, claims_audio):
+    segments = cut_into_segments(claims_audio[0], tmp_path)
+    assert len(segments) > 1
+    keys = _store(tmp_path)
+    settings = Settings(
+        db=str(tmp_path / "q.db"), data_dir=str(tmp_path / "files"), asr_language="en",
+        watch_allow="127.0.0.1", room_idle_seconds=2, credit_recompute_hours=0,
+        reload_watch=False,
+    )  # fmt: skip
+    live = _StalledHls(tmp_path, segments).start()
+    try:
+        with served_client(create_app(tmp_path / "q.db", settings)) as client:
+            body = {"anchor": "A1", "source_url": live.url}
+            opened = client.post("/v1/live/rooms", json=body, headers=auth(keys["platform"]))
+            assert opened.status_code == 201, opened.text
+            room, events = _ended(client, keys["platform"], opened.json()["id"], 120)
+    finally:
+        live.stop()
+    assert room["state"] == "ended" and room["error"].startswith("空闲超时 / idle timeout")
+    kinds = [e["type"] for e in events]  # what was heard is checked as the room stops
+    assert "idle_timeout" in kinds and kinds[-1] == "stopped"
+    assert "/live.m3u8" in live.requests and "/seg000.ts" in live.requests  # it did connect

@@ -194,7 +194,10 @@ def test_anchor_key_sees_only_its_own_streams(browser, site):  # noqa: F811
 
 def _room(site, stream_id: str) -> dict:
     return site["app"].state.live_rooms.create(
-        owner_key_id=site["platform_id"], anchor_id=OWN_ANCHOR, stream_id=stream_id
+        owner_key_id=site["platform_id"],
+        owner_role="platform",
+        anchor_id=OWN_ANCHOR,
+        stream_id=stream_id,
     )
 
 
