@@ -37,6 +37,10 @@ def open_session(db: sqlite_utils.Database, key_id: int, lifetime: timedelta) ->
     session_id = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with transaction(db):
+        # the key's expired sessions are forgotten here, so the table stays as small as its use
+        db.execute(
+            "DELETE FROM ui_sessions WHERE key_id = ? AND expires_at <= ?", [key_id, now_iso(now)]
+        )
         db["ui_sessions"].insert(
             {
                 "id_hash": _hash(session_id),

@@ -118,6 +118,16 @@ def test_an_expired_session_is_refused(site):
                 [key_id],
             )
         assert client.get("/ui/anchors").status_code == 303
+        log_in(client, key)  # a new login forgets the key's expired sessions
+    expired = (
+        site["db"]
+        .execute(
+            "SELECT COUNT(*) FROM ui_sessions WHERE key_id = ? AND expires_at < '2021-01-01'",
+            [key_id],
+        )
+        .fetchone()
+    )
+    assert expired[0] == 0
 
 
 def test_a_trusted_proxys_https_makes_the_cookie_secure_and_no_one_elses(site):
