@@ -40,6 +40,8 @@ from .openapi_errors import install_error_schemas
 from .rate_limit import FAILED_AUTH_PER_MINUTE, RateLimiter
 from .reloader import build_services
 from .schemas import Health
+from .security_headers import SecurityHeaders
+from .trusted_proxies import TrustedProxyScheme, parse_proxies
 
 
 def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI:
@@ -61,6 +63,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
     install_error_handlers(app)
     install_error_schemas(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes, path_limits={"/v1/media": settings.api_max_upload_bytes})  # fmt: skip
+    app.add_middleware(TrustedProxyScheme, proxies=parse_proxies(settings.trusted_proxies))
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, a 413 included
 
     @app.get("/healthz", response_model=Health, tags=["service"])
     def healthz(db: DatabaseDep) -> dict:

@@ -20,8 +20,9 @@ from monitor.asr_model import ModelUnavailable
 from monitor.captions import join_lines
 from monitor.db import open_db
 from monitor.errors import InputError
-from monitor.live_rooms import LiveRooms, RoomNotActive, RoomsFull
+from monitor.live_rooms import LiveRooms, RoomNotActive, RoomQuotaFull
 from monitor.profiles import find_profile
+from monitor.room_quotas import QuotaExceeded
 from monitor.segments import Segment
 from monitor.url_policy import check_source
 from monitor.webhooks import enqueue_event
@@ -83,9 +84,12 @@ def create_room(
     body: RoomCreate, request: Request, db: DatabaseDep, services: ServicesDep, caller: Caller
 ) -> dict:
     """Start monitoring a room: a stream URL (`source_url`, watched by the service), or input
-    pushed to it (caption lines, or audio over the WebSocket). 429 when
-    QINGLANG_LIVE_MAX_ROOMS rooms are active. `source_url` is for platform and regulator keys:
-    an anchor key pushes its own audio or captions (403)."""
+    pushed to it (caption lines, or audio over the WebSocket). 429 when a room quota is reached:
+    `rooms_full` (QINGLANG_LIVE_MAX_ROOMS rooms active), `room_quota_key` (this key's rooms, by
+    its role) or `room_quota_role` (the slots other roles may take: QINGLANG_LIVE_REGULATOR_ROOMS
+    are kept for regulators); `detail` names the quota, its limit and the rooms counted now.
+    `source_url` is for platform and regulator keys: an anchor key pushes its own audio or
+    captions (403)."""
     if body.source_url and caller.role == "anchor":
         raise ApiError(403, "forbidden", URL_ROOMS_NOT_FOR_ANCHORS)
     rooms = _rooms(request.app)
@@ -105,20 +109,34 @@ def create_room(
             )
     try:
         return rooms.create(
-            owner_key_id=caller.key_id, anchor_id=anchor_id, stream_id=body.stream,
+            owner_key_id=caller.key_id, owner_role=caller.role, anchor_id=anchor_id, stream_id=body.stream,
             product_id=body.product, profile=body.profile, source_url=body.source_url,
         )  # fmt: skip
-    except RoomsFull as full:
-        raise ApiError(
-            429,
-            "rooms_full",
-            f"同时监测的直播间已达上限 {full.limit} / {full.limit} rooms are already active "
-            "(QINGLANG_LIVE_MAX_ROOMS); stop one first",
-            {"limit_rooms": full.limit},
-            headers={"Retry-After": "30"},
-        ) from None
+    except RoomQuotaFull as full:
+        raise _quota_error(full.exceeded, caller.role) from None
     except ModelUnavailable as exc:
         raise ApiError(503, "asr_unavailable", str(exc)) from None
+
+
+_QUOTA_MESSAGES = {
+    "total": ("rooms_full", "同时监测的直播间已达上限 {limit} / {limit} rooms are already active "
+              "(QINGLANG_LIVE_MAX_ROOMS); stop one first"),
+    "key": ("room_quota_key", "此密钥同时监测的直播间已达上限 {limit} / this key already holds "
+            "{active} of its {limit} rooms ({role} key); stop one first"),
+    "role": ("room_quota_role", "其余名额留给监管方 / the {limit} rooms other roles may hold are "
+             "taken ({active} active); the rest are kept for regulators"),
+}  # fmt: skip
+
+
+def _quota_error(exceeded: QuotaExceeded, role: str) -> ApiError:
+    code, message = _QUOTA_MESSAGES[exceeded.quota]
+    return ApiError(
+        429,
+        code,
+        message.format(limit=exceeded.limit, active=exceeded.active, role=role),
+        {"quota": exceeded.quota, "limit_rooms": exceeded.limit, "active_rooms": exceeded.active},
+        headers={"Retry-After": "30"},
+    )
 
 
 @router.get("/v1/live/rooms", response_model=RoomList, responses={401: _E, 403: _E})

@@ -2,8 +2,8 @@
 monitored streams and live rooms, self-check, public disclosure (issue 6).
 
 Server-rendered HTML (Jinja2 templates in api/templates, htmx and a small script in api/static);
-login by API key in a cookie (api/ui_auth.py). Not part of the OpenAPI schema: these are pages,
-not API; every error of a page is an HTML page (api/ui_render.py).
+login by API key, kept as a server-side session (api/ui_auth.py). Not part of the OpenAPI
+schema: these are pages, not API; every error of a page is an HTML page (api/ui_render.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from . import (
     ui_auth,
     ui_decisions,
     ui_exports,
+    ui_grade_styles,
     ui_live,
     ui_pages,
     ui_review,
@@ -27,6 +28,7 @@ router = APIRouter()
 for _module in (
     ui_auth,
     ui_pages,
+    ui_grade_styles,
     ui_appeals,
     ui_review,
     ui_decisions,

@@ -1,19 +1,22 @@
-"""Login for the web UI: the user pastes an API key once; the key is kept in an HttpOnly,
-SameSite=Strict cookie and checked against the store on every request, exactly like a Bearer key
-(so revoking a key logs its browser sessions out at once, and a restart loses no session).
+"""Login for the web UI: the user pastes an API key once and gets a server-side session
+(monitor/ui_sessions.py): the HttpOnly, SameSite=Strict cookie holds a random session id, never
+the key. The session expires after QINGLANG_UI_SESSION_HOURS, ends at logout, and ends with its
+key's revocation; a restart loses no session. The cookie is Secure when the request came over
+https (behind a proxy listed in QINGLANG_TRUSTED_PROXIES, as its X-Forwarded-Proto says) or
+always with QINGLANG_SECURE_COOKIES.
 
-CSRF: every form that changes state carries a token derived from the key in the cookie
-(HMAC-SHA256 of a fixed label under the key), which a page of another site cannot know or read;
-htmx sends it as the X-CSRF-Token header. The login form itself uses a double-submit cookie.
+CSRF: every form that changes state carries the session's own random token, stored with the
+session, which a page of another site cannot know or read; htmx sends it as the X-CSRF-Token
+header. The login form itself uses a double-submit cookie.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -22,6 +25,7 @@ from fastapi.responses import RedirectResponse
 
 from monitor.api_keys import Principal, authenticate
 from monitor.messages import words
+from monitor.ui_sessions import find_session, open_session, revoke_session
 
 from .auth import forbidden
 from .context import DatabaseDep
@@ -61,16 +65,11 @@ class UiCaller:
         return self.principal.actor
 
 
-def csrf_token(key: str) -> str:
-    return hmac.new(key.encode("utf-8"), b"qinglang-ui-csrf", hashlib.sha256).hexdigest()
-
-
 def _caller(request: Request, db: DatabaseDep) -> UiCaller | None:
-    key = request.cookies.get(SESSION_COOKIE, "")
-    found = authenticate(db, key) if key else None
-    if found is None:
+    session = find_session(db, request.cookies.get(SESSION_COOKIE, ""))
+    if session is None:
         return None
-    caller = UiCaller(found, found.label, csrf_token(key))
+    caller = UiCaller(session.principal, session.principal.label, session.csrf)
     request.state.ui_caller = caller
     return caller
 
@@ -126,7 +125,7 @@ def login_form(
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", {"next": _safe_next(next), "login_csrf": token})
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_https(request)
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
     )
     return response
 
@@ -157,13 +156,16 @@ def login(
             status=401,
         )
         response.set_cookie(
-            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_https(request)
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
         )
         return response
+    lifetime = timedelta(hours=request.app.state.services.settings.ui_session_hours)
+    session_id = open_session(db, found.key_id, lifetime)
     response = RedirectResponse(_safe_next(next) or HOME_BY_ROLE[found.role], status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, key, httponly=True, samesite="strict", secure=_https(request), path="/"
-    )
+        SESSION_COOKIE, session_id, max_age=int(lifetime.total_seconds()), httponly=True,
+        samesite="strict", secure=_secure(request), path="/",
+    )  # fmt: skip
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -171,15 +173,20 @@ def login(
 @router.post("/ui/logout")
 def logout(
     request: Request,
+    db: DatabaseDep,
     caller: Annotated[UiCaller | None, Depends(optional_caller)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    """End this session in the store (its cookie is refused from now on, wherever it is kept)."""
     if caller is not None:
         check_csrf(request, caller, csrf)
+        revoke_session(db, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
-def _https(request: Request) -> bool:
-    return request.url.scheme == "https"
+def _secure(request: Request) -> bool:
+    """Mark cookies Secure: the request came over https (a trusted proxy's scheme counts, see
+    api/trusted_proxies.py), or QINGLANG_SECURE_COOKIES says always."""
+    return request.app.state.services.settings.secure_cookies or request.url.scheme == "https"

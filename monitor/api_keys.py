@@ -90,7 +90,13 @@ def revoke_key(db: sqlite_utils.Database, key_id: int, actor: str = "cli") -> di
             raise InputError(
                 f"密钥已吊销 / API key {key_id} was already revoked at {row['revoked_at']}"
             )
-        db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [now_iso(), key_id])
+        now = now_iso()
+        db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [now, key_id])
+        # the key's web UI sessions end with it (monitor/ui_sessions.py)
+        db.execute(
+            "UPDATE ui_sessions SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+            [now, key_id],
+        )
         audit.append(db, actor, "key.revoke", f"key:{key_id}", {"prefix": row["prefix"]})
         return _listed(db, key_id)
 

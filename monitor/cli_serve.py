@@ -132,7 +132,8 @@ def serve_command(db_path, host, port, demo) -> None:
     app = create_app(path, settings)
     if demo:
         _start_demo(app, path, settings, f"http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, ws="websockets-sansio")
+    # forwarded headers are read by the app, from QINGLANG_TRUSTED_PROXIES only (api/trusted_proxies.py)
+    uvicorn.run(app, host=host, port=port, ws="websockets-sansio", proxy_headers=False)
 
 
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:
@@ -196,7 +197,7 @@ def _replay_when_started(app, replay, owner_key_id: int, wait_s: float = 120.0) 
             time.sleep(0.2)
         try:
             app.state.live_rooms.create(
-                owner_key_id=owner_key_id, anchor_id=replay.anchor_id, stream_id=replay.stream_id,
+                owner_key_id=owner_key_id, owner_role="regulator", anchor_id=replay.anchor_id, stream_id=replay.stream_id,
                 product_id=replay.product_id, profile=replay.profile,
                 replay_file=replay.recording,
             )  # fmt: skip

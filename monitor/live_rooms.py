@@ -6,6 +6,10 @@ stream (idempotent), kept as a numbered event, and, when its verdict is `block`,
 Rooms and their events live in the store; the monitors live in this process. At start-up, rooms
 a killed process left active are marked `interrupted` (a URL room is not restarted on its own:
 the platform starts a new room, so nothing is fetched that nobody asked for now).
+
+Who may open a room is decided by the quotas (monitor/room_quotas.py). A room that hears nothing
+(no pushed input, no new audio from its URL) for `room_idle_seconds` is stopped with an
+`idle_timeout` event, so a forgotten room never keeps a slot.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +32,7 @@ from .facts import ProductFacts
 from .live import LiveResult, StreamMonitor
 from .recording import record_check
 from .registry import get_product
+from .room_quotas import QuotaExceeded
 from .segments import Segment
 from .watch import watch
 
@@ -34,10 +40,12 @@ logger = logging.getLogger("qinglang")
 LAST_EVENTS = 10
 
 
-class RoomsFull(Exception):
-    def __init__(self, limit: int):
-        super().__init__(limit)
-        self.limit = limit
+class RoomQuotaFull(Exception):
+    """A new room would break a quota (which one, its limit, the rooms counted now)."""
+
+    def __init__(self, exceeded: QuotaExceeded):
+        super().__init__(exceeded)
+        self.exceeded = exceeded
 
 
 class RoomNotActive(InputError):
@@ -51,6 +59,10 @@ class _Room:
     stream_id: str
     product_id: str | None
     monitor: StreamMonitor
+    owner_key_id: int
+    owner_role: str
+    last_input: float
+    heard_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -63,12 +75,16 @@ class LiveRooms:
         on_block: Callable[[sqlite_utils.Database, dict], None] | None = None,
         *,
         transcriber: Callable[[], Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self._source = app_or_services
         self.on_block = on_block
         self._transcriber = transcriber
+        self._clock = clock
         self._rooms: dict[int, _Room] = {}
         self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._reaper: threading.Thread | None = None
 
     @property
     def services(self):
@@ -91,8 +107,14 @@ class LiveRooms:
                 )
         finally:
             db.conn.close()
+        self._closing.clear()
+        self._reaper = threading.Thread(target=self._reap, name="qinglang-room-idle", daemon=True)
+        self._reaper.start()
 
     def stop(self) -> None:
+        self._closing.set()
+        if self._reaper is not None:
+            self._reaper.join(timeout=30)
         for room_id in list(self._rooms):
             self.stop_room(room_id, state="interrupted")
 
@@ -102,6 +124,7 @@ class LiveRooms:
         self,
         *,
         owner_key_id: int,
+        owner_role: str,
         anchor_id: str,
         stream_id: str | None,
         product_id: str | None = None,
@@ -115,7 +138,7 @@ class LiveRooms:
         if replay_file is not None:
             source_url = f"replay:{replay_file.name}"
         services = self.services
-        limit = services.settings.live_max_rooms
+        quotas = services.settings.room_quotas()
         db = self._db()
         try:
             facts, product_class = None, None
@@ -123,8 +146,10 @@ class LiveRooms:
                 product = get_product(db, product_id)
                 facts, product_class = ProductFacts.from_record(product), product["product_class"]
             with self._lock:
-                if len(self._rooms) >= limit:
-                    raise RoomsFull(limit)
+                owners = [(r.owner_key_id, r.owner_role) for r in self._rooms.values()]
+                exceeded = quotas.refusal(owner_key_id, owner_role, owners)
+                if exceeded is not None:
+                    raise RoomQuotaFull(exceeded)
                 transcriber = self._transcriber() if self._transcriber else None
                 monitor = StreamMonitor(
                     services.checker, transcriber, profile=profile or services.settings.profile,
@@ -141,7 +166,10 @@ class LiveRooms:
                     db.execute(
                         "UPDATE live_rooms SET stream_id = ? WHERE id = ?", [stream_id, room_id]
                     )
-                room = _Room(room_id, anchor_id, stream_id, product_id, monitor)
+                room = _Room(
+                    room_id, anchor_id, stream_id, product_id, monitor, owner_key_id, owner_role,
+                    last_input=self._clock(),
+                )  # fmt: skip
                 self._rooms[room_id] = room
         finally:
             db.conn.close()
@@ -160,6 +188,7 @@ class LiveRooms:
     def push_captions(self, room_id: int, lines: list[Segment]) -> list[dict]:
         room = self._live(room_id)
         with room.lock:
+            room.last_input = self._clock()
             results = [r for line in lines for r in room.monitor.push_caption(line)]
             return [self._result(room, r) for r in results]
 
@@ -168,11 +197,13 @@ class LiveRooms:
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         room = self._live(room_id)
         with room.lock:
+            room.last_input = self._clock()
             return [self._result(room, r) for r in room.monitor.push_audio(samples)]
 
     def push_encoded(self, room_id: int, data: bytes) -> list[dict]:
         room = self._live(room_id)
         with room.lock:
+            room.last_input = self._clock()
             return [self._result(room, r) for r in room.monitor.push_encoded(data)]
 
     def flush(self, room_id: int) -> list[dict]:
@@ -238,7 +269,40 @@ class LiveRooms:
         finally:
             db.conn.close()
 
+    def stop_idle(self) -> list[int]:
+        """Stop every room that heard nothing for `room_idle_seconds` (a URL room hears its
+        source's audio; a push room what is pushed); returns their ids."""
+        idle_s = self.services.settings.room_idle_seconds
+        if idle_s <= 0:
+            return []
+        now = self._clock()
+        stale = []
+        for room in list(self._rooms.values()):
+            heard = room.monitor.stats.audio_s
+            if heard > room.heard_s:  # a URL room's source is still delivering audio
+                room.heard_s, room.last_input = heard, now
+            elif now - room.last_input >= idle_s:
+                stale.append(room)
+        for room in stale:
+            if not self.is_live(room.id):  # stopped meanwhile
+                continue
+            message = f"空闲超时 / idle timeout: no input for {idle_s:g} s"
+            self._event(room.id, "idle_timeout", {"idle_s": idle_s, "message": message})
+            self.stop_room(room.id, state="ended", error=message)
+        return [room.id for room in stale]
+
     # --- inside -----------------------------------------------------------------------------
+
+    def _reap(self) -> None:
+        """Look for idle rooms a few times per idle period (at most every 5 s)."""
+        while True:
+            idle_s = self.services.settings.room_idle_seconds
+            if self._closing.wait(min(max(idle_s / 4, 0.05), 5.0) if idle_s > 0 else 5.0):
+                return
+            try:
+                self.stop_idle()
+            except Exception:  # the reaper must outlive one failed stop
+                logger.exception("stopping idle rooms")
 
     def _live(self, room_id: int) -> _Room:
         room = self._rooms.get(room_id)

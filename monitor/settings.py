@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .evidence_files import EvidenceLimits
+from .room_quotas import RoomQuotas
 from .text_input import MAX_TEXT_BYTES
 
 
@@ -88,12 +89,41 @@ class Settings(BaseSettings):
     """Most evidence links one appeal carries."""
     live_max_rooms: int = 4
     """Live rooms transcribing audio at once (each needs about one core at real time)."""
+    live_regulator_rooms: int = 1
+    """Of `live_max_rooms`, rooms only regulator keys may take (other roles never fill them)."""
+    live_rooms_per_anchor_key: int = 1
+    """Active rooms one anchor key may hold (0: only the other limits)."""
+    live_rooms_per_platform_key: int = 2
+    """Active rooms one platform key may hold (0: only the other limits)."""
+    live_rooms_per_regulator_key: int = 0
+    """Active rooms one regulator key may hold (0: only the other limits)."""
+    room_idle_seconds: float = 300.0
+    """A live room with no input (pushed audio or captions, or audio from its URL) for this long
+    stops with an idle-timeout event, in seconds (0: never)."""
     webhook_allow: str = ""
     """Non-public webhook addresses allowed (as QINGLANG_WATCH_ALLOW), e.g. for a local receiver."""
     credit_recompute_hours: float = 24.0
     """How often the service recomputes every anchor's credit (0: never; `credit recompute` by hand)."""
     reload_watch: bool = True
     """Reload lexicons and the credit policy when their files change (also POST /v1/admin/reload)."""
+
+    ui_session_hours: float = 12.0
+    """How long a web UI login lasts, in hours (logout or revoking the key ends it sooner)."""
+    trusted_proxies: str = ""
+    """Reverse proxies (IPs or networks, comma-separated) whose X-Forwarded-Proto is believed."""
+    secure_cookies: bool = False
+    """Always mark the web UI's cookies Secure (true behind TLS whatever the request says)."""
+
+    def room_quotas(self) -> RoomQuotas:
+        return RoomQuotas(
+            total=self.live_max_rooms,
+            per_key={
+                "anchor": self.live_rooms_per_anchor_key,
+                "platform": self.live_rooms_per_platform_key,
+                "regulator": self.live_rooms_per_regulator_key,
+            },
+            regulator_reserved=self.live_regulator_rooms,
+        )
 
     def files_dir(self) -> Path:
         """Folder for uploads and job files: `data_dir`, or `<db>.files` beside the database."""

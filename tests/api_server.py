@@ -20,7 +20,8 @@ def running(app, start_timeout: float = 60) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="websockets-sansio"))
+    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", proxy_headers=False)
+    server = uvicorn.Server(config)  # proxy headers off, as `qinglang serve` runs it
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout

@@ -44,7 +44,8 @@ def server(tmp_path_factory):
     }  # fmt: skip
     settings = Settings(
         db=str(folder / "q.db"), data_dir=str(folder / "files"), asr_language="en",
-        live_max_rooms=MAX_ROOMS, watch_allow=ALLOWED_ORIGIN,
+        live_max_rooms=MAX_ROOMS, live_regulator_rooms=0, live_rooms_per_platform_key=0,
+        watch_allow=ALLOWED_ORIGIN,
     )  # fmt: skip
     app = create_app(folder / "q.db", settings)
     blocked: list[dict] = []
@@ -158,7 +159,11 @@ def test_rooms_beyond_the_limit_are_a_429(server):
     client, keys, _, _ = server
     rooms = [_room(client, keys["platform"]) for _ in range(MAX_ROOMS)]
     full = client.post("/v1/live/rooms", json={"anchor": "A2"}, headers=auth(keys["platform"]))
-    assert full.status_code == 429 and full.json()["detail"] == {"limit_rooms": MAX_ROOMS}
+    assert full.status_code == 429 and full.json()["detail"] == {
+        "quota": "total",
+        "limit_rooms": MAX_ROOMS,
+        "active_rooms": MAX_ROOMS,
+    }
     _stop(client, keys["platform"], rooms[0]["id"])
     assert (
         client.post(

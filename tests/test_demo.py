@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import jiwer
 import pytest
+from ui_login import log_in
 
 from monitor.credit_policy import load_policy
 from monitor.db import open_db
@@ -231,7 +232,8 @@ def test_serve_demo_as_make_run_does_shows_every_page_with_content(tmp_path):
         assert other.json()["may_go_live"] is False  # blacklisted
         assert (tmp_path / "demo.db.files" / "demo").is_dir()
         regulator = {"Authorization": f"Bearer {keys['regulator']}"}
-        cookie = {"ql_session": keys["regulator"]}
+        with httpx.Client(base_url=base, timeout=30) as ui:
+            cookie = {"ql_session": log_in(ui, keys["regulator"])}
         recordings = 0
         for stream in DEMO.streams:  # every recording the demo lists plays, whole and by range
             page = httpx.get(f"{base}/ui/streams/{stream.id}", cookies=cookie, timeout=30).text

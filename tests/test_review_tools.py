@@ -17,6 +17,7 @@ import pytest
 from api_server import auth, no_traceback, running
 from playwright.sync_api import expect
 from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -96,7 +97,7 @@ def site(tmp_path_factory, checker):
 def _ui(site, key: str = "regulator") -> Iterator[httpx.Client]:
     hooks = {"response": [_html_without_traceback]}
     with httpx.Client(base_url=site["base"], event_hooks=hooks) as client:
-        client.cookies.set("ql_session", site["keys"][key])
+        log_in(client, site["keys"][key])
         yield client
 
 

@@ -14,6 +14,7 @@ import pytest
 from api_server import running
 from playwright.sync_api import expect
 from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from ui_login import log_in
 
 from api import create_app
 from api.errors import ApiError
@@ -266,7 +267,7 @@ def test_a_registered_alcohol_product_brings_the_alcohol_advertising_article(bro
 
 
 def _form_token(client: httpx.Client, key: str) -> str:
-    client.cookies.set("ql_session", key)
+    log_in(client, key)
     page = client.get("/ui/self-check")
     return re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
 
@@ -283,7 +284,7 @@ def test_an_anchor_cannot_check_against_another_workshops_product(site):
 
 def test_a_regulator_may_pick_any_registered_product(site):
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["regulator"])
+        log_in(client, site["keys"]["regulator"])
         page = client.get("/ui/self-check")
     assert re.findall(r'<option value="(P\d)"', page.text) == ["P1", "P2", "P3"]
 

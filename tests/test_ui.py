@@ -14,6 +14,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import Page, expect, sync_playwright
+from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -257,7 +258,7 @@ def test_self_check_over_the_text_limit_says_so_in_chinese(browser, site):
 def test_self_check_reads_an_uploaded_caption_file(site):
     captions = "1\n00:00:01,000 --> 00:00:04,000\n我们的杨梅是全网最低价\n\n2\n00:00:04,000 --> 00:00:08,000\n有问题加我微信\n"
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["anchor"])
+        log_in(client, site["keys"]["anchor"])
         page = client.get("/ui/self-check")
         token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
         response = client.post(
@@ -309,11 +310,11 @@ def test_pages_need_login_and_the_right_role(site):
         response = client.get("/ui/review")
         assert response.status_code == 303
         assert response.headers["location"] == "/ui/login?next=%2Fui%2Freview"
-        client.cookies.set("ql_session", site["keys"]["anchor"])
+        log_in(client, site["keys"]["anchor"])
         refused = client.get("/ui/review")
         assert refused.status_code == 403 and "无权访问" in refused.text
         assert client.get("/ui/streams/S1/media").status_code == 200  # its own stream
-        client.cookies.set("ql_session", site["keys"]["other_anchor"])
+        log_in(client, site["keys"]["other_anchor"])
         assert client.get("/ui/streams/S1/media").status_code == 403
         assert client.get("/ui/streams/NO-SUCH/media").status_code == 403
 
@@ -321,7 +322,7 @@ def test_pages_need_login_and_the_right_role(site):
 def test_state_changes_need_the_csrf_token(site):
     flag = list_flags(site["db"], status="open")[0]
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["regulator"])
+        log_in(client, site["keys"]["regulator"])
         response = client.post(
             f"/ui/review/flags/{flag['id']}/decision", data={"decision": "confirm"}
         )
@@ -332,7 +333,7 @@ def test_state_changes_need_the_csrf_token(site):
 
 def test_recording_is_served_with_range_requests(site):
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["regulator"])
+        log_in(client, site["keys"]["regulator"])
         response = client.get("/ui/streams/S1/media", headers={"Range": "bytes=0-99"})
         assert response.status_code == 206
         assert len(response.content) == 100

@@ -15,6 +15,7 @@ from api_server import running
 from evidence_samples import make_samples
 from playwright.sync_api import expect
 from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -101,13 +102,13 @@ def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):
 
     address = item.locator(".evidence-file a").first.get_attribute("href")
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["regulator"])
+        log_in(client, site["keys"]["regulator"])
         served = client.get(address)
         assert served.headers["content-type"] == "application/pdf"
         assert served.headers["content-disposition"].startswith("attachment;")
         assert served.headers["x-content-type-options"] == "nosniff"
         for who in ("A2", "platform"):
-            client.cookies.set("ql_session", site["keys"][who])
+            log_in(client, site["keys"][who])
             refused = client.get(address)
             assert refused.status_code == 403 and refused.content != served.content
 

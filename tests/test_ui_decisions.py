@@ -16,6 +16,7 @@ import pytest
 from api_server import running
 from playwright.sync_api import expect
 from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -232,7 +233,7 @@ def _client(site, key: str) -> Iterator[tuple[httpx.Client, str]]:
     """A browser-like client logged in with `key`, and its CSRF token."""
     hooks = {"response": [_no_traceback]}
     with httpx.Client(base_url=site["base"], event_hooks=hooks) as client:
-        client.cookies.set("ql_session", site["keys"][key])
+        log_in(client, site["keys"][key])
         page = client.get("/ui/self-check")
         yield client, re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
 

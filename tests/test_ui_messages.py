@@ -11,6 +11,7 @@ import httpx
 import pytest
 from api_server import auth, served_client
 from playwright.sync_api import expect, sync_playwright
+from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -104,7 +105,7 @@ def test_credit_history_over_the_api_words_each_event_and_keeps_its_kind(site):
 
 def test_anchor_page_shows_history_events_and_origins_in_chinese(site):
     client = site["client"]
-    client.cookies.set("ql_session", site["keys"]["regulator"])
+    log_in(client, site["keys"]["regulator"])
     try:
         a3, a1 = client.get("/ui/anchors/A3").text, client.get("/ui/anchors/A1").text
     finally:
@@ -120,7 +121,7 @@ def test_anchor_page_shows_history_events_and_origins_in_chinese(site):
 
 def test_a_refused_page_says_so_in_chinese_with_english_that_reads(site):
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["anchor"])
+        log_in(client, site["keys"]["anchor"])
         refused = client.get("/ui/review")
     assert refused.status_code == 403
     assert "<h1>无权访问 / Forbidden</h1>" in refused.text

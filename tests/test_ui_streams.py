@@ -14,6 +14,7 @@ import pytest
 from api_server import running
 from playwright.sync_api import expect
 from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -120,7 +121,7 @@ def test_stream_list_shows_the_demo_streams_with_flag_counts(browser, site):  # 
 
 def test_every_flag_of_every_stream_is_highlighted_in_its_transcript(site):
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["platform"])
+        log_in(client, site["keys"]["platform"])
         for stream in DEMO.streams:
             response = client.get(f"/ui/streams/{stream.id}")
             assert response.status_code == 200
@@ -193,7 +194,10 @@ def test_anchor_key_sees_only_its_own_streams(browser, site):  # noqa: F811
 
 def _room(site, stream_id: str) -> dict:
     return site["app"].state.live_rooms.create(
-        owner_key_id=site["platform_id"], anchor_id=OWN_ANCHOR, stream_id=stream_id
+        owner_key_id=site["platform_id"],
+        owner_role="platform",
+        anchor_id=OWN_ANCHOR,
+        stream_id=stream_id,
     )
 
 
@@ -247,13 +251,13 @@ def test_regulator_stops_a_room(browser, site):  # noqa: F811
 def test_starting_and_stopping_rooms_need_the_csrf_token_and_a_supervisor(site):
     room = _room(site, "S-live-csrf")
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["platform"])
+        log_in(client, site["keys"]["platform"])
         assert client.post(f"/ui/live/rooms/{room['id']}/stop").status_code == 403
         refused = client.post(
             "/ui/live/rooms", data={"anchor": OWN_ANCHOR, "source_url": "https://example.com/a"}
         )
         assert refused.status_code == 403 and "Traceback" not in refused.text
-        client.cookies.set("ql_session", site["keys"]["anchor"])
+        log_in(client, site["keys"]["anchor"])
         assert client.post(f"/ui/live/rooms/{room['id']}/stop").status_code == 403
         assert client.get("/ui/live/rooms").status_code == 200
     assert site["app"].state.live_rooms.is_live(room["id"])

@@ -15,6 +15,7 @@ from api_server import auth, running
 from playwright.sync_api import expect
 from test_review_tools import _record
 from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -147,7 +148,7 @@ def test_the_dashboard_has_a_period_selector_and_says_what_it_counts(browser, si
 def test_statistics_export_and_api_take_the_period(site):
     today = local_today()
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["regulator"])
+        log_in(client, site["keys"]["regulator"])
         page = client.get("/ui/workshops?days=7").text
         assert 'href="/ui/exports/workshops.csv?days=7"' in page
         download = client.get("/ui/exports/workshops.csv?days=7")
@@ -170,5 +171,5 @@ def test_statistics_export_and_api_take_the_period(site):
         httpx.get(f"{site['base']}/v1/exports/workshops.csv", headers=platform).status_code == 403
     )
     with httpx.Client(base_url=site["base"]) as client:
-        client.cookies.set("ql_session", site["keys"]["regulator"])
+        log_in(client, site["keys"]["regulator"])
         assert client.get("/ui/workshops?days=12").status_code == 400
