@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .docx_input import DocxLimits
 from .evidence_files import EvidenceLimits
 from .text_input import MAX_TEXT_BYTES
 
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
     """Lexicon profile used when a check names none."""
     max_text_bytes: int = MAX_TEXT_BYTES
     """Largest script or text accepted by `qinglang check`, in bytes."""
+    docx_max_entries: int = DocxLimits.max_entries
+    """Most files in a .docx script's zip (413 above it)."""
+    docx_max_expanded_mib: float = DocxLimits.max_expanded_mib
+    """A .docx script's files expanded together, in MiB (413 above it, before it is parsed)."""
+    docx_max_ratio: float = DocxLimits.max_ratio
+    """Largest compression ratio of one file of 1 MiB or more in a .docx (413 above it)."""
     classifier: bool = True
     """Run the 虚假宣传 classifier after the lexicon (false: lexicon only)."""
     model_dir: str = ""
@@ -104,6 +111,13 @@ class Settings(BaseSettings):
             max_file_mib=self.appeal_max_file_mib,
             max_total_mib=self.appeal_max_total_mib,
             max_links=self.appeal_max_links,
+        )
+
+    def docx_limits(self) -> DocxLimits:
+        return DocxLimits(
+            max_entries=self.docx_max_entries,
+            max_expanded_mib=self.docx_max_expanded_mib,
+            max_ratio=self.docx_max_ratio,
         )
 
     def model_folder(self) -> Path | None:
