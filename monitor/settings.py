@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .docx_input import DocxLimits
 from .evidence_files import EvidenceLimits
 from .text_input import MAX_TEXT_BYTES
+from .vocabulary import MEDIA_MAX_SECONDS
 
 
 class Settings(BaseSettings):
@@ -53,6 +54,8 @@ class Settings(BaseSettings):
     """Where the offline model is assembled (default: $XDG_CACHE_HOME/qinglang or ~/.cache/qinglang)."""
     max_media_bytes: int = 2 * 1024**3
     """Largest audio/video file accepted by `check` and `transcribe`, in bytes."""
+    media_max_seconds: float = MEDIA_MAX_SECONDS
+    """Longest recording transcribed, in seconds: read from its header before decoding (413)."""
     watch_allow: str = ""
     """Non-public stream addresses `watch` may open: IPs, networks or host names, comma-separated."""
 
