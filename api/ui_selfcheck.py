@@ -29,7 +29,7 @@ from monitor.timed_check import TimedText
 from .check_slots import check_slot
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, input_error_status
-from .limits import check_text_size
+from .limits import check_text_length, check_text_size
 from .routes_check import check_one
 from .ui_auth import UiCaller, check_csrf, ui_roles
 from .ui_highlight import pieces
@@ -187,7 +187,9 @@ def submit_for_prereview(
     check_csrf(request, caller, csrf)
     context = _form_context(services, db, caller)
     try:
-        check_text_size(text, services.settings.max_text_bytes)
+        settings = services.settings
+        check_text_size(text, settings.max_text_bytes)
+        check_text_length(text, settings.api_max_check_chars, settings.api_max_batch_chars)
         chosen = _chosen_product(context["products"], product)
         with check_slot(request):
             submitted = submit_script(

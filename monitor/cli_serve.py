@@ -132,7 +132,14 @@ def serve_command(db_path, host, port, demo) -> None:
     app = create_app(path, settings)
     if demo:
         _start_demo(app, path, settings, f"http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, ws="websockets-sansio")
+    # at shutdown, requests in flight have api_shutdown_seconds to finish; then they are cancelled
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ws="websockets-sansio",
+        timeout_graceful_shutdown=max(settings.api_shutdown_seconds, 0.1),
+    )
 
 
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     """Checks the service runs at once; further requests wait their turn (503 after 30 s)."""
     api_max_batch: int = 100
     """Most texts in one batch check."""
+    api_max_check_chars: int = 20_000
+    """Longest text one check request checks, in characters (about 1 s of CPU; 413 above it)."""
+    api_max_batch_chars: int = 100_000
+    """All texts of one batch check together, in characters (about 5 s of CPU; 413 above it)."""
+    api_shutdown_seconds: float = 10.0
+    """How long `qinglang serve` lets requests in flight finish at shutdown before it stops them."""
     data_dir: str = ""
     """Where the service keeps uploads, job files and appeal evidence (default: `<db>.files`)."""
     appeal_max_files: int = EvidenceLimits.max_files

@@ -320,6 +320,15 @@ def test_the_page_refuses_a_damaged_docx_with_422(site):
     assert "不是有效的 .docx 文件" in answer.text
 
 
+def test_the_page_refuses_a_text_over_the_character_limit_with_413(site):
+    limit = Settings().api_max_check_chars
+    with httpx.Client(base_url=site["base"], timeout=60) as client:
+        token = _form_token(client, site["keys"]["anchor"])
+        answer = client.post("/ui/self-check", data={"csrf": token, "text": "杨" * (limit + 1)})
+    assert answer.status_code == 413
+    assert f"超过单次检测 {limit} 字上限" in answer.text
+
+
 def test_the_page_reads_a_real_docx(site):
     answer = _upload(site, "script.docx", docx_document())
     assert answer.status_code == 200
