@@ -18,6 +18,7 @@ import httpx
 import pytest
 from api_server import auth, no_traceback, running
 from hls_server import free_port
+from test_api_jobs import _wait_up
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -139,15 +140,3 @@ def test_serve_stops_within_its_shutdown_time_while_a_long_batch_runs(tmp_path):
 def _post_quietly(url: str, body: dict, key: str) -> None:
     with contextlib.suppress(httpx.HTTPError):  # the server goes away mid-request: the point
         httpx.post(url, json=body, headers=auth(key), timeout=600)
-
-
-def _wait_up(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 240  # the service builds its checker first: slow on a busy box
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=2)
-            return
-        except httpx.TransportError:
-            assert process.poll() is None, process.stderr.read().decode()
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.2)
