@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException
 
 from monitor.errors import (
     InputError,
+    InputTooLarge,
+    InvalidDocument,
     LexiconError,
     NotPermitted,
     QinglangError,
@@ -77,6 +79,14 @@ def field_error(field: str, message: str, known: Iterable[str]) -> ApiError:
     """422 naming one invalid field, what is wrong, and the values it may take."""
     problem = {"field": field, "problem": message, "known": list(known)}
     return ApiError(422, "invalid_request", message, [problem])
+
+
+def input_error_status(exc: InputError) -> int:
+    """The status an input error is answered with where a page shows it: 413 over a limit, 422 a
+    damaged document, 400 otherwise (as the JSON handler below)."""
+    if isinstance(exc, InputTooLarge):
+        return 413
+    return 422 if isinstance(exc, InvalidDocument) else 400
 
 
 def error_response(
@@ -148,6 +158,10 @@ async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
         return error_response(found.status_code, found.code, found.message, found.extra)
     if isinstance(exc, NotPermitted):
         return error_response(403, "forbidden", str(exc))
+    if isinstance(exc, InputTooLarge):
+        return error_response(413, "input_too_large", str(exc), exc.detail)
+    if isinstance(exc, InvalidDocument):
+        return error_response(422, "invalid_document", str(exc))
     if isinstance(exc, InputError | LexiconError):
         return error_response(400, "invalid_input", str(exc))
     logger.error("%s %s failed: %s", request.method, request.url.path, exc)

@@ -1,6 +1,7 @@
 """The media job worker: one thread taking queued jobs in order (jobs a killed process left
 running go first), transcribing with the shared model, checking and recording; a job that fails
-ends `failed` with its message, never the worker."""
+ends `failed` with its message, never the worker. A job interrupted, or failing with an internal
+error, `MAX_ATTEMPTS` times is failed, not taken up again."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from monitor.asr_model import ModelUnavailable
 from monitor.db import open_db
 from monitor.errors import InputError, QinglangError, UnknownProfileError
 from monitor.job_runner import JobStopped, run_job
-from monitor.jobs import claim_next, fail, files_in_use, release, requeue_interrupted
+from monitor.jobs import (
+    claim_next,
+    fail,
+    files_in_use,
+    release,
+    requeue_interrupted,
+    retry_or_fail,
+)
 
 from .speech import shared_transcriber
 
@@ -32,11 +40,13 @@ class JobWorker:
     def start(self) -> None:
         db = open_db(self.app.state.services.db_path, migrate=False)
         try:
-            again = requeue_interrupted(db)
+            again, given_up = requeue_interrupted(db)
         finally:
             db.conn.close()
         if again:
             logger.warning("jobs %s were interrupted; queued again", again)
+        if given_up:
+            logger.error("jobs %s were interrupted too often; failed", given_up)
         self.app.state.job_wakeup = self.wake
         self._thread = threading.Thread(target=self._run, name="qinglang-jobs", daemon=True)
         self._thread.start()
@@ -70,6 +80,7 @@ class JobWorker:
                 db, job, checker=services.checker,
                 transcriber=shared_transcriber(services.settings),
                 max_media_bytes=services.settings.max_media_bytes,
+                max_media_seconds=services.settings.media_max_seconds,
                 default_profile=services.settings.profile, should_stop=self._stop.is_set,
             )  # fmt: skip
         except JobStopped:
@@ -82,7 +93,9 @@ class JobWorker:
             fail(db, job["id"], _as_the_client_named_it(str(exc), job))
         except Exception:
             logger.exception("job %s failed", job["id"])
-            fail(db, job["id"], "任务处理失败（内部错误）/ the job failed (internal error)")
+            message = "任务处理失败（内部错误）/ the job failed (internal error)"
+            if retry_or_fail(db, job, message):
+                return  # its file is needed for the next attempt
         if job["file_path"] not in files_in_use(db):
             Path(job["file_path"]).unlink(missing_ok=True)
 

@@ -85,3 +85,32 @@ def check_text_size(text: str, limit: int) -> None:
             f"limit of {readable_size(limit)} ({readable_size(size)})",
             {"limit_bytes": limit, "size_bytes": size},
         )
+
+
+def check_text_length(text: str, limit: int, batch_limit: int) -> None:
+    """413 when `text` has more than `limit` characters (Settings.api_max_check_chars): a check
+    answers in seconds; a longer script is split, e.g. into the items of a batch."""
+    if len(text) > limit:
+        raise ApiError(
+            413,
+            "text_too_long",
+            f"文本 {len(text)} 字，超过单次检测 {limit} 字上限；长话术请分段提交（POST "
+            f"/v1/check/batch，每批合计不超过 {batch_limit} 字）/ text of {len(text)} characters, "
+            f"more than the limit of {limit} per check; split a long script into parts (POST "
+            f"/v1/check/batch, at most {batch_limit} characters per batch)",
+            {"limit_chars": limit, "chars": len(text), "batch_limit_chars": batch_limit},
+        )
+
+
+def check_batch_length(items: list, limit: int) -> None:
+    """413 when the texts of a batch have more than `limit` characters together
+    (Settings.api_max_batch_chars), counted before any is checked."""
+    total = sum(len(item["text"]) for item in items if isinstance(item.get("text"), str))
+    if total > limit:
+        raise ApiError(
+            413,
+            "batch_too_long",
+            f"批量检测合计 {total} 字，超过 {limit} 字上限；请分成几批提交 / the batch holds "
+            f"{total} characters, more than the limit of {limit}; send it in several batches",
+            {"limit_chars": limit, "chars": total},
+        )

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from monitor.api_keys import ROLES, Principal
 from monitor.checker import Checker
@@ -19,10 +21,11 @@ from .auth import require_roles
 from .check_slots import check_slot
 from .context import ServicesDep
 from .errors import ApiError, ErrorBody, field_error
-from .limits import check_text_size
+from .limits import check_batch_length, check_text_length, check_text_size
 from .schemas import CheckReport, CheckRequest
 from .schemas_jobs import BatchItem, BatchRequest, BatchResponse
 
+logger = logging.getLogger("qinglang")
 router = APIRouter(tags=["check"])
 AnyKey = Annotated[Principal, Depends(require_roles(*ROLES))]
 _E = {"model": ErrorBody}
@@ -33,7 +36,11 @@ _E = {"model": ErrorBody}
     response_model=CheckReport,
     responses={
         401: {"model": ErrorBody},
-        413: {"model": ErrorBody, "description": "Body or text over the limit."},
+        413: {
+            "model": ErrorBody,
+            "description": "Body or text over the limit (QINGLANG_API_MAX_CHECK_CHARS "
+            "characters: split a longer script, e.g. into the items of a batch).",
+        },
         422: {
             "model": ErrorBody,
             "description": "An invalid field; an unknown `profile` or `product_class` is named "
@@ -80,7 +87,9 @@ def check_one(
     """The report for one text, with its limits applied (413, 422) and a check slot held; for
     every route that checks text. With a registered product's `facts`, origin and certification
     claims are checked against them."""
-    check_text_size(text, services.settings.max_text_bytes)
+    settings = services.settings
+    check_text_size(text, settings.max_text_bytes)
+    check_text_length(text, settings.api_max_check_chars, settings.api_max_batch_chars)
     checker = services.checker
     profile = profile or services.settings.profile
     require_known_profile(checker, profile)
@@ -96,10 +105,11 @@ def check_one(
     tags=["check"],
     responses={401: _E, 413: _E, 422: _E, 503: _E},
 )
-def check_batch(
+async def check_batch(
     body: BatchRequest, request: Request, services: ServicesDep, caller: AnyKey
 ) -> dict:
-    """Check up to QINGLANG_API_MAX_BATCH texts; a bad item's error is reported in its place."""
+    """Check up to QINGLANG_API_MAX_BATCH texts of QINGLANG_API_MAX_BATCH_CHARS characters in all;
+    a bad item's error is reported in its place. Checking stops when the client leaves."""
     limit = services.settings.api_max_batch
     if len(body.items) > limit:
         raise ApiError(
@@ -108,26 +118,35 @@ def check_batch(
             f"批量检测最多 {limit} 条 / at most {limit} items in one batch ({len(body.items)})",
             {"limit_items": limit, "items": len(body.items)},
         )
+    check_batch_length(body.items, services.settings.api_max_batch_chars)
     results = []
     for raw in body.items:
-        try:
-            item = BatchItem.model_validate(raw)
-        except ValidationError as exc:
-            results.append({"id": _echo_id(raw), "error": _item_error(exc)})
-            continue
-        try:
-            report = check_one(request, services, item.text, item.profile, item.product_class)
-            results.append({"id": item.id, "report": report})
-        except ApiError as exc:
-            if exc.status_code == 503:
-                raise
-            error = {"error": exc.code, "message": exc.message, "detail": exc.extra}
-            results.append({"id": item.id, "error": error})
-        except (InputError, LexiconError) as exc:
-            results.append(
-                {"id": item.id, "error": {"error": "invalid_input", "message": str(exc)}}
-            )
+        if await request.is_disconnected():
+            logger.info("batch check stopped after %d of %d items: the client left",
+                        len(results), len(body.items))  # fmt: skip
+            break
+        results.append(await run_in_threadpool(_batch_result, raw, request, services))
     return {"results": results}
+
+
+def _batch_result(raw: dict, request: Request, services) -> dict:
+    """One item's report, or its error in its place (a 503 for a full service is raised)."""
+    try:
+        item = BatchItem.model_validate(raw)
+    except ValidationError as exc:
+        return {"id": _echo_id(raw), "error": _item_error(exc)}
+    try:
+        report = check_one(request, services, item.text, item.profile, item.product_class)
+        return {"id": item.id, "report": report}
+    except ApiError as exc:
+        if exc.status_code == 503:
+            raise
+        return {
+            "id": item.id,
+            "error": {"error": exc.code, "message": exc.message, "detail": exc.extra},
+        }
+    except (InputError, LexiconError) as exc:
+        return {"id": item.id, "error": {"error": "invalid_input", "message": str(exc)}}
 
 
 def _echo_id(raw: dict) -> str | None:

@@ -18,6 +18,7 @@ from monitor.api_keys import ROLES, Principal
 from monitor.db import open_db
 from monitor.job_runner import UnsupportedMedia, probe_recording
 from monitor.jobs import enqueue, get_job, list_jobs
+from monitor.media import check_duration
 from monitor.profiles import find_profile
 
 from .auth import require_roles
@@ -64,7 +65,8 @@ async def upload_media(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     """Upload an audio or video recording (multipart `file`, optional anchor, stream, product,
-    profile): 202 with the job to poll. The file is transcribed and checked in the background;
+    profile): 202 with the job to poll; 413 naming the duration when the recording's header says
+    it lasts longer than QINGLANG_MEDIA_MAX_SECONDS. The file is transcribed and checked in the background;
     with `anchor` and `stream` its flags are stored and the stream plays the recording."""
     services = request.app.state.services
     settings = services.settings
@@ -120,6 +122,7 @@ def _enqueue_upload(
             duration = probe_recording(upload.path)
         except UnsupportedMedia as exc:
             raise ApiError(415, "unsupported_media_type", str(exc)) from None
+        check_duration(duration, services.settings.media_max_seconds, upload.file_name)
         anchor_id, stream_id = record_target(caller, db, fields.get("anchor"), fields.get("stream"))
         product_facts(db, fields.get("product"))
         profile = fields.get("profile")

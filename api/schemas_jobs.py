@@ -31,7 +31,8 @@ class BatchRequest(BaseModel):
     items: list[dict[str, Any]] = Field(
         min_length=1,
         description=(
-            "At most QINGLANG_API_MAX_BATCH items (413 above it), each "
+            "At most QINGLANG_API_MAX_BATCH items and QINGLANG_API_MAX_BATCH_CHARS characters "
+            "in all (413 above either), each "
             '{"id"?: str, "text": str, "profile"?: str, "product_class"?: str}; an item that is '
             "not gets an `invalid_item` error in its place."
         ),

@@ -17,18 +17,19 @@ from starlette.concurrency import run_in_threadpool
 
 from monitor.captions import captions_from_text
 from monitor.corrected_copy import corrected_copy
+from monitor.docx_input import DocxLimits, docx_text
 from monitor.errors import InputError
 from monitor.facts import ProductFacts, named_certifications
 from monitor.prereview import submit_script
 from monitor.sizes import readable_size
 from monitor.store_lists import list_products, list_scripts
-from monitor.text_input import TEXT_SUFFIXES, decode_text, docx_text
+from monitor.text_input import TEXT_SUFFIXES, decode_text
 from monitor.timed_check import TimedText
 
 from .check_slots import check_slot
 from .context import DatabaseDep, ServicesDep
-from .errors import ApiError
-from .limits import check_text_size
+from .errors import ApiError, input_error_status
+from .limits import check_text_length, check_text_size
 from .routes_check import check_one
 from .ui_auth import UiCaller, check_csrf, ui_roles
 from .ui_highlight import pieces
@@ -84,7 +85,7 @@ def self_check_page(
     return render(request, "self_check.html", _form_context(services, db, caller))
 
 
-async def _uploaded_text(upload: UploadFile, limit: int) -> str:
+async def _uploaded_text(upload: UploadFile, limit: int, docx_limits: DocxLimits) -> str:
     """The text of an uploaded script or caption file, read up to `limit` bytes."""
     name = PurePath(upload.filename or "upload").name
     suffix = PurePath(name).suffix.lower()
@@ -97,7 +98,8 @@ async def _uploaded_text(upload: UploadFile, limit: int) -> str:
             f"{readable_size(limit)}",
         )
     if suffix == ".docx":
-        return docx_text(data, name)
+        # unzipping and parsing is CPU-bound: off the event loop
+        return await run_in_threadpool(docx_text, data, name, docx_limits)
     if suffix in CAPTION_SUFFIXES:
         return TimedText.join(captions_from_text(decode_text(data, name), suffix, name)).text
     if suffix in TEXT_SUFFIXES:
@@ -125,13 +127,14 @@ async def self_check(
     try:
         chosen = _chosen_product(context["products"], product)
         if file is not None and file.filename:
-            text = await _uploaded_text(file, services.settings.max_text_bytes)
+            settings = services.settings
+            text = await _uploaded_text(file, settings.max_text_bytes, settings.docx_limits())
         if not text.strip():
             raise InputError("请粘贴话术或上传文件 / paste a script or upload a file")
         report = await _check(request, services, text, product_class or None, chosen)
     except (InputError, ApiError) as exc:
         message = exc.message if isinstance(exc, ApiError) else str(exc)
-        status = exc.status_code if isinstance(exc, ApiError) else 400
+        status = exc.status_code if isinstance(exc, ApiError) else input_error_status(exc)
         context.update(error=message, text=text)
         return render(
             request, "_check_result.html" if partial else "self_check.html", context, status
@@ -184,7 +187,9 @@ def submit_for_prereview(
     check_csrf(request, caller, csrf)
     context = _form_context(services, db, caller)
     try:
-        check_text_size(text, services.settings.max_text_bytes)
+        settings = services.settings
+        check_text_size(text, settings.max_text_bytes)
+        check_text_length(text, settings.api_max_check_chars, settings.api_max_batch_chars)
         chosen = _chosen_product(context["products"], product)
         with check_slot(request):
             submitted = submit_script(

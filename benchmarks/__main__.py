@@ -2,7 +2,7 @@
 
 python -m benchmarks              # all of them
 python -m benchmarks asr live     # only these (any of: startup, check, asr, live, credit, api,
-                                  # precision, real)
+                                  # hostile, precision, real)
 """
 
 from __future__ import annotations
@@ -42,6 +42,12 @@ def _api() -> None:
     run()
 
 
+def _hostile() -> None:
+    from .hostile import run
+
+    run()
+
+
 def _precision() -> None:
     from .precision import run
 
@@ -67,6 +73,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[], None]]] = {
     "live": ("concurrent live streams one machine keeps up with", _live),
     "credit": ("recomputing 100,000 anchors' credit from 1,000,000 violations", _credit),
     "api": ("POST /v1/check under load against a trivial endpoint; service memory", _api),
+    "hostile": ("peak service memory under hostile inputs against the 1.5 GB budget", _hostile),
     "precision": ("precision and recall on the project's labelled sets", _precision),
     "real": (
         "flag rate on real livestream speech (needs the local cache; see real_speech.py)",

@@ -146,7 +146,7 @@ def check_command(
     if source == "-":
         text, name = read_stream(sys.stdin.buffer, "stdin", settings.max_text_bytes), "stdin"
     else:
-        text, name = read_script(source, settings.max_text_bytes), source
+        text, name = read_script(source, settings.max_text_bytes, settings.docx_limits()), source
     report = checker().check(text, profile=profile, product_class=product_class, facts=facts)
     target.record(report, text, name)
     if as_json:

@@ -325,7 +325,7 @@ def scripts_submit(
     from .prereview import submit_script
 
     db, settings = open_store(db_path)
-    text = read_script(path, settings.max_text_bytes)
+    text = read_script(path, settings.max_text_bytes, settings.docx_limits())
     checker = _checker(lexicon_files((), settings), settings)
     result = submit_script(
         db, checker, credit_policy_of(settings), anchor=anchor, text=text,

@@ -132,8 +132,16 @@ def serve_command(db_path, host, port, demo) -> None:
     app = create_app(path, settings)
     if demo:
         _start_demo(app, path, settings, f"http://{host}:{port}")
-    # forwarded headers are read by the app, from QINGLANG_TRUSTED_PROXIES only (api/trusted_proxies.py)
-    uvicorn.run(app, host=host, port=port, ws="websockets-sansio", proxy_headers=False)
+    # forwarded headers are read by the app, from QINGLANG_TRUSTED_PROXIES only (api/trusted_proxies.py);
+    # at shutdown, requests in flight have api_shutdown_seconds to finish; then they are cancelled
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ws="websockets-sansio",
+        proxy_headers=False,
+        timeout_graceful_shutdown=max(settings.api_shutdown_seconds, 0.1),
+    )
 
 
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:

@@ -29,8 +29,6 @@ from .text_input import check_readable
 from .vocabulary import CAPTION_SUFFIXES, MEDIA_SUFFIXES
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from .checker import Checker
     from .facts import ProductFacts
     from .live import LiveResult
@@ -109,20 +107,29 @@ def is_timed_source(path: str) -> bool:
     return Path(path).suffix.lower() in CAPTION_SUFFIXES | MEDIA_SUFFIXES
 
 
-def read_timed_source(path: str, settings: Settings) -> list[Segment] | np.ndarray:
-    """Caption segments, or a recording's decoded audio: read and validated before any model loads."""
+def read_timed_source(path: str, settings: Settings) -> list[Segment] | Path:
+    """Caption segments, or a recording checked from its header (size, duration, an audio track):
+    read and validated before any model loads. A recording is decoded later, window by window."""
     if Path(path).suffix.lower() in CAPTION_SUFFIXES:
         from .captions import read_captions
 
         return read_captions(path, settings.max_text_bytes)
-    from .media import decode_file
+    from .media import check_recording
 
-    return decode_file(path, settings.max_media_bytes)
+    check_recording(path, settings.max_media_bytes, settings.media_max_seconds)
+    return Path(path)
+
+
+def transcribe_recording(transcriber: Transcriber, path, settings: Settings, progress):
+    """A recording transcribed window by window, within the settings' size and duration limits."""
+    return transcriber.transcribe_file(
+        path, settings.max_media_bytes, progress, max_seconds=settings.media_max_seconds
+    )
 
 
 def check_timed_source(
     path: str,
-    source: list[Segment] | np.ndarray,
+    source: list[Segment] | Path,
     checker: Checker,
     settings: Settings,
     profile: str,
@@ -140,7 +147,7 @@ def check_timed_source(
         return timed, {}
     transcriber = make_transcriber(settings, **asr)
     with _progress_bar(path) as progress:
-        transcript = transcriber.transcribe(source, progress=progress)
+        transcript = transcribe_recording(transcriber, source, settings, progress)
     report = check_segments(
         checker,
         transcript.segments,
@@ -181,16 +188,16 @@ def transcribe_command(path, as_json, progress, **asr) -> None:
     """用 faster-whisper 转写音视频文件 FILE（FFmpeg 能读的任何格式）/ transcribe an audio or
     video FILE (any format FFmpeg reads) with faster-whisper."""
     check_readable(path)  # before the decoder, the settings and the speech model load
-    from .media import decode_file
+    from .media import check_recording
     from .render import clock, warning_lines
     from .settings import Settings
     from .transcript_reliability import ISSUE_LABELS
 
     settings = Settings()
-    audio = decode_file(path, settings.max_media_bytes)
+    check_recording(path, settings.max_media_bytes, settings.media_max_seconds)
     transcriber = make_transcriber(settings, **asr)
     with _progress_bar(path, progress) as update:
-        transcript = transcriber.transcribe(audio, progress=update)
+        transcript = transcribe_recording(transcriber, path, settings, update)
     if as_json:
         click.echo(json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2))
         return

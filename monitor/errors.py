@@ -17,6 +17,19 @@ class InputError(QinglangError):
     """Input text or a file cannot be checked (binary, bad encoding, empty, too large)."""
 
 
+class InputTooLarge(InputError):
+    """An input over a documented limit, e.g. a .docx that expands past its limit (the API answers
+    413); `detail` names the limit and its value."""
+
+    def __init__(self, message: str, detail: dict | None = None):
+        super().__init__(message)
+        self.detail = detail
+
+
+class InvalidDocument(InputError):
+    """A file that is not what its type says, e.g. a damaged .docx (the API answers 422)."""
+
+
 class StateConflict(InputError):
     """The record is no longer in the state the request needs: a flag or application already
     decided, an appeal or application already pending (the API answers 409)."""

@@ -26,6 +26,7 @@ from .recording import record_check
 from .registry import get_product
 from .timed_check import check_segments
 from .transcriber import Transcriber
+from .vocabulary import MEDIA_MAX_SECONDS
 
 PROGRESS_EVERY_S = 0.5  # the job row is written at most this often while transcribing
 # Demuxers of recordings. Playlists and other formats that open further files or addresses
@@ -99,6 +100,7 @@ def run_job(
     transcriber: Transcriber,
     max_media_bytes: int,
     default_profile: str,
+    max_media_seconds: float = MEDIA_MAX_SECONDS,
     should_stop: Callable[[], bool] = lambda: False,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
@@ -118,7 +120,9 @@ def run_job(
         eta = (now - began) * (1 - fraction) / fraction if fraction > 0 else None
         report_progress(db, job["id"], fraction, eta)
 
-    transcript = transcriber.transcribe_file(job["file_path"], max_media_bytes, progress)
+    transcript = transcriber.transcribe_file(
+        job["file_path"], max_media_bytes, progress, max_seconds=max_media_seconds
+    )
     facts, product_class = None, job["product_class"]
     if job["product_id"]:
         product = get_product(db, job["product_id"])

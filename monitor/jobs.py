@@ -1,9 +1,11 @@
 """The job store: uploaded recordings waiting to be transcribed and checked, in the `jobs` table.
 
-A job goes queued → running → done | failed. Workers take the oldest queued job (`claim_next`);
-a job left `running` by a process that was killed is queued again at start-up
-(`requeue_interrupted`), so an acknowledged upload is never lost. Processing a job twice is
-harmless: recording is idempotent.
+A job goes queued → running → done | failed. Workers take the oldest queued job (`claim_next`),
+counting its attempts; a job left `running` by a process that was killed is queued again at
+start-up (`requeue_interrupted`), so an acknowledged upload is never lost, unless it has been
+tried `max_attempts` times already: then it fails with the reason, so that a recording that kills
+the process is not taken up again at every restart. Processing a job twice is harmless: recording
+is idempotent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sqlite_utils
 from .db import now_iso, transaction, where_equal
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
+MAX_ATTEMPTS = 2  # times a job is taken before an interruption or an internal error fails it
 _PUBLIC = (
     "id, status, file_name, size_bytes, duration_s, anchor_id, stream_id, product_id, profile, "
     "progress, eta_s, attempts, created_at, started_at, finished_at, error, result"
@@ -113,23 +116,59 @@ def fail(db: sqlite_utils.Database, job_id: int, message: str) -> None:
 
 
 def release(db: sqlite_utils.Database, job_id: int) -> None:
-    """Put a running job back in the queue (the service is stopping before it finished)."""
+    """Put a running job back in the queue (the service is stopping before it finished): a clean
+    stop is not an attempt that failed, so it is not counted."""
     with transaction(db):
         db.execute(
-            "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL "
-            "WHERE id = ? AND status = 'running'",
+            "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL, "
+            "attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'running'",
             [job_id],
         )
 
 
-def requeue_interrupted(db: sqlite_utils.Database) -> list[int]:
-    """Queue again the jobs a killed process left running; returns their ids."""
+def retry_or_fail(
+    db: sqlite_utils.Database, job: dict[str, Any], message: str, max_attempts: int = MAX_ATTEMPTS
+) -> bool:
+    """After an internal error: the job queued again while it has attempts left (True), else
+    failed with `message` and the number of attempts (False)."""
+    if job["attempts"] < max_attempts:
+        with transaction(db):
+            db.execute(
+                "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL, error = ? "
+                "WHERE id = ? AND status = 'running'",
+                [message, job["id"]],
+            )
+        return True
+    fail(
+        db,
+        job["id"],
+        f"{message}（已尝试 {job['attempts']} 次 / after {job['attempts']} attempts）",
+    )
+    return False
+
+
+def _interrupted_reason(attempts: int) -> str:
+    return (
+        f"处理中断 {attempts} 次（服务在处理时停止或崩溃），不再重试 / interrupted {attempts} "
+        "times while being processed (the service stopped or crashed); not tried again"
+    )
+
+
+def requeue_interrupted(
+    db: sqlite_utils.Database, max_attempts: int = MAX_ATTEMPTS
+) -> tuple[list[int], list[int]]:
+    """Queue again the jobs a killed process left running, and fail those already taken
+    `max_attempts` times; returns (queued again, failed) ids."""
     with transaction(db):
-        ids = [r[0] for r in db.execute("SELECT id FROM jobs WHERE status = 'running'")]
+        rows = list(db.execute("SELECT id, attempts FROM jobs WHERE status = 'running'"))
+        again = [job_id for job_id, attempts in rows if attempts < max_attempts]
+        given_up = [(job_id, attempts) for job_id, attempts in rows if attempts >= max_attempts]
+        for job_id, attempts in given_up:
+            fail(db, job_id, _interrupted_reason(attempts))
         db.execute(
             "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL WHERE status = 'running'"
         )
-    return ids
+    return again, [job_id for job_id, _ in given_up]
 
 
 def get_job(db: sqlite_utils.Database, job_id: int) -> dict[str, Any] | None:

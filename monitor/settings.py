@@ -8,9 +8,11 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .docx_input import DocxLimits
 from .evidence_files import EvidenceLimits
 from .room_quotas import RoomQuotas
 from .text_input import MAX_TEXT_BYTES
+from .vocabulary import MEDIA_MAX_SECONDS
 
 
 class Settings(BaseSettings):
@@ -26,6 +28,12 @@ class Settings(BaseSettings):
     """Lexicon profile used when a check names none."""
     max_text_bytes: int = MAX_TEXT_BYTES
     """Largest script or text accepted by `qinglang check`, in bytes."""
+    docx_max_entries: int = DocxLimits.max_entries
+    """Most files in a .docx script's zip (413 above it)."""
+    docx_max_expanded_mib: float = DocxLimits.max_expanded_mib
+    """A .docx script's files expanded together, in MiB (413 above it, before it is parsed)."""
+    docx_max_ratio: float = DocxLimits.max_ratio
+    """Largest compression ratio of one file of 1 MiB or more in a .docx (413 above it)."""
     classifier: bool = True
     """Run the 虚假宣传 classifier after the lexicon (false: lexicon only)."""
     model_dir: str = ""
@@ -47,6 +55,8 @@ class Settings(BaseSettings):
     """Where the offline model is assembled (default: $XDG_CACHE_HOME/qinglang or ~/.cache/qinglang)."""
     max_media_bytes: int = 2 * 1024**3
     """Largest audio/video file accepted by `check` and `transcribe`, in bytes."""
+    media_max_seconds: float = MEDIA_MAX_SECONDS
+    """Longest recording transcribed, in seconds: read from its header before decoding (413)."""
     watch_allow: str = ""
     """Non-public stream addresses `watch` and live rooms may reach at any hop: IPs, networks or
     host names, each optionally with one port (`10.0.0.5:8080`, `[fd00::5]:443`), comma-separated."""
@@ -77,6 +87,12 @@ class Settings(BaseSettings):
     """Checks the service runs at once; further requests wait their turn (503 after 30 s)."""
     api_max_batch: int = 100
     """Most texts in one batch check."""
+    api_max_check_chars: int = 20_000
+    """Longest text one check request checks, in characters (about 1 s of CPU; 413 above it)."""
+    api_max_batch_chars: int = 100_000
+    """All texts of one batch check together, in characters (about 5 s of CPU; 413 above it)."""
+    api_shutdown_seconds: float = 10.0
+    """How long `qinglang serve` lets requests in flight finish at shutdown before it stops them."""
     data_dir: str = ""
     """Where the service keeps uploads, job files and appeal evidence (default: `<db>.files`)."""
     appeal_max_files: int = EvidenceLimits.max_files
@@ -135,6 +151,13 @@ class Settings(BaseSettings):
             max_file_mib=self.appeal_max_file_mib,
             max_total_mib=self.appeal_max_total_mib,
             max_links=self.appeal_max_links,
+        )
+
+    def docx_limits(self) -> DocxLimits:
+        return DocxLimits(
+            max_entries=self.docx_max_entries,
+            max_expanded_mib=self.docx_max_expanded_mib,
+            max_ratio=self.docx_max_ratio,
         )
 
     def model_folder(self) -> Path | None:

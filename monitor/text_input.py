@@ -6,10 +6,10 @@ I/O edge: everything here raises InputError with a one-line, user-facing message
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
+from .docx_input import DocxLimits, docx_text
 from .errors import InputError
 from .sizes import readable_size
 
@@ -44,24 +44,6 @@ def decode_text(data: bytes, name: str = "input") -> str:
 def _looks_binary(text: str) -> bool:
     controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\n\r\t\f")
     return controls > max(2, len(text[:4096]) // 100)
-
-
-def docx_text(data: bytes, name: str) -> str:
-    """The paragraphs and table cells of a .docx document, one per line."""
-    from docx import Document  # python-docx (lxml) is imported only for .docx files (start-up time)
-
-    try:
-        document = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"{name}: 不是有效的 .docx 文件 / not a valid .docx document") from exc
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
-    text = "\n".join(line for line in lines if line.strip())
-    if not text.strip():
-        raise InputError(f"{name}: 文档中没有文字 / the document has no text")
-    return text
 
 
 def check_size(size: int, name: str, limit: int = MAX_TEXT_BYTES) -> None:
@@ -106,13 +88,15 @@ def read_file_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
     return data
 
 
-def read_script(path: str | Path, limit: int = MAX_TEXT_BYTES) -> str:
+def read_script(
+    path: str | Path, limit: int = MAX_TEXT_BYTES, docx_limits: DocxLimits | None = None
+) -> str:
     """The text of a script file (.txt/.md/.docx), or InputError saying what is wrong with it."""
     path = Path(path)
     name = str(path)
     data = read_file_bytes(path, limit)
     if path.suffix.lower() == ".docx":
-        return docx_text(data, name)
+        return docx_text(data, name, docx_limits)
     if path.suffix.lower() not in TEXT_SUFFIXES and data.startswith(b"PK\x03\x04"):
         raise InputError(
             f"{name}: 不支持的文件类型 / unsupported file type (use .txt, .md or .docx)"

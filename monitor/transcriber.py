@@ -18,9 +18,10 @@ import numpy as np
 import opencc
 
 from .asr_model import OFFLINE_MODEL, resolve_model
+from .audio_windows import WindowRules, recording_windows
 from .data_files import data_dir
 from .lexicon import read_yaml, validated
-from .media import SAMPLE_RATE, decode_file
+from .media import SAMPLE_RATE, check_recording
 from .segments import Segment, Transcript, Word
 from .transcript_reliability import (
     ReliabilityPolicy,
@@ -28,6 +29,7 @@ from .transcript_reliability import (
     transcript_warnings,
     word_confidence,
 )
+from .vocabulary import MEDIA_MAX_SECONDS
 
 Progress = Callable[[float, float], None]  # (seconds transcribed, total seconds)
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -92,9 +94,27 @@ class Transcriber:
         self._t2s_lock = threading.Lock()  # an OpenCC converter is not documented as thread-safe
 
     def transcribe_file(
-        self, path: str | Path, max_bytes: int, progress: Progress | None = None
+        self,
+        path: str | Path,
+        max_bytes: int,
+        progress: Progress | None = None,
+        *,
+        max_seconds: float = MEDIA_MAX_SECONDS,
+        rules: WindowRules | None = None,
     ) -> Transcript:
-        return self.transcribe(decode_file(path, max_bytes), progress=progress)
+        """A recording of at most `max_bytes` and `max_seconds`, checked from its header before
+        anything is decoded, then decoded and recognised one bounded window at a time."""
+        duration = check_recording(path, max_bytes, max_seconds)
+        parts, done = [], 0.0
+        for window in recording_windows(path, max_seconds, rules):
+            length = len(window.samples) / SAMPLE_RATE
+            total = max(duration or 0.0, window.start + length)
+            shifted = _shifted(progress, window.start, total) if progress else None
+            parts.append(self._recognise(window.samples, offset=window.start, progress=shifted))
+            done = window.start + length
+        if progress:
+            progress(done, done)
+        return self._transcript(parts, done)
 
     def transcribe(
         self,
@@ -105,10 +125,20 @@ class Transcriber:
         progress: Progress | None = None,
     ) -> Transcript:
         """Segments of 16 kHz mono float32 `audio`; times are shifted by `offset` seconds."""
+        part = self._recognise(audio, live=live, offset=offset, progress=progress)
+        return self._transcript([part], len(audio) / SAMPLE_RATE)
+
+    def _recognise(
+        self,
+        audio: np.ndarray,
+        *,
+        live: bool = False,
+        offset: float = 0.0,
+        progress: Progress | None = None,
+    ) -> _Part:
         settings = dict(self.policy.decode["live" if live else "file"])
         if self.options.beam_size:
             settings["beam_size"] = self.options.beam_size
-        duration = len(audio) / SAMPLE_RATE
         raw, info = self.model.transcribe(
             audio,
             language=self.options.language,
@@ -117,17 +147,24 @@ class Transcriber:
             word_timestamps=True,
             **settings,
         )
+        duration = len(audio) / SAMPLE_RATE
         segments = self.clean(raw, offset, duration, progress, language=info.language)
-        detected = None if self.options.language else info.language_probability
+        return _Part(segments, info.language, info.language_probability, info.duration_after_vad)
+
+    def _transcript(self, parts: list[_Part], duration: float) -> Transcript:
+        """One transcript of the parts of a recording, in order."""
+        segments = [segment for part in parts for segment in part.segments]
+        main = next((part for part in parts if part.segments), parts[0])
+        detected = None if self.options.language else main.language_probability
         return Transcript(
-            language=info.language,
+            language=main.language,
             duration=duration,
             segments=tuple(segments),
             language_probability=detected,
             warnings=transcript_warnings(
                 segments,
                 self.policy.reliability,
-                speech_s=info.duration_after_vad,
+                speech_s=sum(part.speech_s for part in parts),
                 language_probability=detected,
             ),
         )
@@ -199,6 +236,21 @@ class Transcriber:
     def _simplified(self, text: str) -> str:
         with self._t2s_lock:
             return self._t2s.convert(text)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What recognition made of one window of a recording."""
+
+    segments: list[Segment]
+    language: str
+    language_probability: float
+    speech_s: float
+
+
+def _shifted(progress: Progress, start: float, total: float) -> Progress:
+    """`progress` of a window starting at `start` seconds, reported against the whole `total`."""
+    return lambda done, _window: progress(min(start + done, total), total)
 
 
 def bare_text(text: str) -> str:

@@ -22,6 +22,7 @@ CERTIFICATION_TYPES = (
 )
 
 CAPTION_SUFFIXES = frozenset({".srt", ".vtt", ".ass", ".ssa", ".jsonl"})
+MEDIA_MAX_SECONDS = 4 * 3600  # the longest recording read unless set (QINGLANG_MEDIA_MAX_SECONDS)
 MEDIA_SUFFIXES = frozenset(
     [
         ".mp3",

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from api_server import auth, no_traceback, running
 from hls_server import free_port
-from speech_audio import ffmpeg
+from speech_audio import ffmpeg, silent_flac
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -24,6 +24,7 @@ from monitor.registry import add_anchor, add_workshop
 from monitor.settings import Settings
 
 UPLOAD_LIMIT = 2 * 1024**2
+MAX_SECONDS = 1800  # half an hour: an hour of silence (0.7 MB) is over it
 CLAIMS = {"en-bestintheworld", "en-lowersbloodpressure"}
 SRT = """1
 00:00:01,000 --> 00:00:04,000
@@ -46,7 +47,7 @@ def _store(path):
 def _settings(path, files) -> Settings:
     return Settings(
         db=str(path), data_dir=str(files), asr_language="en", api_max_upload_bytes=UPLOAD_LIMIT,
-        api_max_batch=3,
+        api_max_batch=3, media_max_seconds=MAX_SECONDS,
     )  # fmt: skip
 
 
@@ -240,6 +241,25 @@ def test_an_upload_over_the_limit_is_a_413_and_leaves_no_file(server):
     assert not list((folder / "files" / "uploads").glob("*.part"))
 
 
+def test_a_recording_longer_than_the_limit_is_a_413_naming_its_duration(server, tmp_path):
+    """Refused from the container's header at upload, before any decoding; no job, no file."""
+    client, keys, db, folder = server
+    jobs_before = db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+    files_before = set((folder / "files" / "uploads").iterdir())
+    long = silent_flac(tmp_path / "hour.flac", 3600)
+    with long.open("rb") as handle:
+        response = client.post(
+            "/v1/media", files={"file": ("hour.flac", handle)}, headers=auth(keys["platform"])
+        )
+    assert response.status_code == 413
+    body = response.json()
+    assert body["error"] == "input_too_large"
+    assert "时长 1:00:00 超过 0:30:00 上限" in body["message"] and "hour.flac" in body["message"]
+    assert body["detail"] == {"limit": "media_max_seconds", "value": 1800, "duration_s": 3600}
+    assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == jobs_before
+    assert set((folder / "files" / "uploads").iterdir()) == files_before
+
+
 @pytest.mark.parametrize(
     "name, data",
     [
@@ -315,7 +335,7 @@ def test_a_job_interrupted_by_a_killed_server_finishes_after_a_restart(tmp_path,
 
 
 def _wait_up(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # the service builds its checker first: slow on a busy box
     while True:
         try:
             httpx.get(f"{base}/healthz", timeout=2)

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import expect
+from test_hostile_docx import damaged_docx, docx_bomb, docx_document
 from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
 from ui_login import log_in
 
@@ -298,6 +299,41 @@ def test_a_script_submitted_for_pre_review_keeps_its_product(site):
         )
     assert submitted.status_code == 201
     assert list_scripts(site["db"], anchor_id="A1")[0][0]["product_id"] == "P1"
+
+
+def _upload(site, name: str, data: bytes) -> httpx.Response:
+    with httpx.Client(base_url=site["base"], timeout=60) as client:
+        token = _form_token(client, site["keys"]["anchor"])
+        files = {"file": (name, data, "application/octet-stream")}
+        return client.post("/ui/self-check", data={"csrf": token}, files=files)
+
+
+def test_the_page_refuses_a_docx_bomb_with_413_and_says_why(site):
+    answer = _upload(site, "bomb.docx", docx_bomb())
+    assert answer.status_code == 413
+    assert "文档解压后超过 32 MiB 上限" in answer.text
+    assert "Traceback" not in answer.text
+
+
+def test_the_page_refuses_a_damaged_docx_with_422(site):
+    answer = _upload(site, "damaged.docx", damaged_docx())
+    assert answer.status_code == 422
+    assert "不是有效的 .docx 文件" in answer.text
+
+
+def test_the_page_refuses_a_text_over_the_character_limit_with_413(site):
+    limit = Settings().api_max_check_chars
+    with httpx.Client(base_url=site["base"], timeout=60) as client:
+        token = _form_token(client, site["keys"]["anchor"])
+        answer = client.post("/ui/self-check", data={"csrf": token, "text": "杨" * (limit + 1)})
+    assert answer.status_code == 413
+    assert f"超过单次检测 {limit} 字上限" in answer.text
+
+
+def test_the_page_reads_a_real_docx(site):
+    answer = _upload(site, "script.docx", docx_document())
+    assert answer.status_code == 200
+    assert "全网最低价" in answer.text
 
 
 @pytest.mark.parametrize(
