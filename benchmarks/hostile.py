@@ -107,6 +107,13 @@ def _self_check(client: httpx.Client, name: str, data: bytes) -> str:
     return f"{answer.status_code} {shown.group(0).strip() if shown else ''}".strip()
 
 
+def _log_in(client: httpx.Client, key: str) -> None:
+    """The web UI's session comes from its login form (a session id, not the key)."""
+    form = client.get("/ui/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
+    client.post("/ui/login", data={"key": key, "login_csrf": token}, follow_redirects=False)
+
+
 def _post_json(client: httpx.Client, path: str, body: bytes) -> str:
     answer = client.post(path, content=body, headers={"Content-Type": "application/json"})
     detail = answer.json().get("error", "") if answer.status_code >= 400 else ""
@@ -145,7 +152,7 @@ def run() -> None:
             with httpx.Client(
                 base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=1800
             ) as client:
-                client.cookies.set("ql_session", key)
+                _log_in(client, key)
                 loaded = _media(client, CLIP)  # loads the speech model
                 print(f"speech model loaded ({loaded}): {rss_mb(server.pid)[0]:.0f} MB")
                 print(f"{'input':<58} {'peak MB':>8} {'budget':>7}  answer")
