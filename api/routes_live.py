@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from monitor.api_keys import Principal, authenticate
 from monitor.asr_model import ModelUnavailable
 from monitor.captions import join_lines
-from monitor.db import open_db
 from monitor.errors import InputError
 from monitor.live_rooms import LiveRooms, RoomNotActive, RoomsFull
 from monitor.profiles import find_profile
@@ -272,7 +271,7 @@ async def _ws_caller(websocket: WebSocket) -> Principal | None:
             key = None
     principal = None
     if isinstance(key, str) and key:
-        db = open_db(websocket.app.state.services.db_path, migrate=False)
+        db = websocket.app.state.services.connect()
         try:
             principal = authenticate(db, key)
         finally:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from .db import now_iso, open_db, transaction, where_equal
+from .db import now_iso, transaction, where_equal
 from .errors import InputError
 from .facts import ProductFacts
 from .live import LiveResult, StreamMonitor
@@ -76,7 +76,7 @@ class LiveRooms:
         return state.services if state is not None else self._source
 
     def _db(self):
-        return open_db(self.services.db_path, migrate=False)
+        return self.services.connect()
 
     # --- lifecycle (the app's background) --------------------------------------------------
 
