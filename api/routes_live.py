@@ -98,6 +98,7 @@ def create_room(
         return rooms.create(
             owner_key_id=caller.key_id, anchor_id=anchor_id, stream_id=body.stream,
             product_id=body.product, profile=body.profile, source_url=body.source_url,
+            actor=caller.actor,
         )  # fmt: skip
     except RoomsFull as full:
         raise ApiError(
@@ -183,7 +184,7 @@ def stop_room(room_id: int, request: Request, caller: Caller) -> dict:
     room = _room(rooms, caller, room_id)
     if room["state"] != "active":
         raise _not_active(room_id)
-    return rooms.stop_room(room_id)
+    return rooms.stop_room(room_id, actor=caller.actor)
 
 
 @router.websocket("/v1/live/rooms/{room_id}/audio")

@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import sqlite_utils
 
+from . import audit
 from .db import now_iso, transaction, where_equal
 from .errors import InputError
 from .facts import ProductFacts
@@ -32,6 +34,7 @@ from .watch import watch
 
 logger = logging.getLogger("qinglang")
 LAST_EVENTS = 10
+SYSTEM_ACTOR = "system"  # who the audit log names for rooms stopped by the service itself
 
 
 class RoomsFull(Exception):
@@ -84,11 +87,15 @@ class LiveRooms:
         db = self._db()
         try:
             with transaction(db):
-                db.execute(
-                    "UPDATE live_rooms SET state = 'interrupted', stopped_at = ?, error = ? "
-                    "WHERE state = 'active'",
-                    [now_iso(), "服务重启 / the service restarted while the room was active"],
-                )
+                left = db.execute("SELECT id, anchor_id FROM live_rooms WHERE state = 'active'")
+                error = "服务重启 / the service restarted while the room was active"
+                for room_id, anchor_id in left.fetchall():
+                    db.execute(
+                        "UPDATE live_rooms SET state = 'interrupted', stopped_at = ?, error = ? "
+                        "WHERE id = ?",
+                        [now_iso(), error, room_id],
+                    )
+                    _audit_stop(db, SYSTEM_ACTOR, room_id, anchor_id, "interrupted", error)
         finally:
             db.conn.close()
 
@@ -108,10 +115,11 @@ class LiveRooms:
         profile: str | None = None,
         source_url: str | None = None,
         replay_file: Path | None = None,
+        actor: str = SYSTEM_ACTOR,
     ) -> dict[str, Any]:
         """A room fed by pushed input, by `source_url` (checked against the URL policy by the
         caller), or by `replay_file`: a local recording played once at real speed as if live
-        (the demo's room; no API takes a local file)."""
+        (the demo's room; no API takes a local file). Its start is audited as `actor`'s."""
         if replay_file is not None:
             source_url = f"replay:{replay_file.name}"
         services = self.services
@@ -141,6 +149,11 @@ class LiveRooms:
                     db.execute(
                         "UPDATE live_rooms SET stream_id = ? WHERE id = ?", [stream_id, room_id]
                     )
+                    audit.append(
+                        db, actor, "room.start", f"anchor:{anchor_id}",
+                        {"room_id": room_id, "stream_id": stream_id, "owner_key_id": owner_key_id,
+                         "source": _without_query(source_url) if source_url else "push"},
+                    )  # fmt: skip
                 room = _Room(room_id, anchor_id, stream_id, product_id, monitor)
                 self._rooms[room_id] = room
         finally:
@@ -180,8 +193,15 @@ class LiveRooms:
         with room.lock:
             return [self._result(room, r) for r in room.monitor.flush()]
 
-    def stop_room(self, room_id: int, state: str = "stopped", error: str | None = None) -> dict:
-        """Stop the room: what was heard is checked and recorded; returns the room's summary."""
+    def stop_room(
+        self,
+        room_id: int,
+        state: str = "stopped",
+        error: str | None = None,
+        actor: str = SYSTEM_ACTOR,
+    ) -> dict:
+        """Stop the room: what was heard is checked and recorded; returns the room's summary.
+        The stop is audited as `actor`'s (the system's when the stream ended or failed)."""
         with self._lock:
             room = self._rooms.pop(room_id, None)
         if room is not None:
@@ -195,11 +215,13 @@ class LiveRooms:
             db = self._db()
             try:
                 with transaction(db):
-                    db.execute(
+                    stopped = db.execute(
                         "UPDATE live_rooms SET state = ?, stopped_at = ?, error = ? "
                         "WHERE id = ? AND state = 'active'",
                         [state, now_iso(), error, room_id],
-                    )
+                    ).rowcount
+                    if stopped:
+                        _audit_stop(db, actor, room_id, room.anchor_id, state, error)
             finally:
                 db.conn.close()
         return self.get(room_id)
@@ -316,6 +338,17 @@ class LiveRooms:
             if error:
                 self._event(room.id, "error", {"error": error})
             self.stop_room(room.id, state="failed" if error else "ended", error=error)
+
+
+def _audit_stop(db, actor: str, room_id: int, anchor_id: str, state: str, error) -> None:
+    detail = {"room_id": room_id, "state": state, "error": error}
+    audit.append(db, actor, "room.stop", f"anchor:{anchor_id}", detail)
+
+
+def _without_query(url: str) -> str:
+    """A watched address as the audit log keeps it: no query or fragment (they may hold tokens)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def _add_event(db, room_id: int, kind: str, body: dict) -> dict:
