@@ -150,6 +150,8 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
         except sqlite3.DatabaseError as exc:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
+            if is_busy(exc):  # another writer: nothing is wrong with the migration
+                raise
             raise StoreError(f"数据库升级失败 / migration {name} failed: {exc}") from None
         applied.append(name)
     return applied
