@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from monitor.credit_service import recompute_all
-from monitor.db import now_iso, open_db
+from monitor.db import now_iso
 
 from .reloader import Reloader, ReloadFailed
 
@@ -96,7 +96,7 @@ class CreditRecompute(_Periodic):
     def tick(self) -> None:
         services = self.app.state.services
         started = time.monotonic()
-        db = open_db(services.db_path, migrate=False)
+        db = services.connect()
         try:
             count = recompute_all(db, services.policy, RECOMPUTE_ACTOR)
         finally:

@@ -29,6 +29,13 @@ class Services:
     checker: Checker
     policy: CreditPolicy
 
+    def connect(self) -> sqlite_utils.Database:
+        """A connection of its own to the store (already upgraded), its writes waiting for
+        another writer up to QINGLANG_DB_BUSY_TIMEOUT_SECONDS."""
+        return open_db(
+            self.db_path, migrate=False, busy_timeout_s=self.settings.db_busy_timeout_seconds
+        )
+
 
 class Background(Protocol):
     """Work the service does outside requests; started after start-up, stopped at shutdown."""
@@ -43,7 +50,7 @@ def services(request: Request) -> Services:
 
 
 def database(request: Request) -> Iterator[sqlite_utils.Database]:
-    db = open_db(services(request).db_path, migrate=False)
+    db = services(request).connect()
     try:
         yield db
     finally:

@@ -8,6 +8,7 @@ carries no traceback or internal text.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from python_multipart.exceptions import FormParserError
 from starlette.exceptions import HTTPException
 
+from monitor.db import BUSY_RETRY_AFTER_S, busy_message, is_busy
 from monitor.errors import (
     InputError,
     InputTooLarge,
@@ -108,6 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QinglangError, _library_error)
     app.add_exception_handler(OverflowError, _number_out_of_range)
     app.add_exception_handler(FormParserError, _malformed_form)
+    app.add_exception_handler(sqlite3.OperationalError, _store_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -125,6 +128,23 @@ async def _malformed_form(request: Request, exc: FormParserError) -> Response:
 
         return error_page(request, 400, message)
     return error_response(400, "invalid_input", message)
+
+
+async def _store_error(request: Request, exc: sqlite3.OperationalError) -> Response:
+    """The store stayed locked by another writer past the busy timeout: 503 with Retry-After on
+    every route (a page under /ui/); any other SQLite failure is unexpected."""
+    if not is_busy(exc):
+        return await _unexpected_error(request, exc)
+    logger.warning("%s %s: the store is busy: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+    if request.url.path.startswith("/ui/"):
+        from .ui_render import error_page
+
+        page = error_page(request, 503, busy_message())
+        page.headers.update(headers)
+        return page
+    detail = {"retry_after_s": BUSY_RETRY_AFTER_S}
+    return error_response(503, "store_busy", busy_message(), detail, headers)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:

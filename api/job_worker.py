@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from monitor.asr_model import ModelUnavailable
-from monitor.db import open_db
 from monitor.errors import InputError, QinglangError, UnknownProfileError
 from monitor.job_runner import JobStopped, run_job
 from monitor.jobs import (
@@ -38,7 +37,7 @@ class JobWorker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        db = open_db(self.app.state.services.db_path, migrate=False)
+        db = self.app.state.services.connect()
         try:
             again, given_up = requeue_interrupted(db)
         finally:
@@ -60,7 +59,7 @@ class JobWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             services = self.app.state.services
-            db = open_db(services.db_path, migrate=False)
+            db = services.connect()
             try:
                 job = claim_next(db)
                 if job is None:

@@ -1,8 +1,8 @@
 """The OpenAPI schema states the error responses every operation can give, in the one shape they
 all have (`ErrorBody`): 422 for a request that fails validation (FastAPI documents its own
 `HTTPValidationError` shape, which this API never sends), and for operations that need a key
-401 (no valid key), 403 (role not admitted) and 429 (rate limit). Declared once here rather than
-on every route."""
+401 (no valid key), 403 (role not admitted), 429 (rate limit) and 503 (the store stayed locked
+by another write). Declared once here rather than on every route."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ _KEYED = {
     "403": "The key's role may not use this operation, or an anchor key asks about another anchor.",
     "429": "Too many requests for this key (QINGLANG_API_RATE_PER_MINUTE).",
 }
+_BUSY = (
+    "The store stayed locked by another write past QINGLANG_DB_BUSY_TIMEOUT_SECONDS; retry after "
+    "the seconds in `Retry-After`."
+)
 _METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -55,6 +59,7 @@ def _with_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
             if operation.get("security"):
                 for status, text in _KEYED.items():
                     responses.setdefault(status, {"description": text, "content": body})
+                responses.setdefault("503", {"description": _BUSY, "content": body})
     for unused in ("HTTPValidationError", "ValidationError"):
         if not _referenced(schema, unused):
             components.pop(unused, None)

@@ -20,7 +20,7 @@ from monitor import audit
 from monitor.checker import Checker, default_checker
 from monitor.credit_policy import default_policy_path, load_policy
 from monitor.data_files import data_dir
-from monitor.db import now_iso, open_db
+from monitor.db import now_iso
 from monitor.errors import QinglangError
 from monitor.settings import Settings
 
@@ -150,7 +150,7 @@ class Reloader:
                 *self.status.history[-9:],
                 {"at": self.status.loaded_at, **entry},
             ]
-            db = open_db(old.db_path, migrate=False)
+            db = old.connect()
             try:
                 audit.append(db, actor, "service.reload", "service", entry)
             finally:

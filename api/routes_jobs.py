@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from monitor.api_keys import ROLES, Principal
-from monitor.db import open_db
 from monitor.job_runner import UnsupportedMedia, probe_recording
 from monitor.jobs import enqueue, get_job, list_jobs
 from monitor.media import check_duration
@@ -71,9 +70,7 @@ async def upload_media(
     services = request.app.state.services
     settings = services.settings
     if idempotency_key:
-        found = await anyio.to_thread.run_sync(
-            _job_for_key, services.db_path, caller, idempotency_key
-        )
+        found = await anyio.to_thread.run_sync(_job_for_key, services, caller, idempotency_key)
         if found is not None:
             return _accepted(request, found)
     upload = await receive_upload(
@@ -100,8 +97,8 @@ def _accepted(request: Request, job: dict) -> JSONResponse:
     return JSONResponse(body, status_code=202, headers={"Location": url})
 
 
-def _job_for_key(db_path, caller: Principal, key: str) -> dict | None:
-    db = open_db(db_path, migrate=False)
+def _job_for_key(services, caller: Principal, key: str) -> dict | None:
+    db = services.connect()
     try:
         row = db.execute(
             "SELECT id FROM jobs WHERE owner_key_id = ? AND idempotency_key = ?",
@@ -116,7 +113,7 @@ def _enqueue_upload(
     services, caller: Principal, upload, idempotency_key: str | None
 ) -> tuple[dict, bool]:
     fields = upload.fields
-    db = open_db(services.db_path, migrate=False)
+    db = services.connect()
     try:
         try:
             duration = probe_recording(upload.path)

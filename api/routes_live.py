@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from monitor.api_keys import Principal, authenticate
 from monitor.asr_model import ModelUnavailable
 from monitor.captions import join_lines
-from monitor.db import open_db
 from monitor.errors import InputError
 from monitor.live_rooms import LiveRooms, RoomNotActive, RoomQuotaFull
 from monitor.profiles import find_profile
@@ -111,6 +110,7 @@ def create_room(
         return rooms.create(
             owner_key_id=caller.key_id, owner_role=caller.role, anchor_id=anchor_id, stream_id=body.stream,
             product_id=body.product, profile=body.profile, source_url=body.source_url,
+            actor=caller.actor,
         )  # fmt: skip
     except RoomQuotaFull as full:
         raise _quota_error(full.exceeded, caller.role) from None
@@ -210,7 +210,7 @@ def stop_room(room_id: int, request: Request, caller: Caller) -> dict:
     room = _room(rooms, caller, room_id)
     if room["state"] != "active":
         raise _not_active(room_id)
-    return rooms.stop_room(room_id)
+    return rooms.stop_room(room_id, actor=caller.actor)
 
 
 @router.websocket("/v1/live/rooms/{room_id}/audio")
@@ -298,7 +298,7 @@ async def _ws_caller(websocket: WebSocket) -> Principal | None:
             key = None
     principal = None
     if isinstance(key, str) and key:
-        db = open_db(websocket.app.state.services.db_path, migrate=False)
+        db = websocket.app.state.services.connect()
         try:
             principal = authenticate(db, key)
         finally:

@@ -156,7 +156,7 @@ def stop_room(
     if room is None or any(room[column] != value for column, value in scope.items()):
         raise UiError(404, f"直播间不存在 / no room {room_id}")
     if room["state"] == "active":
-        rooms.stop_room(room_id)
+        rooms.stop_room(room_id, actor=caller.principal.actor)
     if request.headers.get("HX-Request"):
         return render(request, "_live_rooms.html", _rooms_context(db, caller))
     return RedirectResponse("/ui/live", status_code=303)

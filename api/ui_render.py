@@ -19,6 +19,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
+from monitor.db import is_busy
 from monitor.errors import InputError
 from monitor.local_time import DEFAULT_ZONE, local_date, local_time, zone_label
 from monitor.messages import name, words
@@ -113,7 +114,9 @@ class HtmlErrorRoute(APIRoute):
                 return error_page(request, 400, f"请求参数无效 / invalid parameters: {fields}")
             except HTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail))
-            except Exception:
+            except Exception as exc:
+                if is_busy(exc):  # answered as on every route (api.errors): 503, Retry-After
+                    raise
                 logger.exception("%s %s failed", request.method, request.url.path)
                 return error_page(
                     request, 500, "服务器内部错误 / internal server error", "出错了 / Error"

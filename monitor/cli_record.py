@@ -56,7 +56,7 @@ class RecordTarget:
         from .db import open_db
         from .registry import find_anchor, get_product
 
-        db = open_db(db_path or settings.db)
+        db = open_db(db_path or settings.db, busy_timeout_s=settings.db_busy_timeout_seconds)
         anchor_id = find_anchor(db, anchor)["id"] if anchor else None
         record = get_product(db, product) if product else None
         return cls(db, anchor_id, stream or f"{anchor_id}:{default_stream}", record)

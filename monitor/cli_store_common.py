@@ -37,7 +37,9 @@ def open_store(db_path: str | None):
     from .settings import Settings
 
     settings = Settings()
-    return open_db(db_path or settings.db), settings
+    return open_db(
+        db_path or settings.db, busy_timeout_s=settings.db_busy_timeout_seconds
+    ), settings
 
 
 def acting(actor: str | None, settings: Settings) -> str:

@@ -9,6 +9,7 @@ scikit-learn, no speech model loaded for them).
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Collection
 from pathlib import Path
@@ -67,7 +68,8 @@ class UsageProblem(click.UsageError):
 
 
 class QinglangGroup(click.Group):
-    """The `qinglang` group: usage errors anywhere below it come out as `UsageProblem`."""
+    """The `qinglang` group: usage errors anywhere below it come out as `UsageProblem`, and a
+    store another writer kept locked past the busy timeout as one line and exit code 2."""
 
     def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
         try:
@@ -84,6 +86,12 @@ class QinglangGroup(click.Group):
             raise
         except click.UsageError as error:
             raise UsageProblem(error) from None
+        except sqlite3.OperationalError as error:  # from any command that writes the store
+            from .db import busy_message, is_busy
+
+            if not is_busy(error):
+                raise
+            _fail(busy_message())
 
 
 def chinese_help_options(command: click.Command) -> None:

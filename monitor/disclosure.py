@@ -110,14 +110,18 @@ def publish(db: sqlite_utils.Database, policy: CreditPolicy, actor: str) -> dict
     with transaction(db):
         head = audit.verify(db).head
         content["audit_head"] = head
-        db["disclosures"].insert(
-            {
-                "kind": "anchor_grade",
-                "subject_id": "*",
-                "content": json.dumps(content, ensure_ascii=False),
-                "published_at": content["generated_at"],
-                "until": None,
-            }
+        disclosure_id = (
+            db["disclosures"]
+            .insert(
+                {
+                    "kind": "anchor_grade",
+                    "subject_id": "*",
+                    "content": json.dumps(content, ensure_ascii=False),
+                    "published_at": content["generated_at"],
+                    "until": None,
+                }
+            )
+            .last_pk
         )
         audit.append(
             db,
@@ -125,6 +129,7 @@ def publish(db: sqlite_utils.Database, policy: CreditPolicy, actor: str) -> dict
             "disclosure.publish",
             "disclosure",
             {
+                "disclosure_id": disclosure_id,
                 "anchors": len(content["anchors"]),
                 "blacklist": len(content["blacklist"]),
                 "audit_head": head,

@@ -22,11 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import sqlite_utils
 
-from .db import now_iso, open_db, transaction, where_equal
+from . import audit
+from .db import now_iso, transaction, where_equal
 from .errors import InputError
 from .facts import ProductFacts
 from .live import LiveResult, StreamMonitor
@@ -38,6 +40,7 @@ from .watch import watch
 
 logger = logging.getLogger("qinglang")
 LAST_EVENTS = 10
+SYSTEM_ACTOR = "system"  # who the audit log names for rooms stopped by the service itself
 
 
 class RoomQuotaFull(Exception):
@@ -92,7 +95,7 @@ class LiveRooms:
         return state.services if state is not None else self._source
 
     def _db(self):
-        return open_db(self.services.db_path, migrate=False)
+        return self.services.connect()
 
     # --- lifecycle (the app's background) --------------------------------------------------
 
@@ -100,11 +103,15 @@ class LiveRooms:
         db = self._db()
         try:
             with transaction(db):
-                db.execute(
-                    "UPDATE live_rooms SET state = 'interrupted', stopped_at = ?, error = ? "
-                    "WHERE state = 'active'",
-                    [now_iso(), "服务重启 / the service restarted while the room was active"],
-                )
+                left = db.execute("SELECT id, anchor_id FROM live_rooms WHERE state = 'active'")
+                error = "服务重启 / the service restarted while the room was active"
+                for room_id, anchor_id in left.fetchall():
+                    db.execute(
+                        "UPDATE live_rooms SET state = 'interrupted', stopped_at = ?, error = ? "
+                        "WHERE id = ?",
+                        [now_iso(), error, room_id],
+                    )
+                    _audit_stop(db, SYSTEM_ACTOR, room_id, anchor_id, "interrupted", error)
         finally:
             db.conn.close()
         self._closing.clear()
@@ -131,10 +138,12 @@ class LiveRooms:
         profile: str | None = None,
         source_url: str | None = None,
         replay_file: Path | None = None,
+        actor: str = SYSTEM_ACTOR,
     ) -> dict[str, Any]:
         """A room fed by pushed input, by `source_url` (checked against the URL policy by the
-        caller, and every hop again as it is read, under QINGLANG_WATCH_ALLOW), or by `replay_file`: a local recording played once at real speed as if live
-        (the demo's room; no API takes a local file)."""
+        caller, and every hop again as it is read, under QINGLANG_WATCH_ALLOW), or by
+        `replay_file`: a local recording played once at real speed as if live (the demo's room;
+        no API takes a local file). Its start is audited as `actor`'s."""
         if replay_file is not None:
             source_url = f"replay:{replay_file.name}"
         services = self.services
@@ -166,6 +175,11 @@ class LiveRooms:
                     db.execute(
                         "UPDATE live_rooms SET stream_id = ? WHERE id = ?", [stream_id, room_id]
                     )
+                    audit.append(
+                        db, actor, "room.start", f"anchor:{anchor_id}",
+                        {"room_id": room_id, "stream_id": stream_id, "owner_key_id": owner_key_id,
+                         "source": _without_query(source_url) if source_url else "push"},
+                    )  # fmt: skip
                 room = _Room(
                     room_id, anchor_id, stream_id, product_id, monitor, owner_key_id, owner_role,
                     last_input=self._clock(),
@@ -211,8 +225,15 @@ class LiveRooms:
         with room.lock:
             return [self._result(room, r) for r in room.monitor.flush()]
 
-    def stop_room(self, room_id: int, state: str = "stopped", error: str | None = None) -> dict:
-        """Stop the room: what was heard is checked and recorded; returns the room's summary."""
+    def stop_room(
+        self,
+        room_id: int,
+        state: str = "stopped",
+        error: str | None = None,
+        actor: str = SYSTEM_ACTOR,
+    ) -> dict:
+        """Stop the room: what was heard is checked and recorded; returns the room's summary.
+        The stop is audited as `actor`'s (the system's when the stream ended or failed)."""
         with self._lock:
             room = self._rooms.pop(room_id, None)
         if room is not None:
@@ -226,11 +247,13 @@ class LiveRooms:
             db = self._db()
             try:
                 with transaction(db):
-                    db.execute(
+                    stopped = db.execute(
                         "UPDATE live_rooms SET state = ?, stopped_at = ?, error = ? "
                         "WHERE id = ? AND state = 'active'",
                         [state, now_iso(), error, room_id],
-                    )
+                    ).rowcount
+                    if stopped:
+                        _audit_stop(db, actor, room_id, room.anchor_id, state, error)
             finally:
                 db.conn.close()
         return self.get(room_id)
@@ -381,6 +404,17 @@ class LiveRooms:
             if error:
                 self._event(room.id, "error", {"error": error})
             self.stop_room(room.id, state="failed" if error else "ended", error=error)
+
+
+def _audit_stop(db, actor: str, room_id: int, anchor_id: str, state: str, error) -> None:
+    detail = {"room_id": room_id, "state": state, "error": error}
+    audit.append(db, actor, "room.stop", f"anchor:{anchor_id}", detail)
+
+
+def _without_query(url: str) -> str:
+    """A watched address as the audit log keeps it: no query or fragment (they may hold tokens)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def _add_event(db, room_id: int, kind: str, body: dict) -> dict:

@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import sqlite_utils
 
-from .db import transaction
+from .db import write_in_batches
 from .flag_store import add_segments, lead_hit, record_utterance, start_stream
 from .prereview import approved_script
-from .report import Report
+from .report import Hit, Report
 from .segments import Segment
 
 
@@ -30,17 +30,23 @@ def record_check(
     source: str = "",
     segments: Sequence[Segment] = (),
 ) -> list[int]:
-    """Store the stream (once), its segments and the report's hits; returns the flag ids."""
-    with transaction(db):
-        start_stream(db, stream_id, anchor_id, product_id, source)
-        segment_ids = add_segments(db, stream_id, ((round(s.start * 1000), s) for s in segments))
-        segment_starts = [s.start for s in segments]
-        script = approved_script(db, anchor_id)
-        ids: list[int] = []
-        by_utterance: dict[tuple[int, int], list] = {}
-        for hit in report.hits:
-            by_utterance.setdefault(utterance_of(text, hit.start), []).append(hit)
-        for (begin, end), hits in by_utterance.items():
+    """Store the stream (once), its segments and the report's hits; returns the flag ids.
+    Segments and flags are written WRITE_BATCH_ROWS to a transaction, so a caption file of many
+    thousand cues never holds the store's write lock for long; what a failed run stored stays,
+    and running it again stores the rest (segments and flags are keyed, nothing is added twice)."""
+    start_stream(db, stream_id, anchor_id, product_id, source)
+    keyed = [(round(s.start * 1000), s) for s in segments]
+    segment_ids = write_in_batches(db, keyed, lambda chunk: add_segments(db, stream_id, chunk))
+    segment_starts = [s.start for s in segments]
+    script = approved_script(db, anchor_id)
+    utterances = Utterances(text)
+    by_utterance: dict[tuple[int, int], list[Hit]] = {}
+    for hit in report.hits:
+        by_utterance.setdefault(utterances.around(hit.start), []).append(hit)
+
+    def store(chunk: list[tuple[tuple[int, int], list[Hit]]]) -> list[int]:
+        ids = []
+        for (begin, end), hits in chunk:
             end = max(end, *(h.end for h in hits))
             local = [replace(h, start=h.start - begin, end=h.end - begin) for h in hits]
             ids.append(
@@ -54,22 +60,32 @@ def record_check(
                     approved_script=script,
                 )
             )
-    return ids
+        return ids
+
+    return write_in_batches(db, list(by_utterance.items()), store)
 
 
 _UTTERANCE_END = re.compile(r"[。！？!?\n]+")
 
 
-def utterance_of(text: str, position: int) -> tuple[int, int]:
-    """[start, end) of the utterance holding `position`: what was said up to a sentence end or
-    the end of a caption line (its closing mark included), however many clauses it has."""
-    start = 0
-    for mark in _UTTERANCE_END.finditer(text):
-        if mark.end() > position:
-            end = mark.start() + len(mark.group().rstrip("\n"))  # a line break is no text
-            return start, max(end, position + 1)
-        start = mark.end()
-    return start, len(text)
+class Utterances:
+    """The utterances of a text: what was said up to a sentence end or the end of a caption
+    line. Its ends are found once, so placing every hit of a long transcript stays linear."""
+
+    def __init__(self, text: str):
+        self._length = len(text)
+        self._marks = [(m.start(), m.end(), m.group()) for m in _UTTERANCE_END.finditer(text)]
+        self._mark_ends = [end for _, end, _ in self._marks]
+
+    def around(self, position: int) -> tuple[int, int]:
+        """[start, end) of the utterance holding `position`, its closing mark included."""
+        index = bisect_right(self._mark_ends, position)  # the first mark ending after it
+        start = self._mark_ends[index - 1] if index else 0
+        if index == len(self._marks):
+            return start, self._length
+        mark_start, _, mark = self._marks[index]
+        end = mark_start + len(mark.rstrip("\n"))  # a line break is no text
+        return start, max(end, position + 1)
 
 
 def _segment_of(hit, starts: list[float], segment_ids: list[int]) -> int | None:

@@ -362,8 +362,16 @@ def _decide_pending(
 
 
 def _insert_violation(db, **record) -> int:
+    """Store a violation and its audit entry (inside the caller's transaction), whatever it then
+    does to the anchor's credit: an anchor already blacklisted gets the entry too."""
     record["recorded_at"] = now_iso()
-    return db["violations"].insert(record).last_pk
+    violation_id = db["violations"].insert(record).last_pk
+    named = ("anchor_id", "category", "severity", "occurred_at", "origin", "flag_id")
+    detail = {"violation_id": violation_id, **{k: record.get(k) for k in named}}
+    audit.append(
+        db, record["recorded_by"], "violation.record", f"anchor:{record['anchor_id']}", detail
+    )
+    return violation_id
 
 
 def _violation(db, violation_id: int) -> dict:

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
 
     db: str = "qinglang.db"
     """The SQLite database (store of anchors, flags, decisions, credit, audit log)."""
+    db_busy_timeout_seconds: float = 10.0
+    """How long a write waits for another to finish before it is refused (503 / exit 2), in seconds."""
     actor: str = ""
     """Who is acting, written to the audit log (default: the login name)."""
     credit_policy: str = ""
