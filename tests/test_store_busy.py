@@ -4,14 +4,11 @@ so other writers keep writing while it is stored and a failed upload completes w
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sqlite3
 import subprocess
 import sys
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -124,49 +121,6 @@ def test_the_cli_says_a_locked_store_is_busy_in_one_line(tmp_path):
 
 
 # --- long uploads ---------------------------------------------------------------------------
-
-
-def _caption_lines(cues: int) -> str:
-    """JSON caption lines of `cues` one-second cues; every 200th a price claim (a flag)."""
-    return "\n".join(
-        json.dumps({"start": i, "end": i + 0.9, "text": "这是全网最低价。" if i % 200 == 0 else "好"},
-                   ensure_ascii=False)
-        for i in range(cues)
-    )  # fmt: skip
-
-
-def test_other_writes_go_through_while_a_60000_cue_upload_is_stored(quick_to_give_up):
-    base, path, keys = quick_to_give_up
-    uploaded, outcomes = threading.Event(), []
-
-    def write_meanwhile() -> None:
-        with httpx.Client(base_url=base, timeout=60) as client:
-            while not uploaded.is_set():
-                body = {**VIOLATION, "anchor": "A2", "severity": "low"}
-                answer = client.post("/v1/violations", json=body, headers=auth(keys["regulator"]))
-                outcomes.append(answer.status_code)
-                uploaded.wait(0.05)  # a steady trickle, leaving the upload the CPU it needs
-
-    writer = threading.Thread(target=write_meanwhile)
-    writer.start()
-    try:
-        with httpx.Client(base_url=base, timeout=600) as client:
-            answer = client.post(
-                "/v1/captions",
-                files={"file": ("long.jsonl", _caption_lines(60_000).encode())},
-                data={"anchor": "A1", "stream": "S-long"},
-                headers=auth(keys["platform"]),
-            )
-    finally:
-        uploaded.set()
-        writer.join()
-    assert answer.status_code == 200, answer.text
-    db = open_db(path)
-    assert db["segments"].count_where("stream_id = 'S-long'") == 60_000
-    assert len(answer.json()["flag_ids"]) == db["flags"].count_where("stream_id = 'S-long'") == 300
-    refused = Counter(status for status in outcomes if status != 201)
-    assert outcomes and not refused, f"{refused} of {len(outcomes)} writes refused"
-    assert db["violations"].count_where("anchor_id = 'A2'") == len(outcomes)
 
 
 @contextmanager
