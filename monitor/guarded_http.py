@@ -15,11 +15,19 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .url_policy import HTTP_SCHEMES, NOT_ALLOWED, AddressNotAllowed, Resolver, check_target
+from .url_policy import (
+    HTTP_SCHEMES,
+    NOT_ALLOWED,
+    AddressNotAllowed,
+    Resolver,
+    Target,
+    check_target,
+)
 
 logger = logging.getLogger("qinglang")
 MAX_REDIRECTS = 5
@@ -28,6 +36,21 @@ FETCH_FAILED = (
     "直播源无法读取（详情见服务日志）/ the stream source could not be read (see the service log)"
 )
 _REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def pinned_request(
+    client: httpx.Client, method: str, target: Target, **kwargs: Any
+) -> httpx.Request:
+    """A request to `target`'s checked address that names its host in the Host header and TLS
+    SNI: no second DNS lookup happens between the check and the connection."""
+    host = f"[{target.host}]" if ":" in target.host else target.host  # IPv6 literal
+    if {"http": 80, "https": 443}[target.scheme] != target.port:
+        host = f"{host}:{target.port}"
+    headers = {**kwargs.pop("headers", {}), "Host": host}
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return client.build_request(
+        method, target.pinned_url(), headers=headers, extensions=extensions, **kwargs
+    )
 
 
 class FetchFailed(Exception):
@@ -142,13 +165,7 @@ class StreamFetcher:
 
     def _send(self, url: str, hop: int) -> httpx.Response:
         target = check_target(url, self.allow, hop=hop, schemes=HTTP_SCHEMES, resolve=self._resolve)
-        host = f"[{target.host}]" if ":" in target.host else target.host  # IPv6 literal
-        if {"http": 80, "https": 443}[target.scheme] != target.port:
-            host = f"{host}:{target.port}"
-        request = self._client.build_request(
-            "GET", target.pinned_url(), headers={"Host": host},
-            extensions={"sni_hostname": target.host} if target.scheme == "https" else {},
-        )  # fmt: skip
+        request = pinned_request(self._client, "GET", target)
         try:
             return self._client.send(request, stream=True)
         except httpx.HTTPError as exc:

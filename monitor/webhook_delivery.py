@@ -29,7 +29,9 @@ import yaml
 
 from .db import open_db, transaction
 from .errors import InputError
-from .webhooks import add_waker, check_webhook_url, iso_ms, remove_waker, sign
+from .guarded_http import pinned_request
+from .url_policy import Resolver
+from .webhooks import add_waker, check_webhook_target, iso_ms, remove_waker, sign
 
 logger = logging.getLogger("qinglang")
 
@@ -147,17 +149,21 @@ class Attempt:
 
 class DeliveryWorker:
     """Sends due deliveries of the store at `db_path` until `stop()`; `allow()` gives the
-    non-public addresses that are allowed (read at each send, so a reload takes effect)."""
+    non-public addresses that are allowed (read at each send, so a reload takes effect). Each
+    send resolves the receiver's host once, checks every address and connects to the checked
+    one, so a name that re-resolves to an internal address (DNS rebinding) cannot be reached."""
 
     def __init__(
         self,
         db_path: str | Path,
         policy: WebhookPolicy,
         allow: Callable[[], str] = lambda: "",
+        resolve: Resolver | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.policy = policy
         self.allow = allow
+        self.resolve = resolve  # host name -> addresses; None: the system's resolver
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._results: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
@@ -251,9 +257,11 @@ class DeliveryWorker:
             "X-Qinglang-Signature": sign(delivery["secret"], body, int(started)),
         }
         try:
-            check_webhook_url(delivery["url"], self.allow())
-            with client.stream("POST", delivery["url"], content=body, headers=headers) as answer:
-                status = answer.status_code
+            target = check_webhook_target(delivery["url"], self.allow(), resolve=self.resolve)
+            request = pinned_request(client, "POST", target, content=body, headers=headers)
+            answer = client.send(request, stream=True)  # to the checked address: no rebinding
+            status = answer.status_code
+            answer.close()
             if not 200 <= status < 300:
                 error = f"HTTP {status}" + (" (redirects are not followed)" if status < 400 else "")
         except InputError as exc:

@@ -25,11 +25,12 @@ import sqlite_utils
 
 from .db import now_iso, transaction
 from .errors import InputError
-from .url_policy import check_source
+from .url_policy import Resolver, Target, check_source, check_target
 
 EVENT_TYPES = ("anchor.eligibility_changed", "live.block")
 PING = "ping"  # sent only on request, to one subscription; not subscribable
 WEBHOOK_SCHEMES = ("http", "https")
+ALLOW_SETTING = "QINGLANG_WEBHOOK_ALLOW"
 SECRET_PREFIX = "whsec_"
 SIGNATURE_TOLERANCE_SECONDS = 300
 _PLATFORM = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -45,7 +46,14 @@ _wakers_lock = threading.Lock()
 def check_webhook_url(url: str, allow: str = "") -> str:
     """`url` if deliveries may be POSTed to it (http/https to a public host, or one `allow`
     names), else an InputError saying why."""
-    return check_source(url, allow, schemes=WEBHOOK_SCHEMES, allow_setting="QINGLANG_WEBHOOK_ALLOW")
+    return check_source(url, allow, schemes=WEBHOOK_SCHEMES, allow_setting=ALLOW_SETTING)
+
+
+def check_webhook_target(url: str, allow: str = "", resolve: Resolver | None = None) -> Target:
+    """`url` checked as for `check_webhook_url`, with the address to connect to."""
+    return check_target(
+        url, allow, schemes=WEBHOOK_SCHEMES, allow_setting=ALLOW_SETTING, resolve=resolve
+    )
 
 
 def create_subscription(

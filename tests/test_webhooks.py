@@ -4,6 +4,7 @@ decisions, the platform filter, restarts, and the signature check receivers copy
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
 import threading
@@ -23,6 +24,7 @@ from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
 from monitor.settings import Settings
 from monitor.webhook_delivery import (
+    DeliveryWorker,
     WebhookPolicyError,
     load_webhook_policy,
     parse_webhook_policy,
@@ -512,3 +514,64 @@ def test_a_block_verdict_in_a_live_room_reaches_the_platform_signed(service, rec
     assert {hit["category"] for hit in data["hits"]} >= {"price_fraud", "off_platform_trading"}
     assert all(30.0 <= hit["time_start"] <= 34.0 for hit in data["hits"])
     client.post(f"/v1/live/rooms/{room.json()['id']}/stop", headers=headers)
+
+
+REBOUND = "hooks.platform.test"  # a name only the test's resolver knows
+
+
+def _rebinding_case(tmp_path, receiver, route: str, allow: str):
+    """A store with one subscription to http://REBOUND:<receiver port><route> (as it would be
+    once its name resolves elsewhere than when it was created) and one event to deliver; a
+    worker whose resolver answers 127.0.0.1 for that name and records every question."""
+    path = tmp_path / "q.db"
+    _store(path)
+    db = open_db(path)
+    port = receiver.server.server_address[1]
+    created = create_subscription(
+        db, receiver.base + route, ["live.block"], owner_key_id=None, allow="127.0.0.1"
+    )
+    db.execute(
+        "UPDATE webhook_subscriptions SET url = ? WHERE id = ?",
+        [f"http://{REBOUND}:{port}{route}", created["id"]],
+    )
+    db.conn.commit()
+    enqueue_event(db, "live.block", "A1", {"room_id": 1})
+    asked: list[str] = []
+
+    def resolve(host: str, _port: int) -> list:
+        asked.append(host)
+        return [ipaddress.ip_address("127.0.0.1")] if host == REBOUND else []
+
+    worker = DeliveryWorker(path, parse_webhook_policy(FAST), allow=lambda: allow, resolve=resolve)
+    return db, worker, asked
+
+
+def test_a_delivery_connects_to_the_address_it_checked_not_to_a_second_lookup(tmp_path, receiver):
+    port = receiver.server.server_address[1]
+    db, worker, asked = _rebinding_case(tmp_path, receiver, "/pinned", f"{REBOUND}:{port}")
+    worker.start()
+    try:
+        _until(lambda: receiver.at("/pinned"))
+    finally:
+        worker.stop()
+    (request,) = receiver.at("/pinned")
+    assert request["headers"]["Host"] == f"{REBOUND}:{port}"
+    assert asked == [REBOUND]  # one lookup, checked, then connected to: nothing to rebind
+    db.conn.close()
+
+
+def test_a_receiver_name_resolving_to_a_private_address_is_refused_at_send(tmp_path, receiver):
+    db, worker, asked = _rebinding_case(tmp_path, receiver, "/rebound", "")
+    worker.start()
+    try:
+        _until(
+            lambda: db.execute(
+                "SELECT last_error FROM webhook_deliveries WHERE attempts > 0"
+            ).fetchone()
+        )
+    finally:
+        worker.stop()
+    (error,) = db.execute("SELECT last_error FROM webhook_deliveries").fetchone()
+    assert "地址不允许" in error and "127.0.0.0/8" in error
+    assert receiver.at("/rebound") == [] and asked[0] == REBOUND
+    db.conn.close()
