@@ -120,6 +120,7 @@ def serve_command(db_path, host, port, demo) -> None:
     import uvicorn  # the web stack is imported only for this command (start-up time)
 
     from api import create_app
+    from api.server import server_config
 
     from .settings import Settings
 
@@ -132,7 +133,7 @@ def serve_command(db_path, host, port, demo) -> None:
     app = create_app(path, settings)
     if demo:
         _start_demo(app, path, settings, f"http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, ws="websockets-sansio")
+    uvicorn.Server(server_config(app, host=host, port=port)).run()
 
 
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:
