@@ -133,7 +133,10 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # The offending input is not echoed back: it may be a whole script.
     problems = [
-        {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+        {
+            "field": ".".join(str(part) for part in error["loc"]),
+            "problem": error["msg"].removeprefix("Value error, "),  # our validators' own words
+        }
         for error in exc.errors()
     ]
     named = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)

@@ -23,6 +23,7 @@ from .check_slots import check_slot
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
 from .record_target import product_facts, record_target
+from .schemas_common import FormStreamId
 from .schemas_jobs import CaptionReport
 
 router = APIRouter(tags=["check"])
@@ -43,7 +44,7 @@ def upload_captions(
     caller: AnyKey,
     file: Annotated[UploadFile, File(description="SRT, WebVTT, ASS/SSA, JSON lines or text.")],
     anchor: Annotated[str | None, Form(max_length=200)] = None,
-    stream: Annotated[str | None, Form(max_length=200)] = None,
+    stream: Annotated[FormStreamId | None, Form()] = None,
     product: Annotated[str | None, Form(max_length=200)] = None,
     profile: Annotated[str | None, Form(max_length=100)] = None,
 ) -> dict:

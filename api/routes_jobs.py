@@ -26,6 +26,7 @@ from .errors import ApiError, ErrorBody
 from .job_worker import JobWorker
 from .record_target import product_facts, record_target
 from .routes_check import require_known_class
+from .schemas_common import FORM_STREAM_ID_SCHEMA
 from .schemas_jobs import Job, JobAccepted, JobList, JobStatus
 from .uploads import receive_upload
 
@@ -51,6 +52,7 @@ _E = {"model": ErrorBody}
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
                             **{f: {"type": "string"} for f in sorted(_UPLOAD_FIELDS)},
+                            "stream": FORM_STREAM_ID_SCHEMA,
                         },
                     }
                 }

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from monitor.registry import CERTIFICATION_TYPES
 
-from .schemas_common import Id, InputModel, Text
+from .schemas_common import Id, InputModel, Text, visible_text
 
 
 class Workshop(BaseModel):
@@ -50,13 +50,14 @@ class AnchorList(BaseModel):
 
 
 Account = Annotated[
-    Text,
+    str,
     Field(
         min_length=3,
         pattern=r"^[^:]*[^\s:][^:]*:.*\S",
         description="PLATFORM:ACCOUNT",
         examples=["douyin:wang"],
     ),
+    AfterValidator(visible_text),
 ]
 
 

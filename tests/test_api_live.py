@@ -169,6 +169,15 @@ def test_rooms_beyond_the_limit_are_a_429(server):
             _stop(client, keys["regulator"], room["id"])
 
 
+@pytest.mark.parametrize("stream", ["live/1", "live 1", "直播1", "live\u200b1"])
+def test_a_room_stream_id_outside_the_pattern_is_a_422(server, stream):
+    client, keys, _, _ = server
+    response = client.post(
+        "/v1/live/rooms", json={"anchor": "A1", "stream": stream}, headers=auth(keys["platform"])
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "body.stream"
+
+
 def test_an_anchor_key_may_not_open_a_room_for_another_anchor(server):
     client, keys, _, _ = server
     response = client.post("/v1/live/rooms", json={"anchor": "A2"}, headers=auth(keys["anchor"]))

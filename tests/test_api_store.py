@@ -572,3 +572,43 @@ def test_a_recording_is_served_with_ranges(store):
     assert client.get("/v1/streams/S1/media", headers=platform).status_code == 200
     other = _as(store, "anchor4")[1]  # an anchor key of another anchor
     assert client.get("/v1/streams/S1/media", headers=other).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path, body, field, code",
+    [
+        ("/v1/workshops", {"id": "W\x009", "name": "工坊"}, "body.id", "U+0000"),
+        ("/v1/anchors", {"id": "A1\u202e", "name": "主播"}, "body.id", "U+202E"),
+        ("/v1/anchors", {"id": "A9", "name": "主播", "workshop_id": "W1\u200b"}, "body.workshop_id",
+         "U+200B"),
+        ("/v1/anchors", {"id": "A9", "name": "主播", "accounts": ["douyin:a\u2066"]},
+         "body.accounts.0", "U+2066"),
+        ("/v1/products", {"id": "\ufeffP9", "name": "杨梅"}, "body.id", "U+FEFF"),
+    ],
+)  # fmt: skip
+def test_a_look_alike_registry_id_is_a_422_naming_the_field_and_character(
+    store, path, body, field, code
+):
+    client, headers = _as(store, "regulator")
+    response = client.post(path, json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["field"] == field and code in problem["problem"]
+
+
+def test_a_registry_id_is_stored_in_nfc(store):
+    client, headers = _as(store, "regulator")
+    created = client.post("/v1/workshops", json={"id": "Cafe\u0301", "name": "x"}, headers=headers)
+    assert created.status_code == 201 and created.json()["id"] == "Caf\u00e9"
+    assert client.delete("/v1/workshops/Caf\u00e9", headers=headers).status_code == 204
+
+
+def test_a_caption_upload_with_a_stream_id_outside_the_pattern_is_a_422(store):
+    client, headers = _as(store, "regulator")
+    response = client.post(
+        "/v1/captions",
+        files={"file": ("a.srt", "1\n00:00:01,000 --> 00:00:02,000\n你好\n".encode())},
+        data={"anchor": "A1", "stream": "S/9"},
+        headers=headers,
+    )
+    assert response.status_code == 422 and "stream" in response.json()["detail"][0]["field"]
