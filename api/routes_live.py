@@ -30,6 +30,7 @@ from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
 from .schemas_jobs import CaptionPush, CaptionResults, EventList, Room, RoomCreate, RoomList
 from .speech import shared_transcriber
+from .ws_messages import MessageRefused, read_text_message
 
 router = APIRouter(tags=["live"])
 Caller = Annotated[Principal, Depends(require_roles("regulator", "platform", "anchor"))]
@@ -229,13 +230,16 @@ async def room_audio(
                         )
                     events = await run_in_threadpool(push, room_id, data)
                 else:
-                    request = _json(message.get("text") or "")
+                    request = read_text_message(message.get("text") or "")
                     if not request.get("flush"):
                         raise InputError(
                             '未知消息 / unknown message (send {"flush": true} or audio)'
                         )
                     events = await run_in_threadpool(rooms.flush, room_id)
                     events.append({"type": "flushed"})
+            except MessageRefused as exc:
+                await websocket.close(exc.code, exc.reason)
+                return
             except RoomNotActive:
                 await websocket.close(
                     1008, f"直播间 {room_id} 未在监测 / room {room_id} is not active"
@@ -249,16 +253,6 @@ async def room_audio(
         return
 
 
-def _json(text: str) -> dict:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise InputError("消息不是 JSON / the message is not JSON") from None
-    if not isinstance(value, dict):
-        raise InputError("消息应为 JSON 对象 / the message must be a JSON object")
-    return value
-
-
 async def _ws_caller(websocket: WebSocket) -> Principal | None:
     """The key's principal from the header or the first message; else close with 1008."""
     header = websocket.headers.get("authorization", "")
@@ -267,7 +261,10 @@ async def _ws_caller(websocket: WebSocket) -> Principal | None:
     else:
         try:
             with anyio.fail_after(AUTH_WAIT_S):
-                key = _json(await websocket.receive_text()).get("token")
+                key = read_text_message(await websocket.receive_text()).get("token")
+        except MessageRefused as exc:
+            await websocket.close(exc.code, exc.reason)
+            return None
         except (InputError, KeyError, RuntimeError, WebSocketDisconnect, TimeoutError):
             key = None
     principal = None
