@@ -54,8 +54,8 @@ APPEAL_REQUEST_BODY = {
                     "type": "object",
                     "required": ["reason"],
                     "properties": {
-                        "reason": {"type": "string"},
-                        "links": {"type": "array", "items": {"type": "string"}},
+                        "reason": AppealCreate.model_json_schema()["properties"]["reason"],
+                        "links": AppealCreate.model_json_schema()["properties"]["links"],
                         "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
                     },
                 }

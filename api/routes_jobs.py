@@ -49,6 +49,7 @@ _E = {"model": ErrorBody}
                     "schema": {
                         "type": "object",
                         "required": ["file"],
+                        "additionalProperties": False,
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
                             **{f: {"type": "string"} for f in sorted(_UPLOAD_FIELDS)},

@@ -40,7 +40,7 @@ def _encodable(value: str) -> str:
 
 
 def _not_a_number(value: Any) -> Any:
-    """Times are ISO-8601 text; pydantic would also read a number as Unix seconds."""
+    """Times and days are ISO-8601 text; pydantic would also read a number as Unix seconds."""
     if isinstance(value, int | float) or (isinstance(value, str) and _numeric(value)):
         raise ValueError(
             "时间须为 ISO-8601 文本 / a time is ISO-8601 text, e.g. 2026-05-01T08:00:00Z"
@@ -86,6 +86,7 @@ def _id_pattern(schema: dict[str, Any]) -> None:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 Moment = Annotated[datetime, BeforeValidator(_not_a_number)]
+Day = Annotated[date, BeforeValidator(_not_a_number)]
 # Constraints come before the validators: after them pydantic leaves them out of the schema.
 Id = Annotated[
     str,
@@ -104,6 +105,9 @@ StreamId = Annotated[
     ),
     AfterValidator(_stream_id),
 ]
+# Fields the API checks against the loaded lexicons: the schema lists their values (openapi_errors).
+KNOWN_PRODUCT_CLASSES = {"x-known-values": "product_classes"}
+KNOWN_PROFILES = {"x-known-values": "profiles"}
 # A form field: empty is no stream, as a browser sends it.
 FORM_STREAM_ID_SCHEMA = {
     "type": "string",
@@ -135,7 +139,7 @@ AnchorFilter = Annotated[
 ]
 WorkshopFilter = Annotated[str | None, Query(max_length=200, description="Workshop id.")]
 LocalDay = Annotated[
-    date | None,
+    Day | None,
     Query(description="A calendar day in the service's zone (QINGLANG_TIMEZONE), YYYY-MM-DD."),
 ]
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from .schemas import CheckReport, Severity, Verdict
 from .schemas_common import (
+    KNOWN_PRODUCT_CLASSES,
     BlacklistReason,
     CreditSnapshot,
     Id,
@@ -176,7 +177,9 @@ class ScriptCreate(InputModel):
     text: Annotated[Text, Field(min_length=1)]
     product_id: Id | None = None
     product_class: Annotated[Text, Field(max_length=64)] | None = Field(
-        None, description="Product class to check for when no registered product is named."
+        None,
+        description="Product class to check for when no registered product is named.",
+        json_schema_extra=KNOWN_PRODUCT_CLASSES,
     )
     for_stream_at: Moment | None = Field(None, description="When the stream is planned (ISO-8601).")
     require_approval: bool = Field(

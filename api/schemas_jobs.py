@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ErrorBody
 from .schemas import CheckReport, Hit, ReportWarning, Sentence, Verdict
-from .schemas_common import StreamId
+from .schemas_common import KNOWN_PROFILES, StreamId
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 RoomState = Literal["active", "stopped", "ended", "failed", "interrupted"]
@@ -140,7 +140,7 @@ class RoomCreate(BaseModel):
     source_url: str | None = Field(
         None, min_length=1, max_length=2000, description="HLS, RTMP or HTTP-FLV address to watch."
     )
-    profile: str | None = Field(None, max_length=100)
+    profile: str | None = Field(None, max_length=100, json_schema_extra=KNOWN_PROFILES)
 
 
 class CaptionLine(BaseModel):

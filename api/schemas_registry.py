@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from monitor.ids import refused_characters
 from monitor.registry import CERTIFICATION_TYPES
 
 from .schemas_common import Id, InputModel, Text, visible_text
@@ -49,11 +50,17 @@ class AnchorList(BaseModel):
     total: int
 
 
+def _account_pattern(schema: dict) -> None:
+    """PLATFORM:ACCOUNT, both non-blank, without the characters ids refuse (monitor.ids)."""
+    no = refused_characters()
+    schema["pattern"] = rf"^[^:{no}]*[^\s:{no}][^:{no}]*:[^{no}]*[^\s{no}][^{no}]*$"
+
+
 Account = Annotated[
     str,
     Field(
         min_length=3,
-        pattern=r"^[^:]*[^\s:][^:]*:.*\S",
+        json_schema_extra=_account_pattern,
         description="PLATFORM:ACCOUNT",
         examples=["douyin:wang"],
     ),

@@ -51,10 +51,16 @@ def _refused_ranges() -> list[tuple[int, int]]:
 
 
 @cache
+def refused_characters() -> str:
+    """The characters `invisible_character` finds, as the inside of a regular expression's
+    character class (for the API's schema)."""
+    return "".join(_class_range(low, high) for low, high in _refused_ranges())
+
+
 def id_pattern() -> str:
     """A registry id as a regular expression (for the API's schema; the checks are the
     functions below): no space, / ? # %, control, format or default-ignorable character."""
-    return f"^[^\\s/?#%{''.join(_class_range(low, high) for low, high in _refused_ranges())}]+$"
+    return f"^[^\\s/?#%{refused_characters()}]+$"
 
 
 def _class_range(low: int, high: int) -> str:

@@ -15,7 +15,7 @@ import sqlite_utils
 
 from . import audit
 from .db import now_iso, transaction
-from .errors import InputError
+from .errors import InputError, MissingRecord
 from .ids import invisible_problem, registry_id
 from .vocabulary import CERTIFICATION_TYPES
 
@@ -57,7 +57,7 @@ def add_anchor(
     parsed = [parse_account(a) for a in accounts]
     with transaction(db):
         if workshop_id and not db["workshops"].count_where("id = ?", [workshop_id]):
-            raise InputError(f"工坊不存在 / no workshop {workshop_id}")
+            raise MissingRecord(f"工坊不存在 / no workshop {workshop_id}")
         _insert(
             db, "anchors", record, f"主播 {anchor_id} 已存在 / anchor {anchor_id} already exists"
         )
@@ -110,7 +110,7 @@ def add_product(
     }
     with transaction(db):
         if workshop_id and not db["workshops"].count_where("id = ?", [workshop_id]):
-            raise InputError(f"工坊不存在 / no workshop {workshop_id}")
+            raise MissingRecord(f"工坊不存在 / no workshop {workshop_id}")
         _insert(
             db,
             "products",

@@ -455,7 +455,7 @@ def test_a_repair_application_is_decided_once(store):
     fresh = {"kind": "repair", "reason": "已整改"}
     _violation(client, regulator, "A5", "low")
     too_soon = client.post("/v1/anchors/A5/repairs", json=fresh, headers=regulator)
-    assert too_soon.status_code == 400 and "nothing to repair" in too_soon.json()["message"]
+    assert too_soon.status_code == 409 and "nothing to repair" in too_soon.json()["message"]
     old = (datetime.now(UTC) - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
     # old enough for repair (policy: 180 d); high, so that it still deducts whatever the phase of
     # the recovery calendar (at most 4 recovery dates × 2 points in the 110 clean days)
@@ -612,3 +612,22 @@ def test_a_caption_upload_with_a_stream_id_outside_the_pattern_is_a_422(store):
         headers=headers,
     )
     assert response.status_code == 422 and "stream" in response.json()["detail"][0]["field"]
+
+
+@pytest.mark.parametrize(
+    "path, methods",
+    [("/v1/anchors", {"GET", "POST"}), ("/v1/anchors/A1", {"GET", "PATCH", "DELETE"})],
+)
+def test_an_undeclared_method_is_a_405_allowing_every_method_of_the_path(store, path, methods):
+    client, headers = _as(store, "regulator")
+    answer = client.request("OPTIONS", path, headers=headers)
+    assert answer.status_code == 405
+    assert {m.strip() for m in answer.headers["allow"].split(",")} - {"HEAD"} == methods
+
+
+@pytest.mark.parametrize("path", ["/v1/anchors", "/v1/products"])
+def test_naming_a_workshop_that_does_not_exist_is_a_404(store, path):
+    client, headers = _as(store, "regulator")
+    body = {"id": "X404", "name": "x", "workshop_id": "W404"}
+    answer = client.post(path, json=body, headers=headers)
+    assert answer.status_code == 404 and "W404" in answer.json()["message"]
