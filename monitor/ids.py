@@ -90,12 +90,17 @@ def invisible_problem(text: str) -> str | None:
 
 def id_problem(value: str) -> str | None:
     """What is wrong with a registry id (Chinese / English, naming the character), or None."""
-    if not value or len(value) > MAX_ID_LENGTH:
-        return f"编号须为 1–{MAX_ID_LENGTH} 个字符 / an id is 1–{MAX_ID_LENGTH} characters"
     if (problem := invisible_problem(value)) is not None:
         return problem
-    if any(c.isspace() or c in _PATH_CHARACTERS for c in value):
-        return "编号不能含空白和 / ? # % / an id cannot contain spaces or '/', '?', '#', '%'"
+    if (
+        not value
+        or len(value) > MAX_ID_LENGTH
+        or any(c.isspace() or c in _PATH_CHARACTERS for c in value)
+    ):
+        return (
+            f"编号须为 1–{MAX_ID_LENGTH} 个字符，不含空白和 / ? # % / an id is 1–{MAX_ID_LENGTH} "
+            "characters without spaces, '/', '?', '#' or '%'"
+        )
     return None
 
 

@@ -353,7 +353,7 @@ def test_anchor_round_trip_with_accounts(store):
     unknown_ws = client.post(
         "/v1/anchors", json={"id": "A8d", "name": "x", "workshop_id": "nope"}, headers=headers
     )
-    assert unknown_ws.status_code == 400
+    assert unknown_ws.status_code == 404
     assert client.get("/v1/anchors?workshop=W2", headers=headers).json()["total"] == 2
     assert client.delete("/v1/anchors/A8", headers=headers).status_code == 204
     assert client.get("/v1/anchors/A8", headers=headers).status_code == 404
