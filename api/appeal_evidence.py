@@ -53,6 +53,7 @@ APPEAL_REQUEST_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["reason"],
+                    "additionalProperties": False,
                     "properties": {
                         "reason": AppealCreate.model_json_schema()["properties"]["reason"],
                         "links": AppealCreate.model_json_schema()["properties"]["links"],

@@ -36,6 +36,7 @@ def install_error_schemas(app: FastAPI) -> None:
             )
             checker = app.state.services.checker
             known = {  # an empty profile is the default one
+                "categories": list(checker.lexicon.categories),
                 "product_classes": sorted(checker.lexicon.product_classes),
                 "profiles": ["", *sorted(checker.profiles)],
             }

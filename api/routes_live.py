@@ -28,6 +28,7 @@ from monitor.webhooks import enqueue_event
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
+from .schemas_common import RecordId
 from .schemas_jobs import CaptionPush, CaptionResults, EventList, Room, RoomCreate, RoomList
 from .speech import shared_transcriber
 from .ws_messages import MessageRefused, read_text_message
@@ -126,7 +127,7 @@ def list_rooms(request: Request, caller: Caller) -> dict:
 
 
 @router.get("/v1/live/rooms/{room_id}", response_model=Room, responses={401: _E, 403: _E, 404: _E})
-def get_room(room_id: int, request: Request, caller: Caller) -> dict:
+def get_room(room_id: RecordId, request: Request, caller: Caller) -> dict:
     """A room's state, counts and latest events."""
     return _room(_rooms(request.app), caller, room_id)
 
@@ -137,7 +138,7 @@ def get_room(room_id: int, request: Request, caller: Caller) -> dict:
     responses={401: _E, 403: _E, 404: _E, 422: _E},
 )
 def room_events(
-    room_id: int,
+    room_id: RecordId,
     request: Request,
     caller: Caller,
     after: Annotated[int, Query(ge=0, description="Events with a larger seq.")] = 0,
@@ -159,7 +160,7 @@ def room_events(
     response_model=CaptionResults,
     responses={400: _E, 401: _E, 403: _E, 404: _E, 409: _E, 422: _E},
 )
-def push_captions(room_id: int, body: CaptionPush, request: Request, caller: Caller) -> dict:
+def push_captions(room_id: RecordId, body: CaptionPush, request: Request, caller: Caller) -> dict:
     """Caption lines `{t, d?, text}` (stream seconds): their results, flags with times, at once."""
     rooms = _rooms(request.app)
     _room(rooms, caller, room_id)
@@ -179,7 +180,7 @@ def push_captions(room_id: int, body: CaptionPush, request: Request, caller: Cal
     response_model=Room,
     responses={401: _E, 403: _E, 404: _E, 409: _E},
 )
-def stop_room(room_id: int, request: Request, caller: Caller) -> dict:
+def stop_room(room_id: RecordId, request: Request, caller: Caller) -> dict:
     """Stop the room: the speech still buffered is checked and recorded; returns the summary."""
     rooms = _rooms(request.app)
     room = _room(rooms, caller, room_id)
@@ -190,7 +191,7 @@ def stop_room(room_id: int, request: Request, caller: Caller) -> dict:
 
 @router.websocket("/v1/live/rooms/{room_id}/audio")
 async def room_audio(
-    websocket: WebSocket, room_id: int, format: Annotated[str, Query()] = "pcm"
+    websocket: WebSocket, room_id: RecordId, format: Annotated[str, Query()] = "pcm"
 ) -> None:
     """Binary frames of 16 kHz mono s16le PCM (or, with ?format=encoded, self-contained WAV/TS/Ogg
     chunks); a JSON text message per result. Auth: the Authorization header, or a first text

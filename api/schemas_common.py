@@ -106,6 +106,7 @@ StreamId = Annotated[
     AfterValidator(_stream_id),
 ]
 # Fields the API checks against the loaded lexicons: the schema lists their values (openapi_errors).
+KNOWN_CATEGORIES = {"x-known-values": "categories"}
 KNOWN_PRODUCT_CLASSES = {"x-known-values": "product_classes"}
 KNOWN_PROFILES = {"x-known-values": "profiles"}
 # A form field: empty is no stream, as a browser sends it.

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from .schemas import CheckReport, Severity, Verdict
 from .schemas_common import (
+    KNOWN_CATEGORIES,
     KNOWN_PRODUCT_CLASSES,
     BlacklistReason,
     CreditSnapshot,
@@ -47,7 +48,7 @@ class ViolationCreate(InputModel):
     anchor: Annotated[Text, Field(min_length=1, max_length=200)] = Field(
         description="Anchor id or PLATFORM:ACCOUNT."
     )
-    category: Annotated[Text, Field(max_length=64)]
+    category: Annotated[Text, Field(max_length=64, json_schema_extra=KNOWN_CATEGORIES)]
     severity: Severity
     evidence: Said
     at: Moment | None = Field(None, description="When it happened (ISO-8601; default now).")

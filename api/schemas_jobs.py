@@ -138,7 +138,11 @@ class RoomCreate(BaseModel):
     stream: StreamId | None = None
     product: str | None = Field(None, min_length=1, max_length=200)
     source_url: str | None = Field(
-        None, min_length=1, max_length=2000, description="HLS, RTMP or HTTP-FLV address to watch."
+        None,
+        min_length=1,
+        max_length=2000,
+        description="HLS, RTMP or HTTP-FLV address to watch.",
+        json_schema_extra={"pattern": r"^([Hh][Tt][Tt][Pp][Ss]?|[Rr][Tt][Mm][Pp][Ss]?)://\S+$"},
     )
     profile: str | None = Field(None, max_length=100, json_schema_extra=KNOWN_PROFILES)
 

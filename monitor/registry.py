@@ -169,7 +169,7 @@ def lookup_anchor(db: sqlite_utils.Database, reference: str) -> dict | None:
 def get_product(db: sqlite_utils.Database, product_id: str) -> dict:
     row = next(db.query("SELECT * FROM products WHERE id = ?", [product_id]), None)
     if row is None:
-        raise InputError(f"产品不存在 / no product {product_id}")
+        raise MissingRecord(f"产品不存在 / no product {product_id}")
     row["certifications"] = json.loads(row["certifications"])
     row["registration_numbers"] = json.loads(row["registration_numbers"])
     return row

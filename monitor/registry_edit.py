@@ -115,7 +115,7 @@ def update_anchor(
                 [platform, account, anchor_id],
             ).rowcount
             if not gone:
-                raise InputError(
+                raise MissingRecord(
                     f"主播 {anchor_id} 没有账号 {platform}:{account} / anchor {anchor_id} has no "
                     f"account {platform}:{account}"
                 )
