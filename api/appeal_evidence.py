@@ -53,9 +53,10 @@ APPEAL_REQUEST_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["reason"],
+                    "additionalProperties": False,
                     "properties": {
-                        "reason": {"type": "string"},
-                        "links": {"type": "array", "items": {"type": "string"}},
+                        "reason": AppealCreate.model_json_schema()["properties"]["reason"],
+                        "links": AppealCreate.model_json_schema()["properties"]["links"],
                         "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
                     },
                 }

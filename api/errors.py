@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +25,7 @@ from monitor.errors import (
     InputTooLarge,
     InvalidDocument,
     LexiconError,
+    MissingRecord,
     NotPermitted,
     QinglangError,
     StateConflict,
@@ -157,13 +158,39 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
         return error_response(exc.status_code, exc.code, exc.message, exc.extra, exc.headers)
     code = _STATUS_CODES.get(exc.status_code, "http_error")
     message = _MESSAGES.get(exc.status_code, str(exc.detail))
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: Starlette's 405 names only the methods of the
+    first route whose path matched (GET /v1/anchors, not also POST)."""
+    path = request.url.path
+    methods = {
+        method
+        for route in _routes(request.app.router.routes)
+        if getattr(route, "methods", None) and route.path_regex.match(path)
+        for method in route.methods
+    }
+    return ", ".join(sorted(methods))
+
+
+def _routes(routes: Iterable) -> Iterator:
+    """The routes of a router, those of included routers too."""
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI's include_router wrapper
+        yield from _routes(included.routes) if included is not None else (route,)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # The offending input is not echoed back: it may be a whole script.
     problems = [
-        {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+        {
+            "field": ".".join(str(part) for part in error["loc"]),
+            "problem": error["msg"].removeprefix("Value error, "),  # our validators' own words
+        }
         for error in exc.errors()
     ]
     named = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
@@ -182,6 +209,8 @@ async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
         return error_response(413, "input_too_large", str(exc), exc.detail)
     if isinstance(exc, InvalidDocument):
         return error_response(422, "invalid_document", str(exc))
+    if isinstance(exc, MissingRecord):
+        return error_response(404, "not_found", str(exc))
     if isinstance(exc, InputError | LexiconError):
         return error_response(400, "invalid_input", str(exc))
     logger.error("%s %s failed: %s", request.method, request.url.path, exc)

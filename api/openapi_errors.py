@@ -1,8 +1,10 @@
 """The OpenAPI schema states the error responses every operation can give, in the one shape they
 all have (`ErrorBody`): 422 for a request that fails validation (FastAPI documents its own
-`HTTPValidationError` shape, which this API never sends), and for operations that need a key
-401 (no valid key), 403 (role not admitted), 429 (rate limit) and 503 (the store stayed locked
-by another write). Declared once here rather than on every route."""
+`HTTPValidationError` shape, which this API never sends), 400 for a body that cannot be read
+(not JSON, a malformed form), and for operations that need a key 401 (no valid key), 403 (role
+not admitted), 429 (rate limit) and 503 (the store stayed locked by another write). Declared once
+here rather than on every route. Also: the product classes and profiles a request may name, read
+from the lexicons."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ _BUSY = (
     "The store stayed locked by another write past QINGLANG_DB_BUSY_TIMEOUT_SECONDS; retry after "
     "the seconds in `Retry-After`."
 )
+_MALFORMED_BODY = "The body cannot be read: not JSON, or a malformed multipart form."
 _METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -36,6 +39,13 @@ def install_error_schemas(app: FastAPI) -> None:
                     routes=app.routes,
                 )
             )
+            checker = app.state.services.checker
+            known = {  # an empty profile is the default one
+                "categories": list(checker.lexicon.categories),
+                "product_classes": sorted(checker.lexicon.product_classes),
+                "profiles": ["", *sorted(checker.profiles)],
+            }
+            _with_known_values(app.openapi_schema, known)
         return app.openapi_schema
 
     app.openapi = openapi
@@ -56,6 +66,8 @@ def _with_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
                     or "The request failed validation; `detail` names each field.",
                     "content": body,
                 }
+            if operation.get("requestBody"):  # a body that is not JSON, or a broken form
+                responses.setdefault("400", {"description": _MALFORMED_BODY, "content": body})
             if operation.get("security"):
                 for status, text in _KEYED.items():
                     responses.setdefault(status, {"description": text, "content": body})
@@ -64,6 +76,18 @@ def _with_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
         if not _referenced(schema, unused):
             components.pop(unused, None)
     return schema
+
+
+def _with_known_values(schema: dict[str, Any], known: dict[str, list[str]]) -> None:
+    """Each field marked `x-known-values` (schemas_common) lists the values the loaded lexicons
+    define (data, not code); the API refuses others (422)."""
+    for model in schema.get("components", {}).get("schemas", {}).values():
+        for field in model.get("properties", {}).values():
+            if (kind := field.pop("x-known-values", None)) is None:
+                continue
+            for option in field.get("anyOf", [field]):
+                if option.get("type") == "string":
+                    option["enum"] = known[kind]
 
 
 def _referenced(schema: dict[str, Any], name: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from monitor.api_keys import Principal
 from monitor.errors import InputError
 from monitor.facts import ProductFacts
+from monitor.ids import stream_id_problem
 from monitor.registry import get_product
 
 from .auth import anchor_id_for
@@ -16,6 +17,10 @@ def record_target(
     caller: Principal, db, anchor: str | None, stream: str | None
 ) -> tuple[str | None, str | None]:
     """The anchor (which the caller may act for) and stream to store under, or Nones."""
+    if stream and (problem := stream_id_problem(stream)) is not None:
+        raise ApiError(
+            422, "invalid_request", f"stream: {problem}", [{"field": "stream", "problem": problem}]
+        )
     if stream and not anchor:
         raise ApiError(422, "invalid_request", "指定直播须同时指定主播 / `stream` needs `anchor`")
     anchor_id = anchor_id_for(caller, db, anchor) if anchor else None

@@ -22,7 +22,7 @@ from .errors import ApiError, ErrorBody
 from .limits import check_text_size
 from .routes_check import require_known_class
 from .schemas import Credit, Eligibility
-from .schemas_common import RecordId, iso
+from .schemas_common import Moment, RecordId, iso
 from .schemas_due_process import (
     ScriptCreate,
     ScriptDecision,
@@ -50,7 +50,7 @@ AnchorQuery = Annotated[
     ),
 ]
 AtQuery = Annotated[
-    str | None, Query(description="Evaluate at this time (ISO-8601) instead of now.")
+    Moment | None, Query(description="Evaluate at this time (ISO-8601) instead of now.")
 ]
 _CREDIT_ERRORS = {**_ERRORS, 400: {"model": ErrorBody, "description": "`at` is not a time."}}
 
@@ -69,7 +69,7 @@ def credit(
 ) -> dict:
     """Score, colour grade, restrictions, blacklist state and the history that led there."""
     resolved = anchor_id_for(caller, db, anchor_id)
-    moment = parse_time(at) if at is not None else None
+    moment = parse_time(iso(at)) if at is not None else None
     return anchor_credit(db, resolved, services.policy, moment).to_dict()
 
 

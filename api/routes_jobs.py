@@ -26,6 +26,7 @@ from .errors import ApiError, ErrorBody
 from .job_worker import JobWorker
 from .record_target import product_facts, record_target
 from .routes_check import require_known_class
+from .schemas_common import FORM_STREAM_ID_SCHEMA, RecordId
 from .schemas_jobs import Job, JobAccepted, JobList, JobStatus
 from .uploads import receive_upload
 
@@ -48,9 +49,11 @@ _E = {"model": ErrorBody}
                     "schema": {
                         "type": "object",
                         "required": ["file"],
+                        "additionalProperties": False,
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
                             **{f: {"type": "string"} for f in sorted(_UPLOAD_FIELDS)},
+                            "stream": FORM_STREAM_ID_SCHEMA,
                         },
                     }
                 }
@@ -141,7 +144,7 @@ def _visible(caller: Principal, job: dict | None) -> bool:
 
 
 @router.get("/v1/jobs/{job_id}", response_model=Job, responses={401: _E, 404: _E, 422: _E})
-def get_job_status(job_id: int, db: DatabaseDep, caller: AnyKey) -> dict:
+def get_job_status(job_id: RecordId, db: DatabaseDep, caller: AnyKey) -> dict:
     """A job's status, progress (0..1) and ETA; its error when failed, its result when done."""
     job = get_job(db, job_id)
     if not _visible(caller, job):

@@ -29,8 +29,10 @@ from monitor.webhooks import enqueue_event
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
+from .schemas_common import RecordId
 from .schemas_jobs import CaptionPush, CaptionResults, EventList, Room, RoomCreate, RoomList
 from .speech import shared_transcriber
+from .ws_messages import MessageRefused, read_text_message
 
 router = APIRouter(tags=["live"])
 Caller = Annotated[Principal, Depends(require_roles("regulator", "platform", "anchor"))]
@@ -151,7 +153,7 @@ def list_rooms(request: Request, caller: Caller) -> dict:
 
 
 @router.get("/v1/live/rooms/{room_id}", response_model=Room, responses={401: _E, 403: _E, 404: _E})
-def get_room(room_id: int, request: Request, caller: Caller) -> dict:
+def get_room(room_id: RecordId, request: Request, caller: Caller) -> dict:
     """A room's state, counts and latest events."""
     return _room(_rooms(request.app), caller, room_id)
 
@@ -162,7 +164,7 @@ def get_room(room_id: int, request: Request, caller: Caller) -> dict:
     responses={401: _E, 403: _E, 404: _E, 422: _E},
 )
 def room_events(
-    room_id: int,
+    room_id: RecordId,
     request: Request,
     caller: Caller,
     after: Annotated[int, Query(ge=0, description="Events with a larger seq.")] = 0,
@@ -184,7 +186,7 @@ def room_events(
     response_model=CaptionResults,
     responses={400: _E, 401: _E, 403: _E, 404: _E, 409: _E, 422: _E},
 )
-def push_captions(room_id: int, body: CaptionPush, request: Request, caller: Caller) -> dict:
+def push_captions(room_id: RecordId, body: CaptionPush, request: Request, caller: Caller) -> dict:
     """Caption lines `{t, d?, text}` (stream seconds): their results, flags with times, at once."""
     rooms = _rooms(request.app)
     _room(rooms, caller, room_id)
@@ -204,7 +206,7 @@ def push_captions(room_id: int, body: CaptionPush, request: Request, caller: Cal
     response_model=Room,
     responses={401: _E, 403: _E, 404: _E, 409: _E},
 )
-def stop_room(room_id: int, request: Request, caller: Caller) -> dict:
+def stop_room(room_id: RecordId, request: Request, caller: Caller) -> dict:
     """Stop the room: the speech still buffered is checked and recorded; returns the summary."""
     rooms = _rooms(request.app)
     room = _room(rooms, caller, room_id)
@@ -215,7 +217,7 @@ def stop_room(room_id: int, request: Request, caller: Caller) -> dict:
 
 @router.websocket("/v1/live/rooms/{room_id}/audio")
 async def room_audio(
-    websocket: WebSocket, room_id: int, format: Annotated[str, Query()] = "pcm"
+    websocket: WebSocket, room_id: RecordId, format: Annotated[str, Query()] = "pcm"
 ) -> None:
     """Binary frames of 16 kHz mono s16le PCM (or, with ?format=encoded, self-contained WAV/TS/Ogg
     chunks); a JSON text message per result. Auth: the Authorization header, or a first text
@@ -255,13 +257,16 @@ async def room_audio(
                         )
                     events = await run_in_threadpool(push, room_id, data)
                 else:
-                    request = _json(message.get("text") or "")
+                    request = read_text_message(message.get("text") or "")
                     if not request.get("flush"):
                         raise InputError(
                             '未知消息 / unknown message (send {"flush": true} or audio)'
                         )
                     events = await run_in_threadpool(rooms.flush, room_id)
                     events.append({"type": "flushed"})
+            except MessageRefused as exc:
+                await websocket.close(exc.code, exc.reason)
+                return
             except RoomNotActive:
                 await websocket.close(
                     1008, f"直播间 {room_id} 未在监测 / room {room_id} is not active"
@@ -275,16 +280,6 @@ async def room_audio(
         return
 
 
-def _json(text: str) -> dict:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise InputError("消息不是 JSON / the message is not JSON") from None
-    if not isinstance(value, dict):
-        raise InputError("消息应为 JSON 对象 / the message must be a JSON object")
-    return value
-
-
 async def _ws_caller(websocket: WebSocket) -> Principal | None:
     """The key's principal from the header or the first message; else close with 1008."""
     header = websocket.headers.get("authorization", "")
@@ -293,7 +288,10 @@ async def _ws_caller(websocket: WebSocket) -> Principal | None:
     else:
         try:
             with anyio.fail_after(AUTH_WAIT_S):
-                key = _json(await websocket.receive_text()).get("token")
+                key = read_text_message(await websocket.receive_text()).get("token")
+        except MessageRefused as exc:
+            await websocket.close(exc.code, exc.reason)
+            return None
         except (InputError, KeyError, RuntimeError, WebSocketDisconnect, TimeoutError):
             key = None
     principal = None

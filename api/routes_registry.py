@@ -62,7 +62,8 @@ _READ = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": Er
 _ONE = {**_READ, 404: {"model": ErrorBody}}
 _CREATE = {
     **_READ,
-    400: {"model": ErrorBody, "description": "Unknown workshop, bad account or certification."},
+    400: {"model": ErrorBody, "description": "A bad account or certification."},
+    404: {"model": ErrorBody, "description": "The workshop named does not exist."},
     409: {"model": ErrorBody, "description": "The id (or a platform account) already exists."},
 }
 _PATCH = {**_ONE, 400: {"model": ErrorBody}, 409: {"model": ErrorBody}}

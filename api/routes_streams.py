@@ -16,14 +16,14 @@ from monitor.stream_views import count_streams, list_streams
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
-from .schemas_common import AnchorFilter, Limit, Offset, WorkshopFilter
+from .schemas_common import AnchorFilter, Day, Limit, Offset, WorkshopFilter
 from .schemas_flags import FlagStatus, StreamList
 
 router = APIRouter(tags=["flags"])
 
 Caller = Annotated[Principal, Depends(require_roles(*ROLES))]
 LocalDate = Annotated[
-    date | None,
+    Day | None,
     Query(
         description="YYYY-MM-DD, a calendar day in the service's time zone (QINGLANG_TIMEZONE, "
         "Beijing time by default); inclusive."

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .schemas_common import KNOWN_PRODUCT_CLASSES, KNOWN_PROFILES
+
 Verdict = Literal["pass", "review", "block"]
 Severity = Literal["low", "medium", "high"]
 
@@ -23,9 +25,15 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, description="The script, caption or transcript to check.")
-    profile: str | None = Field(None, description="Lexicon profile (default: QINGLANG_PROFILE).")
+    profile: str | None = Field(
+        None,
+        description="Lexicon profile (default: QINGLANG_PROFILE).",
+        json_schema_extra=KNOWN_PROFILES,
+    )
     product_class: str | None = Field(
-        None, description="Product class of the goods, e.g. food, cosmetics, drug."
+        None,
+        description="Product class of the goods, e.g. food, cosmetics, drug.",
+        json_schema_extra=KNOWN_PRODUCT_CLASSES,
     )
 
 

@@ -7,6 +7,7 @@ path, dedupe keys) are left out on purpose.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -15,6 +16,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from monitor.db import now_iso
 from monitor.errors import InputError
+from monitor.ids import (
+    MAX_ID_LENGTH,
+    MAX_STREAM_ID_LENGTH,
+    STREAM_ID_PATTERN,
+    id_pattern,
+    id_problem,
+    invisible_problem,
+    stream_id_problem,
+)
 from monitor.local_time import day_bounds
 
 
@@ -30,7 +40,7 @@ def _encodable(value: str) -> str:
 
 
 def _not_a_number(value: Any) -> Any:
-    """Times are ISO-8601 text; pydantic would also read a number as Unix seconds."""
+    """Times and days are ISO-8601 text; pydantic would also read a number as Unix seconds."""
     if isinstance(value, int | float) or (isinstance(value, str) and _numeric(value)):
         raise ValueError(
             "时间须为 ISO-8601 文本 / a time is ISO-8601 text, e.g. 2026-05-01T08:00:00Z"
@@ -48,12 +58,74 @@ def _numeric(text: str) -> bool:
     return True
 
 
+def visible_text(value: str) -> str:
+    """Text that SQLite can store and that hides no control or invisible character (an
+    account name, say)."""
+    if (problem := invisible_problem(_encodable(value))) is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _registry_id(value: str) -> str:
+    """An id without look-alike characters, in NFC (the problem names the code point)."""
+    if (problem := id_problem(value)) is not None:
+        raise ValueError(problem)
+    return unicodedata.normalize("NFC", value)
+
+
+def _stream_id(value: str) -> str:
+    """A stream id as STREAM_ID_PATTERN; in a form, empty is no stream."""
+    if value and (problem := stream_id_problem(value)) is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _id_pattern(schema: dict[str, Any]) -> None:
+    schema["pattern"] = id_pattern()  # computed when the schema is, not at import
+
+
 Text = Annotated[str, AfterValidator(_encodable)]
 Moment = Annotated[datetime, BeforeValidator(_not_a_number)]
-Id = Annotated[Text, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
-Note = Annotated[Text, Field(max_length=4000)]
+Day = Annotated[date, BeforeValidator(_not_a_number)]
+# Constraints come before the validators: after them pydantic leaves them out of the schema.
+Id = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_ID_LENGTH, json_schema_extra=_id_pattern),
+    AfterValidator(_encodable),
+    AfterValidator(_registry_id),
+]
+StreamId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_STREAM_ID_LENGTH,
+        json_schema_extra={"pattern": STREAM_ID_PATTERN},
+        description="Stream id: ASCII letters, digits, - _ . : (at most 100).",
+        examples=["S-2026-05-01-evening"],
+    ),
+    AfterValidator(_stream_id),
+]
+# Fields the API checks against the loaded lexicons: the schema lists their values (openapi_errors).
+KNOWN_CATEGORIES = {"x-known-values": "categories"}
+KNOWN_PRODUCT_CLASSES = {"x-known-values": "product_classes"}
+KNOWN_PROFILES = {"x-known-values": "profiles"}
+# A form field: empty is no stream, as a browser sends it.
+FORM_STREAM_ID_SCHEMA = {
+    "type": "string",
+    "maxLength": MAX_STREAM_ID_LENGTH,
+    "pattern": STREAM_ID_PATTERN.replace("{1,", "{0,"),
+    "description": "Stream id: ASCII letters, digits, - _ . : (at most 100); empty: none.",
+}
+FormStreamId = Annotated[
+    str,
+    Field(max_length=MAX_STREAM_ID_LENGTH, json_schema_extra=FORM_STREAM_ID_SCHEMA),
+    AfterValidator(_stream_id),
+]
+Note = Annotated[str, Field(max_length=4000), AfterValidator(_encodable)]
 # Text that must say something: the library refuses blank reasons, evidence and comments.
-Said = Annotated[Text, Field(min_length=1, max_length=4000, pattern=r"\S")]
+Said = Annotated[
+    str, Field(min_length=1, max_length=4000, pattern=r"\S"), AfterValidator(_encodable)
+]
 
 MAX_ROW_ID = 2**63 - 1
 RecordId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Record id.")]
@@ -68,7 +140,7 @@ AnchorFilter = Annotated[
 ]
 WorkshopFilter = Annotated[str | None, Query(max_length=200, description="Workshop id.")]
 LocalDay = Annotated[
-    date | None,
+    Day | None,
     Query(description="A calendar day in the service's zone (QINGLANG_TIMEZONE), YYYY-MM-DD."),
 ]
 

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from .schemas import CheckReport, Severity, Verdict
 from .schemas_common import (
+    KNOWN_CATEGORIES,
+    KNOWN_PRODUCT_CLASSES,
     BlacklistReason,
     CreditSnapshot,
     Id,
@@ -46,7 +48,7 @@ class ViolationCreate(InputModel):
     anchor: Annotated[Text, Field(min_length=1, max_length=200)] = Field(
         description="Anchor id or PLATFORM:ACCOUNT."
     )
-    category: Annotated[Text, Field(max_length=64)]
+    category: Annotated[Text, Field(max_length=64, json_schema_extra=KNOWN_CATEGORIES)]
     severity: Severity
     evidence: Said
     at: Moment | None = Field(None, description="When it happened (ISO-8601; default now).")
@@ -176,7 +178,9 @@ class ScriptCreate(InputModel):
     text: Annotated[Text, Field(min_length=1)]
     product_id: Id | None = None
     product_class: Annotated[Text, Field(max_length=64)] | None = Field(
-        None, description="Product class to check for when no registered product is named."
+        None,
+        description="Product class to check for when no registered product is named.",
+        json_schema_extra=KNOWN_PRODUCT_CLASSES,
     )
     for_stream_at: Moment | None = Field(None, description="When the stream is planned (ISO-8601).")
     require_approval: bool = Field(

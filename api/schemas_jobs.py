@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ErrorBody
 from .schemas import CheckReport, Hit, ReportWarning, Sentence, Verdict
+from .schemas_common import KNOWN_PROFILES, StreamId
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 RoomState = Literal["active", "stopped", "ended", "failed", "interrupted"]
@@ -135,12 +136,16 @@ class RoomCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     anchor: str = Field(min_length=1, max_length=200, description="Anchor id or PLATFORM:ACCOUNT.")
-    stream: str | None = Field(None, min_length=1, max_length=200)
+    stream: StreamId | None = None
     product: str | None = Field(None, min_length=1, max_length=200)
     source_url: str | None = Field(
-        None, min_length=1, max_length=2000, description="HLS, RTMP or HTTP-FLV address to watch."
+        None,
+        min_length=1,
+        max_length=2000,
+        description="HLS, RTMP or HTTP-FLV address to watch.",
+        json_schema_extra={"pattern": r"^([Hh][Tt][Tt][Pp][Ss]?|[Rr][Tt][Mm][Pp][Ss]?)://\S+$"},
     )
-    profile: str | None = Field(None, max_length=100)
+    profile: str | None = Field(None, max_length=100, json_schema_extra=KNOWN_PROFILES)
 
 
 class CaptionLine(BaseModel):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from monitor.ids import refused_characters
 from monitor.registry import CERTIFICATION_TYPES
 
-from .schemas_common import Id, InputModel, Text
+from .schemas_common import Id, InputModel, Text, visible_text
 
 
 class Workshop(BaseModel):
@@ -49,14 +50,21 @@ class AnchorList(BaseModel):
     total: int
 
 
+def _account_pattern(schema: dict) -> None:
+    """PLATFORM:ACCOUNT, both non-blank, without the characters ids refuse (monitor.ids)."""
+    no = refused_characters()
+    schema["pattern"] = rf"^[^:{no}]*[^\s:{no}][^:{no}]*:[^{no}]*[^\s{no}][^{no}]*$"
+
+
 Account = Annotated[
-    Text,
+    str,
     Field(
         min_length=3,
-        pattern=r"^[^:]*[^\s:][^:]*:.*\S",
+        json_schema_extra=_account_pattern,
         description="PLATFORM:ACCOUNT",
         examples=["douyin:wang"],
     ),
+    AfterValidator(visible_text),
 ]
 
 

@@ -104,7 +104,10 @@ def start_room(
         )
         room = create_room(body, request, db, services, caller.principal)
     except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
         return _refused(request, db, caller, form, f"输入无效 / invalid input: {fields}", 400)
     except ApiError as exc:
         return _refused(request, db, caller, form, exc.message, exc.status_code)

@@ -3,6 +3,7 @@ facts are checked, and name the anchor so the hits are stored as flags for revie
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -28,6 +29,7 @@ def record_options(command):
         ),
         click.option(
             "--stream",
+            callback=_stream_id,
             help="所存标记的直播编号（默认：来源名）/ "
             "stream id for the stored flags (default: the source name).",
         ),
@@ -42,6 +44,15 @@ def record_options(command):
     return command
 
 
+def _stream_id(ctx, param, value: str | None) -> str | None:
+    """A stream id is refused before any work is done (exit 2)."""
+    from .ids import stream_id_problem
+
+    if value is not None and (problem := stream_id_problem(value)) is not None:
+        raise click.BadParameter(problem)
+    return value
+
+
 class RecordTarget:
     def __init__(self, db, anchor_id: str | None, stream_id: str, product: dict | None):
         self.db, self.anchor_id, self.stream_id, self.product = db, anchor_id, stream_id, product
@@ -54,12 +65,14 @@ class RecordTarget:
         if not (anchor or product):
             return cls(None, None, "", None)
         from .db import open_db
+        from .ids import stream_id_from
         from .registry import find_anchor, get_product
 
         db = open_db(db_path or settings.db, busy_timeout_s=settings.db_busy_timeout_seconds)
         anchor_id = find_anchor(db, anchor)["id"] if anchor else None
         record = get_product(db, product) if product else None
-        return cls(db, anchor_id, stream or f"{anchor_id}:{default_stream}", record)
+        default = stream_id_from(f"{anchor_id}:{Path(default_stream).name or default_stream}")
+        return cls(db, anchor_id, stream or default, record)
 
     def facts(self, product_class: str | None) -> tuple[ProductFacts | None, str | None]:
         if self.product is None:

@@ -120,6 +120,7 @@ def serve_command(db_path, host, port, demo) -> None:
     import uvicorn  # the web stack is imported only for this command (start-up time)
 
     from api import create_app
+    from api.server import server_config
 
     from .settings import Settings
 
@@ -134,14 +135,7 @@ def serve_command(db_path, host, port, demo) -> None:
         _start_demo(app, path, settings, f"http://{host}:{port}")
     # forwarded headers are read by the app, from QINGLANG_TRUSTED_PROXIES only (api/trusted_proxies.py);
     # at shutdown, requests in flight have api_shutdown_seconds to finish; then they are cancelled
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        ws="websockets-sansio",
-        proxy_headers=False,
-        timeout_graceful_shutdown=max(settings.api_shutdown_seconds, 0.1),
-    )
+    uvicorn.Server(server_config(app, host=host, port=port)).run()
 
 
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:

@@ -35,6 +35,11 @@ class StateConflict(InputError):
     decided, an appeal or application already pending (the API answers 409)."""
 
 
+class MissingRecord(InputError):
+    """A record the request refers to does not exist, e.g. the workshop a new anchor names (the
+    API answers 404)."""
+
+
 class NotPermitted(QinglangError):
     """The caller may not do this to this record, e.g. undo another reviewer's decision (the API
     answers 403)."""

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from .db import now_iso, transaction
 from .errors import InputError
+from .ids import stream_id as checked_stream_id
 from .report import Hit
 from .segments import Segment
 
@@ -29,6 +30,7 @@ def start_stream(
     source: str = "",
 ) -> dict:
     """The stream, created on first sight (starting it again is harmless)."""
+    stream_id = checked_stream_id(stream_id)
     with transaction(db):
         row = next(db.query("SELECT * FROM streams WHERE id = ?", [stream_id]), None)
         if row is not None:

@@ -31,6 +31,8 @@ from . import audit
 from .db import now_iso, transaction, where_equal
 from .errors import InputError
 from .facts import ProductFacts
+from .ids import stream_id as checked_stream_id
+from .ids import stream_id_from
 from .live import LiveResult, StreamMonitor
 from .recording import record_check
 from .registry import get_product
@@ -146,6 +148,8 @@ class LiveRooms:
         no API takes a local file). Its start is audited as `actor`'s."""
         if replay_file is not None:
             source_url = f"replay:{replay_file.name}"
+        if stream_id:
+            stream_id = checked_stream_id(stream_id)
         services = self.services
         quotas = services.settings.room_quotas()
         db = self._db()
@@ -171,7 +175,7 @@ class LiveRooms:
                         [owner_key_id, anchor_id, stream_id or "", product_id, profile,
                          source_url, now_iso()],
                     ).lastrowid  # fmt: skip
-                    stream_id = stream_id or f"{anchor_id}:live-{room_id}"
+                    stream_id = stream_id or stream_id_from(f"{anchor_id}:live-{room_id}")
                     db.execute(
                         "UPDATE live_rooms SET stream_id = ? WHERE id = ?", [stream_id, room_id]
                     )

@@ -15,7 +15,8 @@ import sqlite_utils
 
 from . import audit
 from .db import now_iso, transaction
-from .errors import InputError
+from .errors import InputError, MissingRecord
+from .ids import invisible_problem, registry_id
 from .vocabulary import CERTIFICATION_TYPES
 
 
@@ -23,7 +24,7 @@ def add_workshop(
     db: sqlite_utils.Database, workshop_id: str, name: str, region: str = "", actor: str = "cli"
 ) -> dict:
     record = {
-        "id": _id(workshop_id, "workshop"),
+        "id": registry_id(workshop_id, "workshop"),
         "name": _text(name, "name"),
         "region": region.strip(),
         "created_at": now_iso(),
@@ -48,7 +49,7 @@ def add_anchor(
     actor: str = "cli",
 ) -> dict:
     record = {
-        "id": _id(anchor_id, "anchor"),
+        "id": registry_id(anchor_id, "anchor"),
         "name": _text(name, "name"),
         "workshop_id": workshop_id or None,
         "created_at": now_iso(),
@@ -56,7 +57,7 @@ def add_anchor(
     parsed = [parse_account(a) for a in accounts]
     with transaction(db):
         if workshop_id and not db["workshops"].count_where("id = ?", [workshop_id]):
-            raise InputError(f"工坊不存在 / no workshop {workshop_id}")
+            raise MissingRecord(f"工坊不存在 / no workshop {workshop_id}")
         _insert(
             db, "anchors", record, f"主播 {anchor_id} 已存在 / anchor {anchor_id} already exists"
         )
@@ -97,7 +98,7 @@ def add_product(
                 f"(known: {', '.join(CERTIFICATION_TYPES)})"
             )
     record = {
-        "id": _id(product_id, "product"),
+        "id": registry_id(product_id, "product"),
         "name": _text(name, "name"),
         "workshop_id": workshop_id or None,
         "product_class": product_class,
@@ -109,7 +110,7 @@ def add_product(
     }
     with transaction(db):
         if workshop_id and not db["workshops"].count_where("id = ?", [workshop_id]):
-            raise InputError(f"工坊不存在 / no workshop {workshop_id}")
+            raise MissingRecord(f"工坊不存在 / no workshop {workshop_id}")
         _insert(
             db,
             "products",
@@ -126,6 +127,8 @@ def parse_account(text: str) -> tuple[str, str]:
         raise InputError(
             f"平台账号格式应为 平台:账号 / a platform account is PLATFORM:ACCOUNT, got {text!r}"
         )
+    if (problem := invisible_problem(text)) is not None:
+        raise InputError(f"account {text!r}: {problem}")
     return platform.strip().lower(), account.strip()
 
 
@@ -166,7 +169,7 @@ def lookup_anchor(db: sqlite_utils.Database, reference: str) -> dict | None:
 def get_product(db: sqlite_utils.Database, product_id: str) -> dict:
     row = next(db.query("SELECT * FROM products WHERE id = ?", [product_id]), None)
     if row is None:
-        raise InputError(f"产品不存在 / no product {product_id}")
+        raise MissingRecord(f"产品不存在 / no product {product_id}")
     row["certifications"] = json.loads(row["certifications"])
     row["registration_numbers"] = json.loads(row["registration_numbers"])
     return row
@@ -254,17 +257,6 @@ def _insert(db: sqlite_utils.Database, table: str, record: dict[str, Any], dupli
         if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
             raise InputError(duplicate) from None
         raise InputError(f"数据不符合约束 / {table}: {exc}") from None
-
-
-def _id(value: str, what: str) -> str:
-    value = (value or "").strip()
-    # ids are path segments of the API and the UI: no spaces, no "/", "?", "#" or "%"
-    if not value or len(value) > 64 or any(c.isspace() or c in "/?#%" for c in value):
-        raise InputError(
-            f"{what} id 须为 1–64 个字符，不含空白和 / ? # % / a {what} id is 1–64 characters "
-            f"without spaces, '/', '?', '#' or '%': {value!r}"
-        )
-    return value
 
 
 def _text(value: str, what: str) -> str:

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from . import audit
 from .db import transaction
-from .errors import InputError
+from .errors import InputError, MissingRecord
 from .registry import CERTIFICATION_TYPES, find_anchor, get_product, parse_account
 
 # Which rows refer to a record of each kind, as (table, column); removal is refused while any do.
@@ -115,7 +115,7 @@ def update_anchor(
                 [platform, account, anchor_id],
             ).rowcount
             if not gone:
-                raise InputError(
+                raise MissingRecord(
                     f"主播 {anchor_id} 没有账号 {platform}:{account} / anchor {anchor_id} has no "
                     f"account {platform}:{account}"
                 )
@@ -232,7 +232,7 @@ def _row(db, table: str, record_id: str, zh: str, en: str) -> dict:
 
 def _workshop_exists(db, workshop_id: str | None) -> None:
     if workshop_id and not db["workshops"].count_where("id = ?", [workshop_id]):
-        raise InputError(f"工坊不存在 / no workshop {workshop_id}")
+        raise MissingRecord(f"工坊不存在 / no workshop {workshop_id}")
 
 
 def _text(value: str | None, what: str) -> str:

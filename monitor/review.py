@@ -241,7 +241,7 @@ def apply_for_repair(
         state = anchor_credit(db, anchor_id, policy, now)
         offer, why_not = repair_offer(state, policy, all_violations(db, anchor_id), now)
         if offer != kind:
-            raise InputError(why_not or _other_offer(kind, offer))
+            raise StateConflict(why_not or _other_offer(kind, offer))
         return _file_pending(
             db, "credit_repairs", {"anchor_id": anchor_id, "kind": kind}, reason, filed_by,
             "repair.apply", f"anchor:{anchor_id}", "repair_id",

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     """Address `qinglang serve` listens on (0.0.0.0: every interface)."""
     api_port: int = 8000
     """Port `qinglang serve` listens on."""
+    api_header_timeout_s: float = 10.0
+    """Seconds a client has to send a request's line and headers (408 and closed after them)."""
     api_max_body_bytes: int = 32 * 1024**2
     """Largest HTTP request body the API accepts, in bytes (413 above it); uploads excepted."""
     api_max_upload_bytes: int = 512 * 1024**2

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 
+from api.server import server_config
+
 
 @contextmanager
 def running(app, start_timeout: float = 60) -> Iterator[str]:
@@ -20,8 +22,7 @@ def running(app, start_timeout: float = 60) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", proxy_headers=False)
-    server = uvicorn.Server(config)  # proxy headers off, as `qinglang serve` runs it
+    server = uvicorn.Server(server_config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout

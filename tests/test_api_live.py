@@ -155,6 +155,39 @@ def test_a_websocket_without_a_valid_key_is_closed_with_1008(server, first):
     _stop(client, keys["platform"], room["id"])
 
 
+DEEP = "[" * 100_000 + "]" * 100_000  # the probe's message
+DEEP_AND_SHORT = "[" * 2_000 + "]" * 2_000  # deeper than the JSON parser's recursion limit
+
+
+@pytest.mark.parametrize(
+    "authorised, message, code, reason",
+    [
+        (True, DEEP, 1009, "over 4096 characters"),
+        (True, DEEP_AND_SHORT, 1007, "nested deeper"),
+        (False, DEEP_AND_SHORT, 1007, "nested deeper"),  # as the first message, read for the key
+        (True, json.dumps({"flush": True, "pad": "x" * 5000}), 1009, "over 4096 characters"),
+    ],
+)
+def test_a_hostile_text_message_closes_the_socket_with_a_code_and_reason(
+    server, authorised, message, code, reason
+):
+    client, keys, _, _ = server
+    room = _room(client, keys["platform"])
+    url = client.base_url.copy_with(scheme="ws", path=f"/v1/live/rooms/{room['id']}/audio")
+    try:
+        with connect(str(url), open_timeout=10, max_size=None) as socket:
+            if authorised:
+                socket.send(json.dumps({"token": keys["platform"]}))
+                socket.send(json.dumps({"flush": True}))
+                assert json.loads(socket.recv(timeout=20))["type"] == "flushed"
+            socket.send(message)
+            with pytest.raises(ConnectionClosed) as closed:
+                socket.recv(timeout=20)
+    finally:
+        _stop(client, keys["platform"], room["id"])
+    assert closed.value.rcvd.code == code and reason in closed.value.rcvd.reason
+
+
 def test_rooms_beyond_the_limit_are_a_429(server):
     client, keys, _, _ = server
     rooms = [_room(client, keys["platform"]) for _ in range(MAX_ROOMS)]
@@ -174,6 +207,15 @@ def test_rooms_beyond_the_limit_are_a_429(server):
     for room in client.get("/v1/live/rooms", headers=auth(keys["regulator"])).json()["rooms"]:
         if room["state"] == "active":
             _stop(client, keys["regulator"], room["id"])
+
+
+@pytest.mark.parametrize("stream", ["live/1", "live 1", "直播1", "live\u200b1"])
+def test_a_room_stream_id_outside_the_pattern_is_a_422(server, stream):
+    client, keys, _, _ = server
+    response = client.post(
+        "/v1/live/rooms", json={"anchor": "A1", "stream": stream}, headers=auth(keys["platform"])
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "body.stream"
 
 
 def test_an_anchor_key_may_not_open_a_room_for_another_anchor(server):

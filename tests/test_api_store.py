@@ -353,7 +353,7 @@ def test_anchor_round_trip_with_accounts(store):
     unknown_ws = client.post(
         "/v1/anchors", json={"id": "A8d", "name": "x", "workshop_id": "nope"}, headers=headers
     )
-    assert unknown_ws.status_code == 400
+    assert unknown_ws.status_code == 404
     assert client.get("/v1/anchors?workshop=W2", headers=headers).json()["total"] == 2
     assert client.delete("/v1/anchors/A8", headers=headers).status_code == 204
     assert client.get("/v1/anchors/A8", headers=headers).status_code == 404
@@ -455,7 +455,7 @@ def test_a_repair_application_is_decided_once(store):
     fresh = {"kind": "repair", "reason": "已整改"}
     _violation(client, regulator, "A5", "low")
     too_soon = client.post("/v1/anchors/A5/repairs", json=fresh, headers=regulator)
-    assert too_soon.status_code == 400 and "nothing to repair" in too_soon.json()["message"]
+    assert too_soon.status_code == 409 and "nothing to repair" in too_soon.json()["message"]
     old = (datetime.now(UTC) - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
     # old enough for repair (policy: 180 d); high, so that it still deducts whatever the phase of
     # the recovery calendar (at most 4 recovery dates × 2 points in the 110 clean days)
@@ -572,3 +572,62 @@ def test_a_recording_is_served_with_ranges(store):
     assert client.get("/v1/streams/S1/media", headers=platform).status_code == 200
     other = _as(store, "anchor4")[1]  # an anchor key of another anchor
     assert client.get("/v1/streams/S1/media", headers=other).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path, body, field, code",
+    [
+        ("/v1/workshops", {"id": "W\x009", "name": "工坊"}, "body.id", "U+0000"),
+        ("/v1/anchors", {"id": "A1\u202e", "name": "主播"}, "body.id", "U+202E"),
+        ("/v1/anchors", {"id": "A9", "name": "主播", "workshop_id": "W1\u200b"}, "body.workshop_id",
+         "U+200B"),
+        ("/v1/anchors", {"id": "A9", "name": "主播", "accounts": ["douyin:a\u2066"]},
+         "body.accounts.0", "U+2066"),
+        ("/v1/products", {"id": "\ufeffP9", "name": "杨梅"}, "body.id", "U+FEFF"),
+    ],
+)  # fmt: skip
+def test_a_look_alike_registry_id_is_a_422_naming_the_field_and_character(
+    store, path, body, field, code
+):
+    client, headers = _as(store, "regulator")
+    response = client.post(path, json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["field"] == field and code in problem["problem"]
+
+
+def test_a_registry_id_is_stored_in_nfc(store):
+    client, headers = _as(store, "regulator")
+    created = client.post("/v1/workshops", json={"id": "Cafe\u0301", "name": "x"}, headers=headers)
+    assert created.status_code == 201 and created.json()["id"] == "Caf\u00e9"
+    assert client.delete("/v1/workshops/Caf\u00e9", headers=headers).status_code == 204
+
+
+def test_a_caption_upload_with_a_stream_id_outside_the_pattern_is_a_422(store):
+    client, headers = _as(store, "regulator")
+    response = client.post(
+        "/v1/captions",
+        files={"file": ("a.srt", "1\n00:00:01,000 --> 00:00:02,000\n你好\n".encode())},
+        data={"anchor": "A1", "stream": "S/9"},
+        headers=headers,
+    )
+    assert response.status_code == 422 and "stream" in response.json()["detail"][0]["field"]
+
+
+@pytest.mark.parametrize(
+    "path, methods",
+    [("/v1/anchors", {"GET", "POST"}), ("/v1/anchors/A1", {"GET", "PATCH", "DELETE"})],
+)
+def test_an_undeclared_method_is_a_405_allowing_every_method_of_the_path(store, path, methods):
+    client, headers = _as(store, "regulator")
+    answer = client.request("OPTIONS", path, headers=headers)
+    assert answer.status_code == 405
+    assert {m.strip() for m in answer.headers["allow"].split(",")} - {"HEAD"} == methods
+
+
+@pytest.mark.parametrize("path", ["/v1/anchors", "/v1/products"])
+def test_naming_a_workshop_that_does_not_exist_is_a_404(store, path):
+    client, headers = _as(store, "regulator")
+    body = {"id": "X404", "name": "x", "workshop_id": "W404"}
+    answer = client.post(path, json=body, headers=headers)
+    assert answer.status_code == 404 and "W404" in answer.json()["message"]

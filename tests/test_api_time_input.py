@@ -34,3 +34,23 @@ def test_iso_text_is_a_time(server):
     client, key = server
     answer = client.get("/v1/flags", params={"since": "2026-05-01T08:00:00Z"}, headers=auth(key))
     assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize(
+    "path, field",
+    [("/v1/flags", "date_to"), ("/v1/streams", "date_from"), ("/v1/exports/flags.csv", "date_to")],
+)
+@pytest.mark.parametrize("value", ["0", "1e9", "-2.88e-15"])
+def test_number_like_text_is_not_a_day(server, path, field, value):
+    client, key = server
+    answer = client.get(path, params={field: value}, headers=auth(key))
+    assert answer.status_code == 422, answer.text
+    assert any(p["field"].endswith(field) for p in answer.json()["detail"])
+
+
+@pytest.mark.parametrize("at", ["", "17", "yesterday"])
+def test_a_credit_time_that_is_not_iso_text_is_a_422_naming_at(server, at):
+    client, key = server
+    answer = client.get("/v1/credit", params={"anchor": "A1", "at": at}, headers=auth(key))
+    assert answer.status_code == 422, answer.text
+    assert any(p["field"].endswith("at") for p in answer.json()["detail"])
