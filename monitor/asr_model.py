@@ -51,7 +51,7 @@ def resolve_model(name: str, cache_dir: Path | None = None) -> str:
 def offline_model_folder(cache_dir: Path) -> Path:
     """The joined offline model, assembled (once, atomically) from the two PyPI packages."""
     folder = cache_dir / "whisper-base-offline"
-    if (folder / _STAMP).is_file() and _size(folder / "model.bin") == _MODEL_BIN_SIZE:
+    if _assembled(folder):
         return folder
     sources = [_package_file(package, file) for package, file in _PARTS]
     side = [_package_file(_PARTS[1][0], file) for file in _SIDE_FILES]
@@ -76,6 +76,8 @@ def offline_model_folder(cache_dir: Path) -> Path:
             with source.open("rb") as src, (staging / source.name).open("wb") as dst:
                 shutil.copyfileobj(src, dst)
         (staging / _STAMP).write_text(_MODEL_BIN_SHA256 + "\n")
+        if _assembled(folder):  # another process finished first and may be loading it: keep it
+            return folder
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
@@ -83,6 +85,10 @@ def offline_model_folder(cache_dir: Path) -> Path:
         if staging.exists():
             shutil.rmtree(staging)
     return folder
+
+
+def _assembled(folder: Path) -> bool:
+    return (folder / _STAMP).is_file() and _size(folder / "model.bin") == _MODEL_BIN_SIZE
 
 
 def _package_file(package: str, name: str):

@@ -1,10 +1,17 @@
-"""Shared fixtures: one compiled checker over the shipped lexicon for the whole run."""
+"""Shared fixtures for the whole run: one compiled checker over the shipped lexicon, the speech
+models, and one headless chromium (each test's browser contexts are closed after it)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from monitor import Checker, default_checker
+
+CHROMIUM = "/usr/bin/chromium"
+# test_api_docs_offline reaches the server under a non-loopback name, as on a real deployment
+DOCS_HOST = "qinglang.test"
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +54,38 @@ def claims_audio(tmp_path_factory):
     ]
     spans = speak(script, path)
     return path, spans
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, launched once for the run (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                f"--host-resolver-rules=MAP {DOCS_HOST} 127.0.0.1",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """The browser contexts (pages, cookies) a test opened are closed after it, so that the one
+    browser of the run does not collect every test's pages."""
+    chromium = item.funcargs.get("browser")
+    before = list(chromium.contexts) if chromium else []
+    try:
+        return (yield)
+    finally:
+        for context in chromium.contexts if chromium else []:
+            if context not in before:
+                context.close()

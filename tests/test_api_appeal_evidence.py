@@ -11,7 +11,6 @@ import hashlib
 import httpx
 import pytest
 from evidence_samples import make_samples
-from test_ui import browser  # noqa: F401 (a fixture)
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -27,7 +26,7 @@ LINKS = ["https://cx.cnca.cn/CertECloud/result/skipResultDetail?certNo=123OP2600
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, checker, browser):  # noqa: F811
+def server(tmp_path_factory, checker, browser):
     folder = tmp_path_factory.mktemp("appeal_evidence")
     samples = make_samples(browser, folder / "samples")
     path = folder / "q.db"

@@ -5,19 +5,18 @@ that Swagger UI behaves as it does on a real deployment."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from api_server import running
-from playwright.sync_api import Page, expect, sync_playwright
-from test_ui import CHROMIUM, SHOTS
+from playwright.sync_api import Page, expect
+from test_ui import SHOTS
 
 from api import create_app
 from monitor.settings import Settings
 
-HOST = "qinglang.test"
+HOST = "qinglang.test"  # the shared browser maps it to 127.0.0.1 (conftest.py)
 LOADING_MS = 60_000  # a wait, not a speed goal: megabyte scripts on a busy shared machine
 
 
@@ -26,24 +25,6 @@ def docs_site(tmp_path_factory):
     path = tmp_path_factory.mktemp("docs") / "q.db"
     with running(create_app(path, Settings(db=str(path)))) as base:
         yield base.replace("127.0.0.1", HOST)
-
-
-@pytest.fixture(scope="module")
-def offline_browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 def _offline_page(browser, base: str) -> tuple[Page, list[str]]:
@@ -67,8 +48,8 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def test_swagger_ui_renders_the_operations_without_any_other_host(offline_browser, docs_site):
-    page, refused = _offline_page(offline_browser, docs_site)
+def test_swagger_ui_renders_the_operations_without_any_other_host(browser, docs_site):
+    page, refused = _offline_page(browser, docs_site)
     page.goto("/docs")
     check = page.locator(".opblock-post", has_text="/v1/check").first
     expect(check).to_be_visible(timeout=LOADING_MS)
@@ -80,8 +61,8 @@ def test_swagger_ui_renders_the_operations_without_any_other_host(offline_browse
     assert refused == []
 
 
-def test_redoc_renders_the_reference_without_any_other_host(offline_browser, docs_site):
-    page, refused = _offline_page(offline_browser, docs_site)
+def test_redoc_renders_the_reference_without_any_other_host(browser, docs_site):
+    page, refused = _offline_page(browser, docs_site)
     page.goto("/redoc")
     expect(page.locator("h1").first).to_contain_text("qinglang", timeout=LOADING_MS)
     expect(page.locator("[data-section-id^='tag/anchors']").first).to_be_attached()
@@ -91,8 +72,8 @@ def test_redoc_renders_the_reference_without_any_other_host(offline_browser, doc
     assert refused == []
 
 
-def test_docs_pages_use_the_local_favicon(offline_browser, docs_site):
-    page, refused = _offline_page(offline_browser, docs_site)
+def test_docs_pages_use_the_local_favicon(browser, docs_site):
+    page, refused = _offline_page(browser, docs_site)
     for path in ("/docs", "/redoc"):
         page.goto(path)
         icon = page.locator("link[rel='shortcut icon']").get_attribute("href")

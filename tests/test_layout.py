@@ -9,7 +9,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import Page, expect
-from test_ui import _page, _shot, browser, site  # noqa: F401 (fixtures)
+from test_ui import _page, _shot, site  # noqa: F401 (site is a fixture)
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -54,7 +54,7 @@ def _page_width(page: Page) -> int:
 
 
 @pytest.mark.parametrize("role", ["regulator", "platform", "anchor"])
-def test_the_navigation_fits_one_line_in_a_1366_px_window(browser, layout, role):  # noqa: F811
+def test_the_navigation_fits_one_line_in_a_1366_px_window(browser, layout, role):
     page = _page(browser, layout, layout["keys"][role], DESKTOP)
     page.goto("/ui/self-check")
     if role == "regulator":
@@ -69,7 +69,7 @@ def test_the_navigation_fits_one_line_in_a_1366_px_window(browser, layout, role)
     _shot(page, f"nav-1366-{role}")
 
 
-def test_the_public_page_reads_on_a_390_px_phone(browser, layout):  # noqa: F811
+def test_the_public_page_reads_on_a_390_px_phone(browser, layout):
     page = _page(browser, layout, viewport=PHONE)
     page.goto("/public")
     assert _page_width(page) <= PHONE["width"]
@@ -89,7 +89,7 @@ def test_the_public_page_reads_on_a_390_px_phone(browser, layout):  # noqa: F811
     _shot(page, "public-390")
 
 
-def test_the_self_check_page_works_on_a_390_px_phone(browser, layout):  # noqa: F811
+def test_the_self_check_page_works_on_a_390_px_phone(browser, layout):
     page = _page(browser, layout, layout["keys"]["anchor"], PHONE)
     page.goto("/ui/self-check")
     assert _page_width(page) <= PHONE["width"]
@@ -108,7 +108,7 @@ def test_the_self_check_page_works_on_a_390_px_phone(browser, layout):  # noqa: 
     _shot(page, "self-check-390")
 
 
-def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):  # noqa: F811
+def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):
     icon = httpx.get(f"{layout['base']}/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
     assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
@@ -130,7 +130,7 @@ def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):  #
         ("ftp://live.example.com/a.flv", ["不允许的地址协议 ftp", "只接受", "not allowed"]),
     ],
 )
-def test_a_refused_live_url_keeps_the_form_and_explains_in_chinese(browser, layout, url, explained):  # noqa: F811
+def test_a_refused_live_url_keeps_the_form_and_explains_in_chinese(browser, layout, url, explained):
     rooms_before = layout["db"]["live_rooms"].count
     page = _page(browser, layout, layout["keys"]["platform"], DESKTOP)
     page.goto("/ui/live")
@@ -152,7 +152,7 @@ def test_a_refused_live_url_keeps_the_form_and_explains_in_chinese(browser, layo
 
 
 def test_a_room_refused_for_a_missing_speech_model_is_explained_in_the_form(
-    browser,  # noqa: F811
+    browser,
     tmp_path,
 ):
     path = tmp_path / "q.db"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from api_server import auth, no_traceback, running
 from playwright.sync_api import expect
-from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from test_ui import _page, _shot
 from ui_login import log_in
 
 from api import create_app
@@ -195,7 +195,7 @@ def test_bad_dates_are_refused_with_a_message(site):
 # --- paging ----------------------------------------------------------------------------------
 
 
-def test_the_queue_pages_beyond_fifty(browser, site):  # noqa: F811
+def test_the_queue_pages_beyond_fifty(browser, site):
     open_ids = [f["id"] for f in list_flags(site["db"], status="open", limit=500)]
     assert len(open_ids) > 50
     page = _page(browser, site, site["keys"]["regulator"])
@@ -220,7 +220,7 @@ def test_the_queue_pages_beyond_fifty(browser, site):  # noqa: F811
 # --- decided flags -----------------------------------------------------------------------------
 
 
-def test_decided_flags_are_listed_with_who_when_and_what(browser, site):  # noqa: F811
+def test_decided_flags_are_listed_with_who_when_and_what(browser, site):
     chosen = site["tea"][0]
     page = _page(browser, site, site["keys"]["regulator"])
     page.goto(f"/ui/review/flags/{chosen}?q=降血压")
@@ -324,7 +324,7 @@ def _credit(site, anchor_id: str) -> tuple:
     return state.score, state.grade, state.blacklisted, state.restrictions
 
 
-def test_a_confirmation_undone_in_time_gives_everything_back(browser, site):  # noqa: F811
+def test_a_confirmation_undone_in_time_gives_everything_back(browser, site):
     """The third high-severity violation blacklists A4; undoing its confirmation a moment later
     removes the violation, and score, grade, blacklist and eligibility are as before, each change
     in the audit log naming who undid what."""

@@ -14,7 +14,7 @@ import pytest
 from api_server import running
 from playwright.sync_api import expect
 from test_hostile_docx import damaged_docx, docx_bomb, docx_document
-from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from test_ui import _page, _shot
 from ui_login import log_in
 
 from api import create_app
@@ -218,7 +218,7 @@ def site(tmp_path_factory):
         yield {"base": base, "db": db, "keys": keys}
 
 
-def test_the_anchor_copies_a_corrected_script_that_reads_as_a_script(browser, site):  # noqa: F811
+def test_the_anchor_copies_a_corrected_script_that_reads_as_a_script(browser, site):
     page = _page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     page.fill("#script", "这款黄酒口感最醇，是我喝过最好喝的。\n吃了能降血压，老人小孩都适合。")
@@ -235,13 +235,13 @@ def test_the_anchor_copies_a_corrected_script_that_reads_as_a_script(browser, si
     _shot(page, "self-check-corrected")
 
 
-def test_the_page_shows_its_size_limit_in_units_people_read(browser, site):  # noqa: F811
+def test_the_page_shows_its_size_limit_in_units_people_read(browser, site):
     page = _page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     expect(page.locator("#size-limit")).to_have_text(re.compile(r"大小上限\s*size limit\s*10 MiB"))
 
 
-def test_the_anchor_picks_a_registered_product_and_its_origin_claims_are_checked(browser, site):  # noqa: F811
+def test_the_anchor_picks_a_registered_product_and_its_origin_claims_are_checked(browser, site):
     page = _page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     offered = page.locator("#product option").evaluate_all("options => options.map(o => o.value)")
@@ -257,7 +257,7 @@ def test_the_anchor_picks_a_registered_product_and_its_origin_claims_are_checked
     _shot(page, "self-check-product")
 
 
-def test_a_registered_alcohol_product_brings_the_alcohol_advertising_article(browser, site):  # noqa: F811
+def test_a_registered_alcohol_product_brings_the_alcohol_advertising_article(browser, site):
     page = _page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     page.fill("#script", "家人们一口干了，今晚不醉不归！")

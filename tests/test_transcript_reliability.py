@@ -17,7 +17,7 @@ import yaml
 from api_server import running
 from playwright.sync_api import expect
 from speech_audio import speak
-from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from test_ui import _page, _shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -278,7 +278,7 @@ def test_clear_mandarin_stays_reliable(store):
         assert segment["confidence"] >= POLICY.min_confidence and segment["issues"] == "[]"
 
 
-def test_stream_page_marks_low_confidence_segments(browser, store):  # noqa: F811
+def test_stream_page_marks_low_confidence_segments(browser, store):
     db = store["db"]
     _, key = create_key(db, "regulator", label="张科长")
     doubtful = [json.loads(s["issues"]) for s in _stored(db, "S-live")]

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_server import running
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from ui_login import log_in
 
 from api import create_app
@@ -29,7 +29,6 @@ from monitor.segments import Segment
 from monitor.settings import Settings
 from monitor.timed_check import check_segments
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 STREAM = [
     Segment(0.0, 4.0, "大家好，欢迎来到梁弄杨梅直播间。"),
@@ -106,19 +105,6 @@ def site(tmp_path_factory, checker):
     settings = Settings(db=str(path), max_text_bytes=2000)
     with running(create_app(path, settings)) as base:
         yield {"base": base, "db": db, "keys": keys, "policy": policy}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, site, key: str | None = None, viewport: dict | None = None) -> Page:

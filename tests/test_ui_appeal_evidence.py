@@ -14,7 +14,7 @@ import pytest
 from api_server import running
 from evidence_samples import make_samples
 from playwright.sync_api import expect
-from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from test_ui import _page, _shot
 from ui_login import log_in
 
 from api import create_app
@@ -29,7 +29,7 @@ LINK = "https://cx.cnca.cn/CertECloud/result/skipResultDetail?certNo=123OP260000
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, checker, browser):  # noqa: F811
+def site(tmp_path_factory, checker, browser):
     folder = tmp_path_factory.mktemp("ui_appeal_evidence")
     path = folder / "q.db"
     db = open_db(path)
@@ -69,7 +69,7 @@ def _open_form(page, violation_id: int):
     return row
 
 
-def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):  # noqa: F811
+def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):
     samples, violation_id = site["samples"], site["violations"][0]
     anchor = _page(browser, site, site["keys"]["A1"])
     row = _open_form(anchor, violation_id)
@@ -122,7 +122,7 @@ def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):
     ],
     ids=["disguised", "too-large"],
 )  # fmt: skip
-def test_a_refused_file_is_named_in_the_form_and_nothing_is_stored(browser, site, attach, named):  # noqa: F811
+def test_a_refused_file_is_named_in_the_form_and_nothing_is_stored(browser, site, attach, named):
     violation_id = site["violations"][1]
     anchor = _page(browser, site, site["keys"]["A1"])
     row = _open_form(anchor, violation_id)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import expect
-from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from test_ui import _page, _shot
 from ui_login import log_in
 
 from api import create_app
@@ -73,7 +73,7 @@ def _score(page) -> float:
     return float(page.locator("#score").inner_text())
 
 
-def test_the_anchor_page_gives_the_platforms_answer(browser, site):  # noqa: F811
+def test_the_anchor_page_gives_the_platforms_answer(browser, site):
     """Issue 12: orange needs an approved script before going live; the page said 可以 from the
     grade alone while /v1/anchors/A2/eligibility said no. One function answers both."""
     gate = httpx.get(
@@ -89,7 +89,7 @@ def test_the_anchor_page_gives_the_platforms_answer(browser, site):  # noqa: F81
     expect(page.locator(".policy-version")).to_contain_text("信用规则")
 
 
-def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site):  # noqa: F811
+def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site):
     db, policy = site["db"], site["policy"]
     violation_id = site["violations"]["A1"]
     before = anchor_credit(db, "A1", policy)
@@ -144,7 +144,7 @@ def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site)
     expect(anchor.locator(f"#violation-{violation_id} .violation-status")).to_contain_text("已撤销")
 
 
-def test_script_submitted_from_self_check_is_returned_with_comments(browser, site):  # noqa: F811
+def test_script_submitted_from_self_check_is_returned_with_comments(browser, site):
     db = site["db"]
     anchor = _page(browser, site, site["keys"]["A2"])
     anchor.goto("/ui/anchors/A2")
@@ -186,7 +186,7 @@ def test_script_submitted_from_self_check_is_returned_with_comments(browser, sit
     )
 
 
-def test_repair_application_is_filed_and_granted(browser, site):  # noqa: F811
+def test_repair_application_is_filed_and_granted(browser, site):
     db, policy = site["db"], site["policy"]
     anchor = _page(browser, site, site["keys"]["A4"])
     anchor.goto("/ui/anchors/A4")
@@ -316,7 +316,7 @@ def test_forms_work_without_javascript(site):
     assert anchor_credit(site["db"], "A3", site["policy"]).blacklisted
 
 
-def test_a_checked_script_with_blocking_problems_shows_as_failed(browser, site):  # noqa: F811
+def test_a_checked_script_with_blocking_problems_shows_as_failed(browser, site):
     """Issue 12: a script with a block verdict showed as 已检查（无需审批）; it does not count for
     going live (monitor/gate.py), so the anchor must see that it failed."""
     anchor = _page(browser, site, site["keys"]["A4"])

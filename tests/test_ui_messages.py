@@ -5,12 +5,11 @@ machine values the API gives stay as they were."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 from api_server import auth, served_client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from ui_login import log_in
 
 from api import create_app
@@ -23,7 +22,6 @@ from monitor.registry import add_anchor, add_workshop
 from monitor.review import decide_flag, record_violation
 from monitor.settings import Settings
 
-CHROMIUM = "/usr/bin/chromium"
 FLAGGED = "想要的加我微信私聊，给你便宜。"
 ROLES = [("regulator", None), ("platform", None), ("anchor", "A3")]
 RAW_CAUSE = re.compile(r"violation \d+ \((complaint|inspection|flag \d+)\)")
@@ -150,25 +148,18 @@ def test_a_batch_item_with_an_unknown_profile_names_the_field_and_the_known_prof
     assert problem["field"] == "profile" and "food" in problem["known"]
 
 
-def test_in_a_browser_the_anchor_sees_its_history_in_chinese(site):
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )  # fmt: skip
-        page = browser.new_page(base_url=site["base"], locale="zh-CN")
-        page.goto("/ui/login")
-        page.fill("#key", site["keys"]["anchor"])
-        page.click("button[type=submit].primary")
-        page.goto("/ui/anchors/A3")
-        page.click("text=信用记录")
-        kinds = page.locator("td.event-kind")
-        expect(kinds.first).to_be_visible()
-        expect(kinds.filter(has_text="列入黑名单")).to_have_count(1)
-        assert not set(kinds.all_inner_texts()) & set(EVENT_KINDS)
-        expect(page.locator("#violations td.origin").first).to_have_text("投诉举报 complaint")
-        browser.close()
+def test_in_a_browser_the_anchor_sees_its_history_in_chinese(browser, site):
+    page = browser.new_page(base_url=site["base"], locale="zh-CN")
+    page.goto("/ui/login")
+    page.fill("#key", site["keys"]["anchor"])
+    page.click("button[type=submit].primary")
+    page.goto("/ui/anchors/A3")
+    page.click("text=信用记录")
+    kinds = page.locator("td.event-kind")
+    expect(kinds.first).to_be_visible()
+    expect(kinds.filter(has_text="列入黑名单")).to_have_count(1)
+    assert not set(kinds.all_inner_texts()) & set(EVENT_KINDS)
+    expect(page.locator("#violations td.origin").first).to_have_text("投诉举报 complaint")
 
 
 def test_a_wrong_method_on_a_page_is_explained_in_chinese(site):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import expect
-from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from test_ui import _page, _shot
 from ui_login import log_in
 
 from api import create_app
@@ -95,7 +95,7 @@ def _flag_ids(page) -> set[int]:
     return {int(i) for ids in marks for i in ids.split()}
 
 
-def test_stream_list_shows_the_demo_streams_with_flag_counts(browser, site):  # noqa: F811
+def test_stream_list_shows_the_demo_streams_with_flag_counts(browser, site):
     db = site["db"]
     page = _page(browser, site, site["keys"]["regulator"])
     page.click("#nav-streams")
@@ -135,7 +135,7 @@ def test_every_flag_of_every_stream_is_highlighted_in_its_transcript(site):
             assert ('id="caption-timeline"' in response.text) == (stream.id not in RECORDED)
 
 
-def test_stream_page_from_a_flag_highlights_flags_and_seeks_on_a_segment_time(browser, site):  # noqa: F811
+def test_stream_page_from_a_flag_highlights_flags_and_seeks_on_a_segment_time(browser, site):
     db = site["db"]
     flags = list_flags(db, stream_id=STREAM)
     chosen = max(flags, key=lambda f: f["time_start"])
@@ -173,7 +173,7 @@ def test_stream_page_from_a_flag_highlights_flags_and_seeks_on_a_segment_time(br
     expect(page.locator("#detail article.flag")).to_have_attribute("data-flag-id", str(first["id"]))
 
 
-def test_anchor_key_sees_only_its_own_streams(browser, site):  # noqa: F811
+def test_anchor_key_sees_only_its_own_streams(browser, site):
     page = _page(browser, site, site["keys"]["anchor"])
     page.goto(f"/ui/anchors/{OWN_ANCHOR}")
     expect(page.locator("#anchor-streams tbody tr[data-stream-id]")).to_have_count(1)
@@ -201,7 +201,7 @@ def _room(site, stream_id: str) -> dict:
     )
 
 
-def test_live_page_shows_a_pushed_block_result_without_reload(browser, site):  # noqa: F811
+def test_live_page_shows_a_pushed_block_result_without_reload(browser, site):
     room = _room(site, "S-live-block")
     page = _page(browser, site, site["keys"]["platform"])
     page.click("#nav-live")
@@ -221,7 +221,7 @@ def test_live_page_shows_a_pushed_block_result_without_reload(browser, site):  #
     _shot(page, "live-block")
 
 
-def test_refused_stream_url_is_explained_in_chinese(browser, site):  # noqa: F811
+def test_refused_stream_url_is_explained_in_chinese(browser, site):
     rooms_before = site["db"]["live_rooms"].count
     page = _page(browser, site, site["keys"]["platform"])
     page.goto("/ui/live")
@@ -234,7 +234,7 @@ def test_refused_stream_url_is_explained_in_chinese(browser, site):  # noqa: F81
     _shot(page, "live-refused")
 
 
-def test_regulator_stops_a_room(browser, site):  # noqa: F811
+def test_regulator_stops_a_room(browser, site):
     room = _room(site, "S-live-stop")
     page = _page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/live")

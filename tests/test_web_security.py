@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from playwright.sync_api import Page
-from test_ui import _page, browser, site  # noqa: F401 (fixtures)
+from test_ui import _page, site  # noqa: F401 (site is a fixture)
 
 from api.security_headers import CONTENT_SECURITY_POLICY, REDOC_CONTENT_SECURITY_POLICY
 

@@ -14,7 +14,7 @@ import pytest
 from api_server import auth, running
 from playwright.sync_api import expect
 from test_review_tools import _record
-from test_ui import _page, _shot, browser  # noqa: F401 (browser is a fixture)
+from test_ui import _page, _shot
 from ui_login import log_in
 
 from api import create_app
@@ -111,7 +111,7 @@ def test_one_violation_in_thousands_of_streams_does_not_show_as_100(tmp_path, ch
     assert rate == 0.999 and f"{rate * 100:.1f}" == "99.9"  # 2999/3000, not "100.0"
 
 
-def test_the_dashboard_has_a_period_selector_and_says_what_it_counts(browser, site):  # noqa: F811
+def test_the_dashboard_has_a_period_selector_and_says_what_it_counts(browser, site):
     page = _page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/workshops")
     expect(page.locator(".period.current")).to_contain_text("近 30 天")
