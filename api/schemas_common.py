@@ -85,6 +85,16 @@ def _id_pattern(schema: dict[str, Any]) -> None:
 
 
 Text = Annotated[str, AfterValidator(_encodable)]
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+# http(s)://host[:port][/path…]: no space or control character, no user part, no IPv6 literal
+HTTP_URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#:@\[\]\\]+(:{_PORT})?([/?#][^\x00-\x20\x7f]*)?$"
+)
+# An address given as evidence (stored, never fetched): the pattern documents what the library's
+# check (monitor.appeal_evidence) accepts; its refusals name the link (`links[i]`) in words.
+EvidenceLink = Annotated[
+    str, Field(json_schema_extra={"pattern": HTTP_URL_PATTERN}), AfterValidator(_encodable)
+]
 Moment = Annotated[datetime, BeforeValidator(_not_a_number)]
 Day = Annotated[date, BeforeValidator(_not_a_number)]
 # Constraints come before the validators: after them pydantic leaves them out of the schema.

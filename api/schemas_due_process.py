@@ -13,6 +13,7 @@ from .schemas_common import (
     KNOWN_PRODUCT_CLASSES,
     BlacklistReason,
     CreditSnapshot,
+    EvidenceLink,
     Id,
     InputModel,
     Moment,
@@ -99,7 +100,7 @@ class AppealList(BaseModel):
 
 class AppealCreate(InputModel):
     reason: Said
-    links: list[Text] = Field(
+    links: list[EvidenceLink] = Field(
         default_factory=list,
         description="Evidence links (http/https), e.g. a certificate in a public registry; stored "
         "as text and never fetched. Files: send the appeal as multipart/form-data with `reason`, "

@@ -8,15 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.webhooks import EVENT_TYPES, PING
 
+from .schemas_common import HTTP_URL_PATTERN
+
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
-
-
-_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
-# http(s)://host[:port][/path…]: no space or control character, no user part, no IPv6 literal
-_URL = (
-    rf"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#:@\[\]\\]+(:{_PORT})?([/?#][^\x00-\x20\x7f]*)?$"
-)
 
 
 class WebhookRequest(BaseModel):
@@ -26,7 +21,7 @@ class WebhookRequest(BaseModel):
         min_length=1,
         max_length=2048,
         # documented only: the URL policy refuses others with a 400 that says why
-        json_schema_extra={"pattern": _URL},
+        json_schema_extra={"pattern": HTTP_URL_PATTERN},
         description="Where events are POSTed: http or https, a public host (or one "
         "QINGLANG_WEBHOOK_ALLOW names).",
         examples=["https://platform.example.com/qinglang/events"],
