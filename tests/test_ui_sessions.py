@@ -14,6 +14,7 @@ from api_server import running
 from ui_login import SESSION_COOKIE, log_in
 
 from api import create_app
+from api.rate_limit import FAILED_AUTH_PER_MINUTE
 from monitor.api_keys import create_key, revoke_key
 from monitor.db import open_db, transaction
 from monitor.settings import Settings
@@ -145,3 +146,30 @@ def test_secure_cookies_can_be_forced(tmp_path):
     with running(create_app(tmp_path / "q.db", settings)) as base:
         form = httpx.get(f"{base}/ui/login")  # plain http, yet the cookie is only for https
         assert "Secure" in form.headers["set-cookie"]
+
+
+def _until_refused(client: httpx.Client, headers: dict) -> list[int]:
+    """Bad keys until the failed-key limit answers 429 (the bucket refills as it goes, so a few
+    more than FAILED_AUTH_PER_MINUTE may pass); the statuses seen."""
+    bad = {"Authorization": "Bearer ql_not-a-key", **headers}
+    statuses: list[int] = []
+    while 429 not in statuses and len(statuses) < 3 * FAILED_AUTH_PER_MINUTE:
+        statuses.append(client.get("/v1/flags", headers=bad).status_code)
+    return statuses
+
+
+def test_failed_keys_are_counted_per_client_a_trusted_proxy_names_not_per_proxy(site):
+    """Behind a proxy every request comes from its address: the failed-key limit (60 a minute per
+    address) counts the client its X-Forwarded-For names, so one guesser does not get everyone
+    else's mistyped key refused as a flood; a client that is not a trusted proxy cannot choose
+    its own address that way."""
+    mistyped = {"Authorization": "Bearer ql_mistyped", "X-Forwarded-For": "198.51.100.8"}
+    with _client(site) as proxy:  # 127.0.0.1 is QINGLANG_TRUSTED_PROXIES
+        guessed = _until_refused(proxy, {"X-Forwarded-For": "198.51.100.7"})
+        assert guessed[-1] == 429 and set(guessed[:-1]) == {401}
+        assert proxy.get("/v1/flags", headers=mistyped).status_code == 401  # not 429
+    with _client(site, source="127.0.0.3") as stranger:  # not a proxy: counted as itself
+        assert _until_refused(stranger, {"X-Forwarded-For": "198.51.100.9"})[-1] == 429
+    with _client(site) as proxy:  # so the client 198.51.100.9 behind the proxy was not counted
+        again = {**mistyped, "X-Forwarded-For": "198.51.100.9"}
+        assert proxy.get("/v1/flags", headers=again).status_code == 401
