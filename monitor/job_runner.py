@@ -3,8 +3,10 @@ job row), check the timed transcript, and, when the job names an anchor and a st
 stream's segments and flags and point the stream at the recording so that a reviewer can play
 it from the flagged second.
 
-What the job recorded and its being marked done are committed in one transaction; recording is
-idempotent, so a job run again after a crash adds nothing twice.
+What the job recorded is stored in bounded batches (`recording.record_check`), then the stream's
+recording and the job's being done are committed together; recording is idempotent, so a job run
+again after a crash between the two adds nothing twice, and a long transcript never holds the
+writer for seconds.
 """
 
 from __future__ import annotations
@@ -142,18 +144,20 @@ def run_job(
         "duration": round(transcript.duration, 3),
         "flag_ids": [],
     }
+    recorded = bool(job["anchor_id"] and job["stream_id"])
+    if recorded:  # in bounded batches, idempotent: a rerun after a crash adds nothing twice
+        result["flag_ids"] = record_check(
+            db,
+            timed.report,
+            timed.timed.text,
+            anchor_id=job["anchor_id"],
+            stream_id=job["stream_id"],
+            product_id=job["product_id"],
+            source=f"upload:{job['file_name']}",
+            segments=transcript.segments,
+        )
     with transaction(db):
-        if job["anchor_id"] and job["stream_id"]:
-            result["flag_ids"] = record_check(
-                db,
-                timed.report,
-                timed.timed.text,
-                anchor_id=job["anchor_id"],
-                stream_id=job["stream_id"],
-                product_id=job["product_id"],
-                source=f"upload:{job['file_name']}",
-                segments=transcript.segments,
-            )
+        if recorded:
             db.execute(
                 "UPDATE streams SET media_path = ? WHERE id = ?",
                 [job["file_path"], job["stream_id"]],
