@@ -53,7 +53,7 @@ REFUSED_BY_CONTENT = [
     ("unsupported_media_type", "", "a file's content (a recording; PDF, JPEG or PNG evidence)"),
     ("invalid_input", "file: ", "a caption file's content (empty, not captions)"),
     ("invalid_input", "cannot resolve host", "a webhook host must resolve; tests have no DNS"),
-    ("invalid_input", "is not public", "a webhook host must be public, known once resolved"),
+    ("invalid_input", "地址不允许", "a webhook host must be public, known once resolved"),
 ]
 POSITIVE_CHECKS = [
     not_a_server_error,
