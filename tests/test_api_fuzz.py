@@ -54,6 +54,7 @@ REFUSED_BY_CONTENT = [
     ("invalid_input", "file: ", "a caption file's content (empty, not captions)"),
     ("invalid_input", "cannot resolve host", "a webhook host must resolve; tests have no DNS"),
     ("invalid_input", "地址不允许", "a webhook host must be public, known once resolved"),
+    ("invalid_input", "主机名无效", "a host name must be valid IDNA (RFC 5891), beyond a pattern"),
 ]
 POSITIVE_CHECKS = [
     not_a_server_error,
