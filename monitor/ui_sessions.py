@@ -9,14 +9,13 @@ CSRF token of its own (random, so two sessions of one key have different tokens)
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from .api_keys import Principal
+from .api_keys import Principal, hash_key
 from .db import now_iso, transaction
 
 
@@ -26,10 +25,6 @@ class UiSession:
 
     principal: Principal
     csrf: str
-
-
-def _hash(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
 def open_session(db: sqlite_utils.Database, key_id: int, lifetime: timedelta) -> str:
@@ -43,7 +38,7 @@ def open_session(db: sqlite_utils.Database, key_id: int, lifetime: timedelta) ->
         )
         db["ui_sessions"].insert(
             {
-                "id_hash": _hash(session_id),
+                "id_hash": hash_key(session_id),
                 "key_id": key_id,
                 "csrf": secrets.token_hex(32),
                 "created_at": now_iso(now),
@@ -64,7 +59,7 @@ def find_session(db: sqlite_utils.Database, session_id: str) -> UiSession | None
             "JOIN api_keys k ON k.id = s.key_id "
             "WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? "
             "AND k.revoked_at IS NULL",
-            [_hash(session_id), now_iso()],
+            [hash_key(session_id), now_iso()],
         ),
         None,
     )
@@ -78,5 +73,5 @@ def revoke_session(db: sqlite_utils.Database, session_id: str) -> None:
     with transaction(db):
         db.execute(
             "UPDATE ui_sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL",
-            [now_iso(), _hash(session_id)],
+            [now_iso(), hash_key(session_id)],
         )
