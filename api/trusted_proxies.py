@@ -37,9 +37,12 @@ def parse_proxies(listed: str) -> tuple[Network, ...]:
 
 def is_trusted(peer: str, proxies: tuple[Network, ...]) -> bool:
     try:
-        address = ipaddress.ip_address(peer)
+        return _listed(ipaddress.ip_address(peer), proxies)
     except ValueError:
         return False
+
+
+def _listed(address: ipaddress.IPv4Address | ipaddress.IPv6Address, proxies) -> bool:
     return any(address in network for network in proxies)
 
 
@@ -51,7 +54,7 @@ def forwarded_client(forwarded_for: str, proxies: tuple[Network, ...]) -> str | 
             address = ipaddress.ip_address(item)
         except ValueError:
             return None  # garbage where an address should be: believe nothing further left
-        if not any(address in network for network in proxies):
+        if not _listed(address, proxies):
             return str(address)
     return None
 
