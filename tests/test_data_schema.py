@@ -1,0 +1,54 @@
+"""Data-file schemas: a pydantic error becomes one bilingual message per problem, naming the
+file, the entry and the field."""
+
+from typing import Annotated, Literal
+
+import pytest
+from pydantic import Field, StrictInt
+
+from monitor.data_schema import DataModel, Text, field_name, validate
+
+
+class _Item(DataModel):
+    id: Text
+    weight: Annotated[StrictInt, Field(ge=0)]
+    kind: Literal["a", "b"] = "a"
+
+
+class _File(DataModel):
+    items: tuple[_Item, ...]
+    limits: dict[str, StrictInt] = Field(default_factory=dict)
+
+
+@pytest.mark.parametrize(
+    "loc, name",
+    [(("items", 2, "weight"), "items[2].weight"), (("limits", "x"), "limits.x"), ((), "")],
+)
+def test_a_location_reads_as_a_dotted_field_with_indices(loc, name):
+    assert field_name(loc) == name
+
+
+def test_every_problem_is_one_message_naming_file_entry_and_field():
+    data = {"items": [{"id": "", "weight": -1, "kind": "c"}, {"weight": "2"}], "colour": 1}
+    model, problems = validate(_File, data, "f.yaml")
+    assert model is None
+    assert problems == [
+        "f.yaml: 'items[0].id' 不能为空 / 'items[0].id' must not be empty",
+        "f.yaml: 'items[0].weight' 须不小于 0 / 'items[0].weight' must be at least 0, not -1",
+        "f.yaml: 'items[0].kind' 须为 'a'、'b' 之一 / 'items[0].kind' must be one of 'a' or 'b'",
+        "f.yaml: 缺少键 'items[1].id' / missing key 'items[1].id'",
+        "f.yaml: 'items[1].weight' 须为整数 / 'items[1].weight' must be a whole number, not '2'",
+        "f.yaml: 未知键 'colour' / unknown key 'colour'",
+    ]
+
+
+def test_the_keys_of_a_mapping_field_are_named_by_their_noun():
+    _, problems = validate(_File, {"items": [], "limits": {"x": "many"}}, "f.yaml", nouns={})
+    assert problems == [
+        "f.yaml: 'limits.x' 须为整数 / 'limits.x' must be a whole number, not 'many'"
+    ]
+
+
+def test_a_bare_number_is_accepted_as_text():
+    model, problems = validate(_File, {"items": [{"id": 2026.1, "weight": 1}]}, "f.yaml")
+    assert problems == [] and model is not None and model.items[0].id == "2026.1"
