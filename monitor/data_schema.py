@@ -1,7 +1,8 @@
 """The base of every data-file schema (a frozen pydantic model that refuses unknown keys) and the
 translation of a pydantic ValidationError into one bilingual message per problem.
 
-A message reads `file: entry: 'field' 中文 / English`. This module reads no files and knows no
+A message reads `file: entry: field: 中文 / English naming the field` (the entry is part of
+`where`, given by the loader). This module reads no files and knows no
 particular schema; each loader owns its models.
 """
 
@@ -40,28 +41,25 @@ def field_name(loc: Sequence[str | int]) -> str:
 
 # pydantic error type → (中文, English); {field}, {input} and the error's ctx fill the blanks.
 _TEXTS = {
-    "missing": ("缺少键 '{field}'", "missing key '{field}'"),
-    "extra_forbidden": ("未知键 '{field}'", "unknown key '{field}'"),
-    "greater_than_equal": (
-        "'{field}' 须不小于 {ge}",
-        "'{field}' must be at least {ge}, not {input}",
-    ),
-    "greater_than": ("'{field}' 须大于 {gt}", "'{field}' must be above {gt}, not {input}"),
-    "less_than_equal": ("'{field}' 须不大于 {le}", "'{field}' must be at most {le}, not {input}"),
-    "less_than": ("'{field}' 须小于 {lt}", "'{field}' must be below {lt}, not {input}"),
-    "int_type": ("'{field}' 须为整数", "'{field}' must be a whole number, not {input}"),
-    "float_type": ("'{field}' 须为数字", "'{field}' must be a number, not {input}"),
-    "bool_type": ("'{field}' 须为 true 或 false", "'{field}' must be true or false"),
-    "string_type": ("'{field}' 须为文字", "'{field}' must be text, not {input}"),
-    "string_too_short": ("'{field}' 不能为空", "'{field}' must not be empty"),
-    "too_short": ("'{field}' 不能为空", "'{field}' must not be empty"),
-    "list_type": ("'{field}' 须为列表", "'{field}' must be a list, not {input}"),
-    "tuple_type": ("'{field}' 须为列表", "'{field}' must be a list, not {input}"),
-    "dict_type": ("'{field}' 须为映射", "'{field}' must be a mapping, not {input}"),
-    "model_type": ("'{field}' 须为映射", "'{field}' must be a mapping, not {input}"),
-    "model_attributes_type": ("'{field}' 须为映射", "'{field}' must be a mapping, not {input}"),
-    "literal_error": ("'{field}' 须为 {expected_zh} 之一", "'{field}' must be one of {expected}"),
-    "string_pattern_mismatch": ("'{field}' 格式不符", "'{field}' must match {pattern}"),
+    "missing": ("缺少此键", "missing key '{field}'"),
+    "extra_forbidden": ("未知键", "unknown key '{field}'"),
+    "greater_than_equal": ("须不小于 {ge}", "'{field}' must be at least {ge}, not {input}"),
+    "greater_than": ("须大于 {gt}", "'{field}' must be above {gt}, not {input}"),
+    "less_than_equal": ("须不大于 {le}", "'{field}' must be at most {le}, not {input}"),
+    "less_than": ("须小于 {lt}", "'{field}' must be below {lt}, not {input}"),
+    "int_type": ("须为整数", "'{field}' must be a whole number, not {input}"),
+    "float_type": ("须为数字", "'{field}' must be a number, not {input}"),
+    "bool_type": ("须为 true 或 false", "'{field}' must be true or false, not {input}"),
+    "string_type": ("须为文字", "'{field}' must be text, not {input}"),
+    "string_too_short": ("不能为空", "'{field}' must not be empty"),
+    "too_short": ("不能为空", "'{field}' must not be empty"),
+    "list_type": ("须为列表", "'{field}' must be a list, not {input}"),
+    "tuple_type": ("须为列表", "'{field}' must be a list, not {input}"),
+    "dict_type": ("须为映射", "'{field}' must be a mapping, not {input}"),
+    "model_type": ("须为映射", "'{field}' must be a mapping, not {input}"),
+    "model_attributes_type": ("须为映射", "'{field}' must be a mapping, not {input}"),
+    "literal_error": ("须为 {expected_zh} 之一", "'{field}' must be one of {expected}"),
+    "string_pattern_mismatch": ("格式不符", "'{field}' must match {pattern}"),
 }
 
 
@@ -78,19 +76,21 @@ def _message(error: Mapping[str, Any], nouns: Mapping[str, tuple[str, str]]) -> 
         state = ("缺少", "missing") if kind == "missing" else ("未知", "unknown")
         key = loc[-1]
         return f"{parent}: {state[0]}{zh} '{key}' / {state[1]} {en} '{key}'"
+    field = field_name(loc)
     if kind == "value_error":  # a validator's own message, already "中文 / English"
         text = str(error["ctx"]["error"])
-        return f"{field_name(loc)}: {text}" if loc else text
-    zh, en = _TEXTS.get(kind, ("'{field}' 无效", "'{field}': {msg}"))
+        return f"{field}: {text}" if field else text
+    zh, en = _TEXTS.get(kind, ("无效", "'{field}': {msg}"))
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()}
     values = {
         **ctx,
         "expected_zh": str(ctx.get("expected", "")).replace(" or ", "、").replace(", ", "、"),
-        "field": field_name(loc),
+        "field": field,
         "input": _short(repr(error.get("input"))),
         "msg": error["msg"],
     }
-    return f"{zh.format(**values)} / {en.format(**values)}"
+    text = f"{zh.format(**values)} / {en.format(**values)}"
+    return f"{field}: {text}" if field else text
 
 
 def problems_of(

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .data_files import data_dir
+from .data_schema import problems_of
 from .errors import LexiconError
 from .rewordings import RewordingRules
 from .vocabulary import SEVERITIES
@@ -136,9 +137,7 @@ def validated(model: type[ModelT], data: object, where: str) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise LexiconError(
-            [f"{where}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        ) from exc
+        raise LexiconError(problems_of(exc, where)) from exc
 
 
 def read_validated(path: Path, model: type[ModelT]) -> ModelT:

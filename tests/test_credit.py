@@ -469,5 +469,5 @@ def test_a_policy_problem_names_file_and_field_in_chinese_then_english(tmp_path)
     with pytest.raises(PolicyError) as error:
         load_policy(path)
     assert error.value.problems == [
-        f"{path}: 'repair.fraction' 须不大于 1 / 'repair.fraction' must be at most 1, not 1.5"
+        f"{path}: repair.fraction: 须不大于 1 / 'repair.fraction' must be at most 1, not 1.5"
     ]

@@ -17,7 +17,6 @@ class _Item(DataModel):
 
 class _File(DataModel):
     items: tuple[_Item, ...]
-    limits: dict[str, StrictInt] = Field(default_factory=dict)
 
 
 @pytest.mark.parametrize(
@@ -33,19 +32,30 @@ def test_every_problem_is_one_message_naming_file_entry_and_field():
     model, problems = validate(_File, data, "f.yaml")
     assert model is None
     assert problems == [
-        "f.yaml: 'items[0].id' 不能为空 / 'items[0].id' must not be empty",
-        "f.yaml: 'items[0].weight' 须不小于 0 / 'items[0].weight' must be at least 0, not -1",
-        "f.yaml: 'items[0].kind' 须为 'a'、'b' 之一 / 'items[0].kind' must be one of 'a' or 'b'",
-        "f.yaml: 缺少键 'items[1].id' / missing key 'items[1].id'",
-        "f.yaml: 'items[1].weight' 须为整数 / 'items[1].weight' must be a whole number, not '2'",
-        "f.yaml: 未知键 'colour' / unknown key 'colour'",
+        "f.yaml: items[0].id: 不能为空 / 'items[0].id' must not be empty",
+        "f.yaml: items[0].weight: 须不小于 0 / 'items[0].weight' must be at least 0, not -1",
+        "f.yaml: items[0].kind: 须为 'a'、'b' 之一 / 'items[0].kind' must be one of 'a' or 'b'",
+        "f.yaml: items[1].id: 缺少此键 / missing key 'items[1].id'",
+        "f.yaml: items[1].weight: 须为整数 / 'items[1].weight' must be a whole number, not '2'",
+        "f.yaml: colour: 未知键 / unknown key 'colour'",
     ]
 
 
+class _Sizes(DataModel):
+    small: StrictInt
+    large: StrictInt
+
+
+class _Limits(DataModel):
+    sizes: _Sizes
+
+
 def test_the_keys_of_a_mapping_field_are_named_by_their_noun():
-    _, problems = validate(_File, {"items": [], "limits": {"x": "many"}}, "f.yaml", nouns={})
+    data = {"sizes": {"small": 1, "huge": 3}}
+    _, problems = validate(_Limits, data, "f.yaml", nouns={"sizes": ("尺寸", "size")})
     assert problems == [
-        "f.yaml: 'limits.x' 须为整数 / 'limits.x' must be a whole number, not 'many'"
+        "f.yaml: sizes: 缺少尺寸 'large' / missing size 'large'",
+        "f.yaml: sizes: 未知尺寸 'huge' / unknown size 'huge'",
     ]
 
 

@@ -487,7 +487,7 @@ def test_a_webhook_policy_problem_names_file_and_field_in_chinese_then_english(t
     with pytest.raises(WebhookPolicyError) as failure:
         load_webhook_policy(wrong)
     assert failure.value.problems == [
-        f"{wrong}: 'jitter' 须小于 1 / 'jitter' must be below 1, not 1.5"
+        f"{wrong}: jitter: 须小于 1 / 'jitter' must be below 1, not 1.5"
     ]
 
 
