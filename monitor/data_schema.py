@@ -23,12 +23,13 @@ class DataModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _number_as_text(value: Any) -> Any:
+def number_as_text(value: Any) -> Any:
+    """A number where text is expected, as its text (YAML reads `2026.1` as a number)."""
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 # A label written bare in YAML (`version: 2026.1`) is text too.
-Text = Annotated[str, BeforeValidator(_number_as_text), Field(min_length=1)]
+Text = Annotated[str, BeforeValidator(number_as_text), Field(min_length=1)]
 
 
 def field_name(loc: Sequence[str | int]) -> str:
@@ -75,7 +76,8 @@ def _message(error: Mapping[str, Any], nouns: Mapping[str, tuple[str, str]]) -> 
         zh, en = nouns[parent]
         state = ("缺少", "missing") if kind == "missing" else ("未知", "unknown")
         key = loc[-1]
-        return f"{parent}: {state[0]}{zh} '{key}' / {state[1]} {en} '{key}'"
+        text = f"{state[0]}{zh} '{key}' / {' '.join(filter(None, (state[1], en)))} '{key}'"
+        return f"{parent}: {text}" if parent else text
     field = field_name(loc)
     if kind == "value_error":  # a validator's own message, already "中文 / English"
         text = str(error["ctx"]["error"])
