@@ -59,7 +59,10 @@ _TEXTS = {
     "dict_type": ("须为映射", "'{field}' must be a mapping, not {input}"),
     "model_type": ("须为映射", "'{field}' must be a mapping, not {input}"),
     "model_attributes_type": ("须为映射", "'{field}' must be a mapping, not {input}"),
-    "literal_error": ("须为 {expected_zh} 之一", "'{field}' must be one of {expected}"),
+    "literal_error": (
+        "须为 {expected_zh} 之一",
+        "'{field}' must be one of {expected}, not {input}",
+    ),
     "string_pattern_mismatch": ("格式不符", "'{field}' must match {pattern}"),
 }
 

@@ -34,7 +34,7 @@ def test_every_problem_is_one_message_naming_file_entry_and_field():
     assert problems == [
         "f.yaml: items[0].id: 不能为空 / 'items[0].id' must not be empty",
         "f.yaml: items[0].weight: 须不小于 0 / 'items[0].weight' must be at least 0, not -1",
-        "f.yaml: items[0].kind: 须为 'a'、'b' 之一 / 'items[0].kind' must be one of 'a' or 'b'",
+        "f.yaml: items[0].kind: 须为 'a'、'b' 之一 / 'items[0].kind' must be one of 'a' or 'b', not 'c'",
         "f.yaml: items[1].id: 缺少此键 / missing key 'items[1].id'",
         "f.yaml: items[1].weight: 须为整数 / 'items[1].weight' must be a whole number, not '2'",
         "f.yaml: colour: 未知键 / unknown key 'colour'",

@@ -146,7 +146,7 @@ def test_an_entry_problem_names_file_entry_and_field_in_chinese_then_english(lex
         "user.yaml: entry #1 (t-zuijia): negatable: 须为 true 或 false / "
         "'negatable' must be true or false, not 1",
         "user.yaml: entry #1 (t-zuijia): lang: 须为 'zh'、'en' 之一 / "
-        "'lang' must be one of 'zh' or 'en'",
+        "'lang' must be one of 'zh' or 'en', not 'fr'",
     ]
 
 
