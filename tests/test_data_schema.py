@@ -1,6 +1,8 @@
 """Data-file schemas: a pydantic error becomes one bilingual message per problem, naming the
 file, the entry and the field."""
 
+from importlib.resources import files
+from pathlib import Path
 from typing import Annotated, Literal
 
 import pytest
@@ -62,3 +64,24 @@ def test_the_keys_of_a_mapping_field_are_named_by_their_noun():
 def test_a_bare_number_is_accepted_as_text():
     model, problems = validate(_File, {"items": [{"id": 2026.1, "weight": 1}]}, "f.yaml")
     assert problems == [] and model is not None and model.items[0].id == "2026.1"
+
+
+def test_a_fact_claims_policy_with_an_unknown_severity_is_refused(tmp_path):
+    import yaml
+
+    from monitor.errors import LexiconError
+    from monitor.fact_claims_schema import FactClaimsFile
+    from monitor.lexicon import read_validated
+
+    shipped = Path(str(files("monitor").joinpath("policies", "fact_claims.yaml")))
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    data["certifications"]["organic"]["severity"] = "severe"
+    path = tmp_path / "fact_claims.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert read_validated(shipped, FactClaimsFile).certifications["organic"].name
+    with pytest.raises(LexiconError) as refused:
+        read_validated(path, FactClaimsFile)
+    assert refused.value.problems == [
+        f"{path}: certifications.organic.severity: 须为 'low'、'medium'、'high' 之一 / "
+        "'certifications.organic.severity' must be one of 'low', 'medium' or 'high', not 'severe'"
+    ]
