@@ -85,3 +85,23 @@ def test_a_fact_claims_policy_with_an_unknown_severity_is_refused(tmp_path):
         f"{path}: certifications.organic.severity: 须为 'low'、'medium'、'high' 之一 / "
         "'certifications.organic.severity' must be one of 'low', 'medium' or 'high', not 'severe'"
     ]
+
+
+def test_a_normalisation_rule_out_of_range_is_refused_naming_the_field(tmp_path):
+    import yaml
+
+    from monitor.data_files import data_dir
+    from monitor.errors import LexiconError
+    from monitor.normalization import load_normalizer
+
+    shipped = data_dir("lexicons") / "normalization.yaml"
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    data["generated"]["initials"]["min_term_length"] = 0
+    path = tmp_path / "normalization.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(LexiconError) as refused:
+        load_normalizer(path)
+    assert refused.value.problems == [
+        f"{path}: generated.initials.min_term_length: 须不小于 1 / "
+        "'generated.initials.min_term_length' must be at least 1, not 0"
+    ]
