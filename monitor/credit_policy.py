@@ -1,5 +1,5 @@
-"""The credit policy: every number of the anchor credit rules, read from a YAML data file and
-validated into frozen dataclasses.
+"""The credit policy: every number of the anchor credit rules, read from a YAML data file,
+validated by pydantic models (the file key for key) into frozen dataclasses.
 
 This module reads and checks the policy file; it does not compute credit (see credit.py).
 """
@@ -12,30 +12,17 @@ from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
 from .data_files import data_dir
+from .data_schema import DataModel, Text, validate
 from .errors import InputError, LexiconError
-from .lexicon import SEVERITIES, read_yaml
+from .lexicon import read_yaml
 
 BLOCKABLE_ACTIONS = ("register", "go_live")
-_TOP_KEYS = (
-    "version",
-    "start_score",
-    "deductions",
-    "category_multipliers",
-    "repeat",
-    "recovery",
-    "expiry",
-    "grades",
-    "blacklist",
-    "repair",
-    "disclosure",
-    "scripts",
-    "unregistered",
-)
 
 
 class PolicyError(InputError):
@@ -43,7 +30,7 @@ class PolicyError(InputError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("invalid credit policy: " + "; ".join(problems))
+        super().__init__("信用政策无效 / invalid credit policy: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -159,7 +146,7 @@ def load_policy(path: str | Path | None = None) -> CreditPolicy:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PolicyError([f"{path}: cannot read ({exc})"]) from None
+        raise PolicyError([f"{path}: 无法读取 / cannot read ({exc})"]) from None
     return parse_policy(raw, known_categories(), where=str(path))
 
 
@@ -175,246 +162,213 @@ def known_categories() -> tuple[str, ...]:
 def parse_policy(raw: Any, categories: tuple[str, ...], where: str = "policy") -> CreditPolicy:
     """Validate a parsed policy mapping against the category ids; raise PolicyError if it is wrong."""
     if not isinstance(raw, dict):
-        raise PolicyError([f"{where}: top level must be a mapping"])
-    check = _Checker()
-    for key in _TOP_KEYS:
-        if key not in raw:
-            check.problem(f"missing key '{key}'")
-    for key in raw:
-        if key not in _TOP_KEYS:
-            check.problem(f"unknown key '{key}'")
-    if check.problems:
-        raise PolicyError([f"{where}: {p}" for p in check.problems])
-    policy = CreditPolicy(
-        version=check.text(raw, "version"),
-        start_score=check.number(raw, "start_score", positive=True),
-        deductions=_deductions(check, raw),
-        category_multipliers=_multipliers(check, raw, categories),
-        repeat=RepeatRule(
-            window_days=check.whole(raw, "repeat.window_days"),
-            factor=check.number(raw, "repeat.factor", at_least=1),
-            cap=check.number(raw, "repeat.cap", at_least=1),
-        ),
-        recovery=RecoveryRule(
-            clean_days=check.whole(raw, "recovery.clean_days"),
-            period_days=check.whole(raw, "recovery.period_days", positive=True),
-            points=check.number(raw, "recovery.points"),
-        ),
-        expiry_days=check.whole(raw, "expiry.after_days", positive=True),
-        grades=_grades(check, raw),
-        blacklist=BlacklistRule(
-            high_severity_count=check.whole(raw, "blacklist.triggers.high_severity.count"),
-            high_severity_window_days=check.whole(
-                raw, "blacklist.triggers.high_severity.window_days"
-            ),
-            score_below=check.number(raw, "blacklist.triggers.score_below"),
-            duration_days=check.whole(raw, "blacklist.duration_days", positive=True),
-            early_removal_after_days=check.whole(raw, "blacklist.early_removal_after_days"),
-            restrictions=_restrictions(check, check.value(raw, "blacklist.restrictions"), ""),
-        ),
-        repair=RepairRule(
-            fraction=check.number(raw, "repair.fraction", at_most=1),
-            min_age_days=check.whole(raw, "repair.min_age_days"),
-        ),
-        disclosure=DisclosureRule(
-            grade_public=check.flag(raw, "disclosure.grade_public"),
-            blacklist_after_end_days=check.whole(raw, "disclosure.blacklist_after_end_days"),
-            violation_days=MappingProxyType(
-                {s: check.whole(raw, f"disclosure.violation_days.{s}") for s in SEVERITIES}
-            ),
-            record_retention_days=check.whole(raw, "disclosure.record_retention_days"),
-            withdraw_within_working_days=check.whole(
-                raw, "disclosure.withdraw_within_working_days"
-            ),
-        ),
-        script_valid_days=check.whole(raw, "scripts.valid_days", positive=True),
-        unregistered_may_go_live=check.flag(raw, "unregistered.may_go_live"),
-    )
-    if policy.repeat.cap < policy.repeat.factor:
-        check.problem("repeat.cap must be at least repeat.factor")
-    if policy.grades and policy.grades[0].min_score > policy.start_score:
-        check.problem("grades: the best grade's min_score is above start_score")
-    if check.problems:
-        raise PolicyError([f"{where}: {p}" for p in check.problems])
-    return policy
-
-
-class _Checker:
-    """Reads dotted keys from the raw mapping and collects problems instead of stopping at one.
-
-    `under(prefix)` gives a checker for a nested item that reports into the same list."""
-
-    def __init__(self, problems: list[str] | None = None, prefix: str = "") -> None:
-        self.problems: list[str] = [] if problems is None else problems
-        self.prefix = prefix
-
-    def under(self, prefix: str) -> _Checker:
-        return _Checker(self.problems, f"{self.prefix}{prefix}.")
-
-    def problem(self, message: str) -> None:
-        self.problems.append(message)
-
-    def value(self, raw: Any, dotted: str) -> Any:
-        node = raw
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                self.problem(f"missing key '{self.prefix}{dotted}'")
-                return None
-            node = node[part]
-        return node
-
-    def text(self, raw: Any, dotted: str) -> str:
-        value = self.value(raw, dotted)
-        if value is not None and (not isinstance(value, (str, int, float)) or str(value) == ""):
-            self.problem(f"'{self.prefix}{dotted}' must be a non-empty string")
-        return "" if value is None else str(value)
-
-    def flag(self, raw: Any, dotted: str) -> bool:
-        value = self.value(raw, dotted)
-        if value is not None and not isinstance(value, bool):
-            self.problem(f"'{self.prefix}{dotted}' must be true or false")
-        return bool(value)
-
-    def number(
-        self,
-        raw: Any,
-        dotted: str,
-        positive: bool = False,
-        at_least: float = 0,
-        at_most: float | None = None,
-    ) -> float:
-        return self.check_number(self.value(raw, dotted), dotted, positive, at_least, at_most)
-
-    def check_number(
-        self,
-        value: Any,
-        dotted: str,
-        positive: bool = False,
-        at_least: float = 0,
-        at_most: float | None = None,
-    ) -> float:
-        dotted = f"{self.prefix}{dotted}"
-        if value is None:
-            return 0.0
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(f"'{dotted}' must be a number, not {value!r}")
-            return 0.0
-        if value < at_least or (positive and value <= 0):
-            bound = "positive" if positive else f"at least {at_least:g}"
-            self.problem(f"'{dotted}' must be {bound}, not {value!r}")
-        if at_most is not None and value > at_most:
-            self.problem(f"'{dotted}' must be at most {at_most:g}, not {value!r}")
-        return float(value)
-
-    def whole(self, raw: Any, dotted: str, positive: bool = False) -> int:
-        value = self.value(raw, dotted)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            self.problem(f"'{self.prefix}{dotted}' must be a whole number, not {value!r}")
-            return 0
-        return int(self.check_number(value, dotted, positive))
-
-
-def _deductions(check: _Checker, raw: dict) -> Mapping[str, float]:
-    given = raw.get("deductions")
-    if not isinstance(given, dict):
-        check.problem("'deductions' must map each severity to points")
-        return MappingProxyType({s: 0.0 for s in SEVERITIES})
-    for severity in given:
-        if severity not in SEVERITIES:
-            check.problem(
-                f"deductions: unknown severity '{severity}' (known: {', '.join(SEVERITIES)})"
-            )
-    points = {s: check.number(given, s) if s in given else 0.0 for s in SEVERITIES}
-    for severity in SEVERITIES:
-        if severity not in given:
-            check.problem(f"deductions: missing severity '{severity}'")
-    if not points["low"] <= points["medium"] <= points["high"]:
-        check.problem("deductions must not decrease with severity (low ≤ medium ≤ high)")
-    return MappingProxyType(points)
-
-
-def _multipliers(check: _Checker, raw: dict, categories: tuple[str, ...]) -> Mapping[str, float]:
+        raise PolicyError([f"{where}: 顶层须为映射 / top level must be a mapping"])
+    policy, problems = validate(_PolicyFile, raw, where, nouns=_NOUNS)
     given = raw.get("category_multipliers")
-    if not isinstance(given, dict):
-        check.problem("'category_multipliers' must map each category id to a number")
-        return MappingProxyType({c: 1.0 for c in categories})
-    for category in given:
-        if category not in categories:
-            check.problem(f"category_multipliers: unknown category '{category}'")
-    for category in categories:
-        if category not in given:
-            check.problem(f"category_multipliers: missing category '{category}'")
-    return MappingProxyType(
-        {
-            c: check.check_number(given[c], f"category_multipliers.{c}", positive=True)
+    if isinstance(given, dict):
+        problems += [
+            f"{where}: category_multipliers: 未知类别 '{c}' / unknown category '{c}'"
+            for c in given
+            if c not in categories
+        ]
+        problems += [
+            f"{where}: category_multipliers: 缺少类别 '{c}' / missing category '{c}'"
             for c in categories
-            if c in given
-        }
-    )
+            if c not in given
+        ]
+    if problems or policy is None:
+        raise PolicyError(problems)
+    return policy.to_policy()
 
 
-def _grades(check: _Checker, raw: dict) -> tuple[Grade, ...]:
-    given = raw.get("grades")
-    if not isinstance(given, list) or not given:
-        check.problem("'grades' must be a non-empty list")
-        return ()
-    grades = []
-    for i, item in enumerate(given):
-        where = f"grades[{i}]"
-        if not isinstance(item, dict):
-            check.problem(f"{where} must be a mapping")
-            continue
-        item_check = check.under(where)
-        grades.append(
-            Grade(
-                id=item_check.text(item, "id"),
-                min_score=item_check.number(item, "min_score"),
-                zh=item_check.text(item, "zh"),
-                en=item_check.text(item, "en"),
-                colour=item_check.text(item, "colour"),
-                restrictions=_restrictions(check, item.get("restrictions", []), where),
+Days = Annotated[StrictInt, Field(ge=0)]
+PositiveDays = Annotated[StrictInt, Field(gt=0)]
+Points = Annotated[StrictFloat, Field(ge=0)]
+_NOUNS = {"deductions": ("严重程度", "severity")}
+
+
+class _Restriction(DataModel):
+    id: Text
+    zh: Text
+    en: Text
+    blocks: tuple[Literal[BLOCKABLE_ACTIONS], ...] = ()
+
+    def to_restriction(self) -> Restriction:
+        return Restriction(self.id, self.zh, self.en, self.blocks)
+
+
+class _Grade(DataModel):
+    id: Text
+    min_score: Points
+    zh: Text
+    en: Text
+    colour: Text
+    restrictions: tuple[_Restriction, ...] = ()
+
+
+class _Deductions(DataModel):
+    low: Points
+    medium: Points
+    high: Points
+
+    @model_validator(mode="after")
+    def _grows_with_severity(self) -> _Deductions:
+        if not self.low <= self.medium <= self.high:
+            raise ValueError(
+                "扣分不得随严重程度降低 / deductions must not decrease with severity "
+                "(low ≤ medium ≤ high)"
             )
-        )
-    ids = [g.id for g in grades]
-    if len(set(ids)) != len(ids):
-        check.problem("grades: ids must be unique")
-    mins = [g.min_score for g in grades]
-    if any(a <= b for a, b in pairwise(mins)):
-        check.problem("grades must be ordered best first, by strictly decreasing min_score")
-    if grades and grades[-1].min_score != 0:
-        check.problem("grades: the last grade must have min_score 0, so every score has a grade")
-    return tuple(grades)
+        return self
 
 
-def _restrictions(check: _Checker, given: Any, where: str) -> tuple[Restriction, ...]:
-    label = f"{where}.restrictions" if where else "blacklist.restrictions"
-    if given is None:
-        return ()
-    if not isinstance(given, list):
-        check.problem(f"'{label}' must be a list")
-        return ()
-    restrictions = []
-    for i, item in enumerate(given):
-        if not isinstance(item, dict):
-            check.problem(f"{label}[{i}] must be a mapping with id, zh, en")
-            continue
-        blocks = item.get("blocks") or []
-        if not isinstance(blocks, list):
-            check.problem(f"{label}[{i}].blocks must be a list of actions")
-            blocks = []
-        for action in blocks:
-            if action not in BLOCKABLE_ACTIONS:
-                check.problem(
-                    f"{label}[{i}]: unknown blocked action '{action}' "
-                    f"(known: {', '.join(BLOCKABLE_ACTIONS)})"
+class _Repeat(DataModel):
+    window_days: Days
+    factor: Annotated[StrictFloat, Field(ge=1)]
+    cap: Annotated[StrictFloat, Field(ge=1)]
+
+
+class _Recovery(DataModel):
+    clean_days: Days
+    period_days: PositiveDays
+    points: Points
+
+
+class _Expiry(DataModel):
+    after_days: PositiveDays
+
+
+class _HighSeverity(DataModel):
+    count: Days
+    window_days: Days
+
+
+class _Triggers(DataModel):
+    high_severity: _HighSeverity
+    score_below: Points
+
+
+class _Blacklist(DataModel):
+    triggers: _Triggers
+    duration_days: PositiveDays
+    early_removal_after_days: Days
+    restrictions: tuple[_Restriction, ...] | None
+
+
+class _Repair(DataModel):
+    fraction: Annotated[StrictFloat, Field(ge=0, le=1)]
+    min_age_days: Days
+
+
+class _ViolationDays(DataModel):
+    low: Days
+    medium: Days
+    high: Days
+
+
+class _Disclosure(DataModel):
+    grade_public: StrictBool
+    blacklist_after_end_days: Days
+    violation_days: _ViolationDays
+    record_retention_days: Days
+    withdraw_within_working_days: Days
+
+
+class _Scripts(DataModel):
+    valid_days: PositiveDays
+
+
+class _Unregistered(DataModel):
+    may_go_live: StrictBool
+
+
+class _PolicyFile(DataModel):
+    """The credit policy file (monitor/policies/credit.yaml) key for key."""
+
+    version: Text
+    start_score: Annotated[StrictFloat, Field(gt=0)]
+    deductions: _Deductions
+    category_multipliers: dict[str, Annotated[StrictFloat, Field(gt=0)]]
+    repeat: _Repeat
+    recovery: _Recovery
+    expiry: _Expiry
+    grades: Annotated[tuple[_Grade, ...], Field(min_length=1)]
+    blacklist: _Blacklist
+    repair: _Repair
+    disclosure: _Disclosure
+    scripts: _Scripts
+    unregistered: _Unregistered
+
+    @field_validator("grades")
+    @classmethod
+    def _ordered_down_to_zero(cls, grades: tuple[_Grade, ...]) -> tuple[_Grade, ...]:
+        problems = []
+        if len({g.id for g in grades}) != len(grades):
+            problems.append("等级 id 须唯一 / ids must be unique")
+        if any(a.min_score <= b.min_score for a, b in pairwise(grades)):
+            problems.append(
+                "等级须由高到低、min_score 严格递减 / grades must be ordered best first, "
+                "by strictly decreasing min_score"
+            )
+        if grades[-1].min_score != 0:
+            problems.append(
+                "最后一级的 min_score 须为 0 / the last grade must have min_score 0, "
+                "so every score has a grade"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return grades
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _PolicyFile:
+        if self.repeat.cap < self.repeat.factor:
+            raise ValueError(
+                "repeat.cap 须不小于 repeat.factor / repeat.cap must be at least repeat.factor"
+            )
+        if self.grades[0].min_score > self.start_score:
+            raise ValueError(
+                "最高等级的 min_score 高于 start_score / grades: the best grade's min_score is "
+                "above start_score"
+            )
+        return self
+
+    def to_policy(self) -> CreditPolicy:
+        triggers = self.blacklist.triggers
+        disclosure = self.disclosure
+        return CreditPolicy(
+            version=self.version,
+            start_score=self.start_score,
+            deductions=MappingProxyType(self.deductions.model_dump()),
+            category_multipliers=MappingProxyType(dict(self.category_multipliers)),
+            repeat=RepeatRule(**self.repeat.model_dump()),
+            recovery=RecoveryRule(**self.recovery.model_dump()),
+            expiry_days=self.expiry.after_days,
+            grades=tuple(
+                Grade(
+                    g.id,
+                    g.min_score,
+                    g.zh,
+                    g.en,
+                    g.colour,
+                    tuple(r.to_restriction() for r in g.restrictions),
                 )
-        item_check = check.under(f"{label}[{i}]")
-        restrictions.append(
-            Restriction(
-                id=item_check.text(item, "id"),
-                zh=item_check.text(item, "zh"),
-                en=item_check.text(item, "en"),
-                blocks=tuple(blocks),
-            )
+                for g in self.grades
+            ),
+            blacklist=BlacklistRule(
+                high_severity_count=triggers.high_severity.count,
+                high_severity_window_days=triggers.high_severity.window_days,
+                score_below=triggers.score_below,
+                duration_days=self.blacklist.duration_days,
+                early_removal_after_days=self.blacklist.early_removal_after_days,
+                restrictions=tuple(r.to_restriction() for r in self.blacklist.restrictions or ()),
+            ),
+            repair=RepairRule(**self.repair.model_dump()),
+            disclosure=DisclosureRule(
+                grade_public=disclosure.grade_public,
+                blacklist_after_end_days=disclosure.blacklist_after_end_days,
+                violation_days=MappingProxyType(disclosure.violation_days.model_dump()),
+                record_retention_days=disclosure.record_retention_days,
+                withdraw_within_working_days=disclosure.withdraw_within_working_days,
+            ),
+            script_valid_days=self.scripts.valid_days,
+            unregistered_may_go_live=self.unregistered.may_go_live,
         )
-    return tuple(restrictions)

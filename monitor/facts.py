@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 
-from .lexicon import read_yaml
+from .fact_claims_schema import FactClaimsFile
+from .lexicon import read_validated
 from .report import Hit, Reason
 
 _CATEGORY = "quality_origin_claims"
@@ -49,23 +51,24 @@ class FactRules:
 
     @classmethod
     def load(cls) -> FactRules:
-        data = read_yaml(files("monitor").joinpath("policies", "fact_claims.yaml"))
-        places = sorted(data["origin"]["places"], key=len, reverse=True)
-        cues = sorted(data["origin"]["cues"], key=len, reverse=True)
+        path = files("monitor").joinpath("policies", "fact_claims.yaml")
+        data = read_validated(Path(str(path)), FactClaimsFile)
+        places = sorted(data.origin.places, key=len, reverse=True)
+        cues = sorted(data.origin.cues, key=len, reverse=True)
         return cls(
-            basis=tuple(data["basis"]),
+            basis=data.basis,
             certifications=tuple(
                 Certification(
                     key,
-                    value["name"],
-                    frozenset(value["rules"]),
-                    tuple(value["phrases"]),
-                    str(value.get("severity", "high")),
-                    bool(value.get("blocking", True)),
+                    rule.name,
+                    frozenset(rule.rules),
+                    rule.phrases,
+                    rule.severity,
+                    rule.blocking,
                 )
-                for key, value in data["certifications"].items()
+                for key, rule in data.certifications.items()
             ),
-            negations=tuple(data["negations"]),
+            negations=data.negations,
             origin_claim=re.compile(
                 f"(?:{'|'.join(map(re.escape, cues))})(?P<place>{'|'.join(map(re.escape, places))})"
             ),

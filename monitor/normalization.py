@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .data_files import data_dir
 from .evasion import EvasionRestorer, EvasionRules
-from .lexicon import read_validated, read_yaml
+from .lexicon import read_validated, read_yaml, validated
+from .normalization_schema import NormalizationFile
 from .offsets import Rewrite, delete_with_map, rewrite_spans, rewrite_with_map
 
 # Code points scanned when building tables: everything up to the CJK extension planes.
@@ -221,7 +222,9 @@ def load_normalizer(path: Path | None = None) -> Normalizer:
     path = path or data_dir("lexicons") / "normalization.yaml"
     evasion_file = path.with_name("evasion.yaml")
     evasion = read_validated(evasion_file, EvasionRules) if evasion_file.exists() else None
-    return Normalizer(read_yaml(path), evasion)
+    rules = read_yaml(path)
+    validated(NormalizationFile, rules, str(path))  # the rules are used as read, once valid
+    return Normalizer(rules, evasion)
 
 
 __all__ = ["NormalizedText", "Normalizer", "load_normalizer"]

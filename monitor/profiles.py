@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
+
+from .data_schema import DataModel, validate
 from .errors import LexiconError, UnknownProfileError
 from .lexicon import SEVERITIES, Entry, read_yaml
 from .messages import label
@@ -42,33 +46,43 @@ class Profile:
         return entry if severity == entry.severity else replace(entry, severity=severity)
 
 
-def _profile(name: str, raw: dict, where: str) -> Profile:
-    problems = []
-    min_severity = raw.get("min_severity", "low")
-    overrides = {str(k): str(v) for k, v in (raw.get("severity_overrides") or {}).items()}
-    for severity in [min_severity, *overrides.values()]:
-        if severity not in SEVERITIES:
-            problems.append(f"{where}: profile '{name}': unknown severity '{severity}'")
-    if problems:
-        raise LexiconError(problems)
-    categories = raw.get("categories")
-    return Profile(
-        name=name,
-        description=str(raw.get("description", "")),
-        categories=frozenset(categories) if categories else None,
-        exclude_categories=frozenset(raw.get("exclude_categories") or ()),
-        min_severity=min_severity,
-        severity_overrides=overrides,
-        product_class=raw.get("product_class"),
-    )
+Severity = Literal[SEVERITIES]
+
+
+class _ProfileSchema(DataModel):
+    """One profile under `profiles:` in profiles.yaml or a user's file."""
+
+    description: str = ""
+    categories: tuple[str, ...] | None = None
+    exclude_categories: tuple[str, ...] = ()
+    min_severity: Severity = "low"
+    severity_overrides: dict[str, Severity] = Field(default_factory=dict)
+    product_class: str | None = None
+
+    def to_profile(self, name: str) -> Profile:
+        return Profile(
+            name=name,
+            description=self.description,
+            categories=frozenset(self.categories) if self.categories else None,
+            exclude_categories=frozenset(self.exclude_categories),
+            min_severity=self.min_severity,
+            severity_overrides=dict(self.severity_overrides),
+            product_class=self.product_class,
+        )
 
 
 def load_profiles(files: Iterable[Path]) -> dict[str, Profile]:
     """Profiles from every file that has a `profiles:` map; later files override earlier ones."""
     profiles = {"default": Profile("default")}
+    problems = []
     for path in files:
         for name, raw in (read_yaml(Path(path)).get("profiles") or {}).items():
-            profiles[str(name)] = _profile(str(name), raw or {}, str(path))
+            model, found = validate(_ProfileSchema, raw or {}, f"{path}: profile '{name}'")
+            problems.extend(found)
+            if model is not None:
+                profiles[str(name)] = model.to_profile(str(name))
+    if problems:
+        raise LexiconError(problems)
     return profiles
 
 

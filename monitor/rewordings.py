@@ -40,8 +40,8 @@ class RewordingRules:
         data = read_validated(path, _RewordingFile)
         return cls(data.max_length, data.max_length_en, tuple(data.adds_claims))
 
-    def problems(self, rewording: str, term: str, lang: str, where: str) -> list[str]:
-        """Why `rewording` cannot stand in for `term`, each naming `where` and the field."""
+    def problems(self, rewording: str, term: str, lang: str) -> list[str]:
+        """Why `rewording` cannot stand in for `term`; the caller names the entry and field."""
         found = []
         limit = self.max_length_en if lang == "en" else self.max_length
         if len(rewording) > limit:
@@ -55,4 +55,4 @@ class RewordingRules:
         claims = [word for word in self.adds_claims if word in rewording]
         if claims:
             found.append(f"asserts what the anchor did not say ({', '.join(claims)})")
-        return [f"{where}: rewording '{rewording}': {problem}" for problem in found]
+        return found

@@ -18,9 +18,10 @@ import numpy as np
 import opencc
 
 from .asr_model import OFFLINE_MODEL, resolve_model
+from .asr_policy_schema import AsrPolicyFile
 from .audio_windows import WindowRules, recording_windows
 from .data_files import data_dir
-from .lexicon import read_yaml, validated
+from .lexicon import read_validated, validated
 from .media import SAMPLE_RATE, check_recording
 from .segments import Segment, Transcript, Word
 from .transcript_reliability import (
@@ -59,17 +60,14 @@ class AsrPolicy:
     @classmethod
     def load(cls, path: Path | None = None) -> AsrPolicy:
         path = path or data_dir("models") / "asr.yaml"
-        data = read_yaml(path)
-        hallucinations = data["hallucinations"]
+        data = read_validated(path, AsrPolicyFile)
         return cls(
-            decode=data["decode"],
-            vad=data["vad"],
-            live=data["live"],
-            drop_equals=frozenset(bare_text(t) for t in hallucinations["equals"]),
-            drop_contains=tuple(bare_text(t) for t in hallucinations["contains"]),
-            reliability=validated(
-                ReliabilityPolicy, data.get("reliability"), f"{path}: reliability"
-            ),
+            decode={mode: options.model_dump() for mode, options in data.decode.items()},
+            vad=data.vad.model_dump(),
+            live=data.live.model_dump(),
+            drop_equals=frozenset(bare_text(t) for t in data.hallucinations.equals),
+            drop_contains=tuple(bare_text(t) for t in data.hallucinations.contains),
+            reliability=validated(ReliabilityPolicy, data.reliability, f"{path}: reliability"),
         )
 
     def is_hallucination(self, text: str) -> bool:

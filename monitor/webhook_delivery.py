@@ -21,12 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import sqlite_utils
 import yaml
+from pydantic import Field, StrictFloat, StrictInt
 
+from .data_schema import DataModel, Text, validate
 from .db import open_db, transaction
 from .errors import InputError
 from .guarded_http import pinned_request
@@ -39,16 +41,6 @@ LEASE_MARGIN_SECONDS = 30  # a 'sending' row is retried this long after its time
 FAST_POLL_SECONDS = 0.05  # after a wake: the enqueuing transaction may not have committed yet
 FAST_POLL_WINDOW_SECONDS = 2.0
 MAX_ERROR_CHARS = 300
-_KEYS = {
-    "version": str,
-    "timeout_seconds": float,
-    "max_attempts": int,
-    "retry_delays_seconds": list,
-    "jitter": float,
-    "concurrency": int,
-    "poll_seconds": float,
-    "max_subscriptions_per_key": int,
-}
 
 
 class WebhookPolicyError(InputError):
@@ -56,21 +48,27 @@ class WebhookPolicyError(InputError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("invalid webhook policy: " + "; ".join(problems))
+        super().__init__("回调投递策略无效 / invalid webhook policy: " + "; ".join(problems))
 
 
-@dataclass(frozen=True)
-class WebhookPolicy:
-    """How deliveries are sent. Units: seconds for every `*_seconds`."""
+_Seconds = Annotated[StrictFloat, Field(gt=0)]
+_AtLeastOne = Annotated[StrictInt, Field(ge=1)]
 
-    version: str
-    timeout_seconds: float
-    max_attempts: int
-    retry_delays_seconds: tuple[float, ...]
-    jitter: float
-    concurrency: int
-    poll_seconds: float
-    max_subscriptions_per_key: int
+
+class WebhookPolicy(DataModel):
+    """How deliveries are sent, validated from the policy file key for key. Units: seconds for
+    every `*_seconds`."""
+
+    version: Text
+    timeout_seconds: _Seconds
+    max_attempts: _AtLeastOne
+    retry_delays_seconds: Annotated[
+        tuple[Annotated[StrictFloat, Field(ge=0)], ...], Field(min_length=1)
+    ]
+    jitter: Annotated[StrictFloat, Field(ge=0, lt=1)]
+    concurrency: _AtLeastOne
+    poll_seconds: _Seconds
+    max_subscriptions_per_key: _AtLeastOne
 
     def retry_delay(self, failed_attempts: int, rng: random.Random | None = None) -> float:
         """Seconds to wait after the `failed_attempts`-th failure (1-based), jitter included."""
@@ -89,51 +87,18 @@ def load_webhook_policy(path: str | Path | None = None) -> WebhookPolicy:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise WebhookPolicyError([f"{path}: cannot read ({exc})"]) from None
+        raise WebhookPolicyError([f"{path}: 无法读取 / cannot read ({exc})"]) from None
     return parse_webhook_policy(raw, where=str(path))
 
 
 def parse_webhook_policy(raw: Any, where: str = "policy") -> WebhookPolicy:
+    """Validate a parsed policy mapping; raise WebhookPolicyError naming each problem."""
     if not isinstance(raw, dict):
-        raise WebhookPolicyError([f"{where}: top level must be a mapping"])
-    problems = [f"missing key '{key}'" for key in _KEYS if key not in raw]
-    problems += [f"unknown key '{key}'" for key in raw if key not in _KEYS]
-    for key, kind in _KEYS.items():
-        value = raw.get(key)
-        if key not in raw:
-            continue
-        if kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
-            problems.append(f"'{key}' must be a number")
-        elif kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-            problems.append(f"'{key}' must be a whole number")
-        elif kind in (str, list) and not isinstance(value, kind):
-            problems.append(f"'{key}' must be a {'text' if kind is str else 'list'}")
-    if not problems:
-        delays = raw["retry_delays_seconds"]
-        if not delays or any(
-            isinstance(d, bool) or not isinstance(d, int | float) or d < 0 for d in delays
-        ):
-            problems.append("'retry_delays_seconds' must be a non-empty list of numbers >= 0")
-        for key in ("timeout_seconds", "poll_seconds"):
-            if raw[key] <= 0:
-                problems.append(f"'{key}' must be above 0")
-        for key in ("max_attempts", "concurrency", "max_subscriptions_per_key"):
-            if raw[key] < 1:
-                problems.append(f"'{key}' must be at least 1")
-        if not 0 <= raw["jitter"] < 1:
-            problems.append("'jitter' must be at least 0 and below 1")
-    if problems:
-        raise WebhookPolicyError([f"{where}: {p}" for p in problems])
-    return WebhookPolicy(
-        version=raw["version"],
-        timeout_seconds=float(raw["timeout_seconds"]),
-        max_attempts=raw["max_attempts"],
-        retry_delays_seconds=tuple(float(d) for d in raw["retry_delays_seconds"]),
-        jitter=float(raw["jitter"]),
-        concurrency=raw["concurrency"],
-        poll_seconds=float(raw["poll_seconds"]),
-        max_subscriptions_per_key=raw["max_subscriptions_per_key"],
-    )
+        raise WebhookPolicyError([f"{where}: 顶层须为映射 / top level must be a mapping"])
+    policy, problems = validate(WebhookPolicy, raw, where)
+    if policy is None:
+        raise WebhookPolicyError(problems)
+    return policy
 
 
 @dataclass(frozen=True)

@@ -462,3 +462,12 @@ def test_the_score_is_bounded_and_the_grade_matches_the_thresholds(violations, r
     assert state.score >= grades[index].min_score
     assert index == 0 or state.score < grades[index - 1].min_score
     assert sum(e.delta for e in state.history) == pytest.approx(state.score - 100)
+
+
+def test_a_policy_problem_names_file_and_field_in_chinese_then_english(tmp_path):
+    path = write_policy(tmp_path, lambda raw: raw["repair"].update(fraction=1.5))
+    with pytest.raises(PolicyError) as error:
+        load_policy(path)
+    assert error.value.problems == [
+        f"{path}: repair.fraction: 须不大于 1 / 'repair.fraction' must be at most 1, not 1.5"
+    ]

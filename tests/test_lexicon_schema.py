@@ -138,3 +138,29 @@ def test_a_bad_severity_and_product_class_are_both_reported(lexicon_folder):
 def test_invalid_yaml_names_the_line(lexicon_folder):
     problems = _problems(lexicon_folder, "entries:\n  - id: [unclosed\n")
     assert any("line" in p and "invalid YAML" in p for p in problems)
+
+
+def test_an_entry_problem_names_file_entry_and_field_in_chinese_then_english(lexicon_folder):
+    problems = _problems(lexicon_folder, GOOD + "    lang: fr\n    negatable: 1\n")
+    assert problems == [
+        "user.yaml: entry #1 (t-zuijia): negatable: 须为 true 或 false / "
+        "'negatable' must be true or false, not 1",
+        "user.yaml: entry #1 (t-zuijia): lang: 须为 'zh'、'en' 之一 / "
+        "'lang' must be one of 'zh' or 'en', not 'fr'",
+    ]
+
+
+def test_a_category_name_split_by_an_unquoted_comma_is_refused(lexicon_folder):
+    categories = lexicon_folder / "categories.yaml"
+    categories.write_text(
+        categories.read_text(encoding="utf-8").replace(
+            "{zh: 绝对化用语, en: Absolute terms}", "{zh: 绝对化用语, en: Absolute, final terms}"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(LexiconError) as caught:
+        load_lexicon(folder=lexicon_folder)
+    assert caught.value.problems == [
+        f"{categories}: categories.absolute_terms.final terms: 未知键 / "
+        "unknown key 'categories.absolute_terms.final terms'"
+    ]

@@ -211,3 +211,17 @@ def test_the_laws_file_rejects_an_unknown_class_and_category(checker, laws_file)
     assert "cites.spaceships: unknown product class" in problems
     assert "cites.spaceships.made_up: unknown category" in problems
     assert "'第九条' is not 《law》article" in problems
+
+
+def test_a_profile_problem_names_file_profile_and_field_in_chinese_then_english(tmp_path):
+    from monitor.profiles import load_profiles
+
+    path = tmp_path / "profiles.yaml"
+    path.write_text("profiles:\n  night:\n    min_severity: severe\n    colour: red\n")
+    with pytest.raises(LexiconError) as caught:
+        load_profiles([path])
+    assert caught.value.problems == [
+        f"{path}: profile 'night': min_severity: 须为 'low'、'medium'、'high' 之一 / "
+        "'min_severity' must be one of 'low', 'medium' or 'high', not 'severe'",
+        f"{path}: profile 'night': colour: 未知键 / unknown key 'colour'",
+    ]

@@ -182,6 +182,21 @@ def test_a_broken_reliability_policy_is_refused_naming_the_field(tmp_path, chang
         AsrPolicy.load(path)
 
 
+def test_a_broken_decoding_option_is_refused_naming_file_and_field(tmp_path):
+    data = yaml.safe_load((data_dir("models") / "asr.yaml").read_text(encoding="utf-8"))
+    data["decode"]["live"]["beam_size"] = 0
+    data["vad"]["threshold_db"] = -30
+    path = tmp_path / "asr.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(LexiconError) as refused:
+        AsrPolicy.load(path)
+    assert refused.value.problems == [
+        f"{path}: decode.live.beam_size: 须不小于 1 / "
+        "'decode.live.beam_size' must be at least 1, not 0",
+        f"{path}: vad.threshold_db: 未知键 / unknown key 'vad.threshold_db'",
+    ]
+
+
 # --- real speech through a media job, the stored stream and its page -------------------------------
 
 

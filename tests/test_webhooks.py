@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+import yaml
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -478,6 +479,16 @@ def test_shipped_delivery_policy_loads_and_a_wrong_one_names_each_problem(tmp_pa
     problems = " ".join(failure.value.problems)
     for expected in ("missing key 'jitter'", "unknown key 'retries'", "'max_attempts' must be"):
         assert expected in problems
+
+
+def test_a_webhook_policy_problem_names_file_and_field_in_chinese_then_english(tmp_path):
+    wrong = tmp_path / "webhooks.yaml"
+    wrong.write_text(yaml.safe_dump({**FAST, "jitter": 1.5}), encoding="utf-8")
+    with pytest.raises(WebhookPolicyError) as failure:
+        load_webhook_policy(wrong)
+    assert failure.value.problems == [
+        f"{wrong}: jitter: 须小于 1 / 'jitter' must be below 1, not 1.5"
+    ]
 
 
 def test_an_invalid_platform_name_is_refused(service, receiver):
