@@ -1,5 +1,6 @@
-"""The text check: normalise once, run the detectors (lexicon, then classifier), and combine their
-hits into a report with a verdict per utterance and overall.
+"""The text check: normalise once, run the registered detectors (detectors.py: lexicon, then
+classifier, then facts) over one context, cite the product class's laws, and combine the hits
+into a report with a verdict per utterance and overall.
 
 `Checker` compiles everything once; `Checker.check` is pure and safe to call from many threads.
 """
@@ -9,45 +10,41 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .data_files import data_dir
-from .facts import FactRules, ProductFacts, apply_facts
-from .lexicon import load_lexicon, read_yaml
+from .detector import CheckContext, Detector, DetectorSetup
+from .detectors import build_detectors
+from .facts import ProductFacts
+from .lexicon import Lexicon, load_lexicon, read_yaml
 from .lexicon_detector import LexiconDetector
-from .normalization import load_normalizer
+from .normalization import Normalizer, load_normalizer
 from .product_laws import ProductLaws
 from .profiles import Profile, find_profile, load_profiles
 from .report import Hit, Report, SentenceVerdict
 from .scoring import ScoringRules
 from .utterances import split_utterances
 
-if TYPE_CHECKING:  # scikit-learn is imported only when a classifier is loaded (start-up time)
-    from .classifier_detector import ClassifierDetector
-
 
 class Checker:
-    """The lexicon detector, optionally the classifier detector, and the profiles they serve."""
+    """The registered detectors, the profiles they serve and the laws of each product class."""
 
     def __init__(
         self,
-        lexicon_detector: LexiconDetector,
+        detectors: dict[str, Detector],
+        setup: DetectorSetup,
         profiles: dict[str, Profile],
-        scoring: ScoringRules,
-        classifier_detector: ClassifierDetector | None = None,
         product_laws: ProductLaws | None = None,
     ):
-        self.lexicon = lexicon_detector.lexicon
+        self.lexicon: Lexicon = setup.lexicon
         self.product_laws = product_laws or ProductLaws({}, {})
         self.profiles = profiles
-        self._lexicon_detector = lexicon_detector
-        self._classifier_detector = classifier_detector
-        self._normalizer = lexicon_detector.normalizer
-        self._scoring = scoring
-        self._facts: FactRules | None = None
+        self.detectors = detectors
+        self._setup = setup
+        self._normalizer: Normalizer = setup.normalizer
+        self._scoring: ScoringRules = setup.scoring
         self._evidence = None
-        self._evidence_file = data_dir("lexicons") / "claim_evidence.yaml"
 
     @classmethod
     def from_files(
@@ -61,45 +58,31 @@ class Checker:
         folder = folder or data_dir("lexicons")
         extra = [Path(p) for p in extra_lexicons]
         lexicon = load_lexicon(extra, folder)
-        scoring = ScoringRules.from_data(read_yaml(folder / "scoring.yaml"))
-        detector = LexiconDetector(
+        setup = DetectorSetup(
+            lexicon_folder=folder,
+            model_folder=(model_folder or data_dir("models")) if use_classifier else None,
             lexicon=lexicon,
             normalizer=load_normalizer(folder / "normalization.yaml"),
-            context_rules=read_yaml(folder / "context.yaml"),
-            scoring=scoring,
-            generated=read_yaml(folder / "normalization.yaml").get("generated") or {},
+            scoring=ScoringRules.from_data(read_yaml(folder / "scoring.yaml")),
+            built={},
         )
         profiles = load_profiles([folder / "profiles.yaml", *extra])
         laws = ProductLaws.load(folder / "laws.yaml", lexicon.categories, lexicon.product_classes)
-        checker = cls(detector, profiles, scoring, None, laws)
-        checker._evidence_file = folder / "claim_evidence.yaml"
-        return checker.with_classifier(model_folder) if use_classifier else checker
+        return cls(build_detectors(setup), setup, profiles, laws)
 
     def with_classifier(self, model_folder: Path | None = None) -> Checker:
         """This checker with the 虚假宣传 classifier after the lexicon (the shipped model unless
-        `model_folder` names another); scikit-learn is imported here."""
-        from .claim_evidence import ClaimEvidence
-        from .classifier import ClaimClassifier
-        from .classifier_detector import ClassifierDetector
+        `model_folder` names another); scikit-learn is imported here. Its other detectors are
+        reused as they are; one registered since it was built joins too."""
+        setup = replace(self._setup, model_folder=model_folder or data_dir("models"))
+        kept = {name: d for name, d in self.detectors.items() if name != "classifier"}
+        return Checker(build_detectors(setup, kept), setup, self.profiles, self.product_laws)
 
-        model_folder = model_folder or data_dir("models")
-        classifier_detector = ClassifierDetector(
-            ClaimClassifier.load(model_folder),
-            read_yaml(model_folder / "classifier.yaml"),
-            dict(self.lexicon.categories),
-            ClaimEvidence.load(
-                self._evidence_file, self.lexicon.categories, self._lexicon_detector.min_price_gap
-            ),
-        )
-        checker = Checker(
-            self._lexicon_detector,
-            self.profiles,
-            self._scoring,
-            classifier_detector,
-            self.product_laws,
-        )
-        checker._evidence_file = self._evidence_file
-        return checker
+    @property
+    def _lexicon_detector(self) -> LexiconDetector:
+        detector = self.detectors["lexicon"]
+        assert isinstance(detector, LexiconDetector)
+        return detector
 
     def normalize_term(self, term: str) -> str:
         return self._lexicon_detector.normalize_term(term)
@@ -107,14 +90,14 @@ class Checker:
     def claim_evidence(self, text: str) -> set[str]:
         """The categories whose claim shape `text` shows outside denied or rejected stretches
         (what a classifier hit needs; used to choose the classifier's thresholds)."""
-        from .claim_evidence import ClaimEvidence
+        from .classifier_detector import load_evidence
 
         if self._evidence is None:
-            self._evidence = ClaimEvidence.load(
-                self._evidence_file, self.lexicon.categories, self._lexicon_detector.min_price_gap
+            self._evidence = load_evidence(
+                self._setup.lexicon_folder, self.lexicon, self._lexicon_detector
             )
         normalized = self._normalizer.normalize(text)
-        findings = self._lexicon_detector.detect(normalized, self.profiles["default"], None)
+        findings = self._lexicon_detector.find(normalized, self.profiles["default"], None)
         norm = normalized.text
         return {
             category
@@ -143,53 +126,38 @@ class Checker:
         chosen = find_profile(self.profiles, profile)
         product_class = product_class or chosen.product_class
         normalized = self._normalizer.normalize(text)
-        findings = self._lexicon_detector.detect(
-            normalized, chosen, product_class, with_facts=facts is not None
-        )
-        hits = findings.hits
         spans = split_utterances(normalized.text)
         original_spans = normalized.spans_to_original(spans)
-        scores: list = []
-        if self._classifier_detector is not None:
-            scores = self._classifier_detector.scores(normalized, spans)
-            hits = self._classifier_detector.detect(
-                normalized,
-                spans,
-                original_spans,
-                scores,
-                findings,
-                chosen,
-                product_class,
-                negated=lambda a, b: self._lexicon_detector.negated(
-                    normalized.text, findings.segments, a, b
-                ),
-            )
-        if facts is not None:
-            category = self.lexicon.categories["quality_origin_claims"]
-            hits = apply_facts(text, list(hits), facts, self._fact_rules(), category.zh)
+        context = CheckContext(
+            text=text,
+            normalized=normalized,
+            profile=chosen,
+            product_class=product_class,
+            facts=facts,
+            utterances=tuple(spans),
+            original_utterances=tuple(original_spans),
+        )
+        hits: list[Hit] = []
+        for detector in self.detectors.values():
+            hits = detector.detect(context, hits)
         hits = self.product_laws.apply(hits, product_class)
         return Report(
             verdict=self._scoring.verdict(hits),
             risk=self._scoring.risk(hits),
             hits=tuple(hits),
-            sentences=tuple(self._sentences(original_spans, scores, hits)),
+            sentences=tuple(self._sentences(original_spans, context.utterance_scores, hits)),
             profile=chosen.name,
         )
 
-    def _fact_rules(self) -> FactRules:
-        if self._facts is None:
-            self._facts = FactRules.load()
-        return self._facts
-
     def _sentences(
-        self, original_spans: list[tuple[int, int]], scores: list, hits: list[Hit]
+        self, original_spans: list[tuple[int, int]], scores: list[float], hits: list[Hit]
     ) -> list[SentenceVerdict]:
         """One verdict per utterance: its hits' categories and the highest score of hit or model."""
         hit_starts = [h.start for h in hits]
         sentences = []
         for index, (start, end) in enumerate(original_spans):
             inside = hits[bisect_left(hit_starts, start) : bisect_left(hit_starts, end)]
-            model = max(scores[index].probabilities.values()) if scores else 0.0
+            model = scores[index] if scores else 0.0
             sentences.append(
                 SentenceVerdict(
                     start=start,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .checker import Checker
 from .data_files import data_dir, user_cache_dir
+from .detectors import names
 
 FORMAT = 1  # raised when what is pickled changes in a way the source hash would not show
 KEEP = 8  # cache files kept in the folder; older ones (other versions, other lexicons) go
@@ -52,9 +53,9 @@ def cached_lexicon_checker(
 
 
 def build_key(extra_lexicons: Sequence[Path]) -> str:
-    """A hash of the inputs of the build: the format, Python, the libraries, qinglang's source,
-    the shipped lexicon folder and the users' lexicon files (names and contents)."""
-    digest = hashlib.sha256(f"{FORMAT}\n{sys.version}\n".encode())
+    """A hash of the inputs of the build: the format, Python, the libraries, the registered
+    detectors, qinglang's source, the shipped lexicon folder and the users' lexicon files."""
+    digest = hashlib.sha256(f"{FORMAT}\n{sys.version}\n{' '.join(names())}\n".encode())
     for name in _LIBRARIES:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec and spec.origin else ""

@@ -6,35 +6,45 @@ models/classifier.yaml.
 Precision first: a hit of the model alone needs (1) a probability at the category's `model_only`
 bar, far above the bar for confirming a rule's hit, and (2) evidence of the claim's shape in the
 utterance outside any denied or rejected stretch (claim_evidence.py): topic words alone (a price,
-a dosage, a symptom named) are not a claim. A model-only hit never blocks: `block` needs a rule."""
+a dosage, a symptom named) are not a claim. A model-only hit never blocks: `block` needs a rule.
+Registered after the lexicon detector, whose findings it reads."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .claim_evidence import ClaimEvidence
-from .classifier import CategoryScores, ClaimClassifier
-from .lexicon import Category
-from .lexicon_detector import LexiconFindings
+from .detector import CheckContext, DetectorSetup, in_text_order
+from .lexicon import Category, read_yaml
+from .lexicon_detector import LexiconDetector, LexiconFindings
 from .normalization import NormalizedText
 from .profiles import Profile
 from .report import Hit, Reason
+
+if TYPE_CHECKING:  # scikit-learn is imported only when a classifier is built (start-up time)
+    from .classifier import CategoryScores, ClaimClassifier
 
 _EDGE = 6  # utterances are cut at pauses; a claim's words may straddle the cut
 _TRIM = " \t\u3000\n，,、。！？!?；;…：:"
 
 
 class ClassifierDetector:
+    name = "classifier"
+
     def __init__(
         self,
         classifier: ClaimClassifier,
         policy: dict,
         categories: dict[str, Category],
+        lexicon: LexiconDetector,
         evidence: ClaimEvidence | None = None,
     ):
         self.classifier = classifier
+        self._lexicon = lexicon
         self._policy = policy["categories"]
         floor = float(policy.get("review_floor", 0.5))
         self._review = {c: max(floor, t) for c, t in classifier.thresholds.items()}
@@ -51,23 +61,43 @@ class ClassifierDetector:
     ) -> list[CategoryScores]:
         return self.classifier.scores([normalized.text[s:e] for s, e in spans])
 
-    def detect(
+    def detect(self, context: CheckContext, found: Sequence[Hit]) -> list[Hit]:
+        """`found` (some with the model's reason added) and the model's own hits, in text order;
+        each utterance's top score is recorded in the context for its sentence verdict."""
+        normalized = context.normalized
+        scores = self.scores(normalized, context.utterances)
+        context.utterance_scores[:] = [max(s.probabilities.values()) for s in scores]
+        findings = self._lexicon.findings(context)
+        return self._judge(
+            normalized,
+            context.utterances,
+            context.original_utterances,
+            scores,
+            found,
+            findings,
+            context.profile,
+            context.product_class,
+            negated=lambda a, b: self._lexicon.negated(normalized.text, findings.segments, a, b),
+        )
+
+    def _judge(
         self,
         normalized: NormalizedText,
         spans: Sequence[tuple[int, int]],
         original_spans: Sequence[tuple[int, int]],
         scores: Sequence[CategoryScores],
+        found: Sequence[Hit],
         findings: LexiconFindings,
         profile: Profile,
         product_class: str | None = None,
         negated: Callable[[int, int], bool] = lambda a, b: False,
     ) -> list[Hit]:
-        """Lexicon hits (some with the model's reason added) and new classifier hits, in order.
+        """`found` hits (some with the model's reason added) and new classifier hits, in order.
         The model never reports a category in an utterance where the rules saw that claim and
         cleared it in context ("不能防脱 也不能生发", "治疗期间请遵医嘱"): character n-grams cannot read
         a negation or a whitelist, the rules can. Nor where the product class is exempt, nor where
         the n-gram that drove the score lies only inside a whitelist phrase."""
-        hits = list(findings.hits)
+        hits = list(found)
         starts = [h.start for h in hits]
         cleared = sorted(findings.cleared)
         cleared_starts = [a for a, _, _ in cleared]
@@ -150,8 +180,7 @@ class ClassifierDetector:
                         evidence.why if evidence else "",
                     )
                 )
-        hits.sort(key=lambda h: (h.start, -h.end, h.category))
-        return hits
+        return in_text_order(hits)
 
     def _hit(
         self,
@@ -189,6 +218,31 @@ class ClassifierDetector:
             blocking=False,  # the model alone never blocks: a block needs a rule or the facts
             reasons=(reason,),
         )
+
+
+def build(setup: DetectorSetup) -> ClassifierDetector | None:
+    """The classifier of the setup's model folder (None when there is none), after the lexicon;
+    scikit-learn is imported here."""
+    if setup.model_folder is None:
+        return None
+    from .classifier import ClaimClassifier
+
+    lexicon = setup.built["lexicon"]
+    assert isinstance(lexicon, LexiconDetector)
+    return ClassifierDetector(
+        ClaimClassifier.load(setup.model_folder),
+        read_yaml(setup.model_folder / "classifier.yaml"),
+        dict(setup.lexicon.categories),
+        lexicon,
+        load_evidence(setup.lexicon_folder, setup.lexicon, lexicon),
+    )
+
+
+def load_evidence(folder: Path, lexicon, detector: LexiconDetector) -> ClaimEvidence:
+    """The claim evidence of the lexicon folder (claim_evidence.yaml)."""
+    return ClaimEvidence.load(
+        folder / "claim_evidence.yaml", lexicon.categories, detector.min_price_gap
+    )
 
 
 def _only_inside(ngram: str, text: str, offset: int, spans: Sequence[tuple[int, int]]) -> bool:

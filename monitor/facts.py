@@ -14,7 +14,7 @@ from .fact_claims_schema import FactClaimsFile
 from .lexicon import read_validated
 from .report import Hit, Reason
 
-_CATEGORY = "quality_origin_claims"
+FACTS_CATEGORY = "quality_origin_claims"  # the category of every facts hit
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def apply_facts(
     kept = [
         h
         for h in kept
-        if not (h.category == _CATEGORY and any(s < h.end and h.start < e for s, e in covered))
+        if not (h.category == FACTS_CATEGORY and any(s < h.end and h.start < e for s, e in covered))
     ]
     return sorted(kept + facts_hits, key=lambda h: (h.start, h.end))
 
@@ -135,7 +135,7 @@ def _certification_hit(text, start, end, cert, facts, rules, category_name, hits
     reasons = tuple(
         Reason(source=h.source, rule=h.rule, score=h.score, detail=h.explanation)
         for h in hits
-        if h.start < end and start < h.end and h.category == _CATEGORY
+        if h.start < end and start < h.end and h.category == FACTS_CATEGORY
     )
     return _facts_hit(
         text, start, end, category_name, rules,
@@ -181,7 +181,7 @@ def _facts_hit(
         end=end,
         text=text[start:end],
         normalized=text[start:end],
-        category=_CATEGORY,
+        category=FACTS_CATEGORY,
         category_name=category_name,
         source="facts",
         basis=rules.basis,

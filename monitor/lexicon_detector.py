@@ -1,12 +1,15 @@
 """The lexicon detector: match every form of every entry, drop what context makes compliant, and
-turn the rest into hits. Pure over a normalised text; compiled once, safe from many threads."""
+turn the rest into hits. Pure over a normalised text; compiled once, safe from many threads.
+Registered first (detectors.py): the detectors after it read its findings."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .lexicon import Entry, Lexicon, validated
+from .detector import CheckContext, DetectorSetup, in_text_order
+from .lexicon import Entry, Lexicon, read_yaml, validated
 from .matcher import Candidate, LexiconMatcher, WhitelistMatcher
 from .negation import NegationRule
 from .normalization import NormalizedText, Normalizer
@@ -38,6 +41,8 @@ class LexiconFindings:
 
 class LexiconDetector:
     """A compiled lexicon with its context rules."""
+
+    name = "lexicon"
 
     def __init__(
         self,
@@ -108,7 +113,23 @@ class LexiconDetector:
     def normalizer(self) -> Normalizer:
         return self._normalizer
 
-    def detect(
+    def detect(self, context: CheckContext, found: Sequence[Hit]) -> list[Hit]:
+        """`found` and the lexicon's hits, in text order."""
+        return in_text_order([*found, *self.findings(context).hits])
+
+    def findings(self, context: CheckContext) -> LexiconFindings:
+        """What the lexicon found in the context's text, worked out once per check."""
+        return context.shared(
+            self.name,
+            lambda: self.find(
+                context.normalized,
+                context.profile,
+                context.product_class,
+                with_facts=context.facts is not None,
+            ),
+        )
+
+    def find(
         self,
         normalized: NormalizedText,
         profile: Profile,
@@ -255,6 +276,18 @@ class LexiconDetector:
             )
         hits.sort(key=lambda h: (h.start, -h.end, h.category))
         return hits
+
+
+def build(setup: DetectorSetup) -> LexiconDetector:
+    """The lexicon detector over the setup's lexicon and its folder's context rules."""
+    folder = setup.lexicon_folder
+    return LexiconDetector(
+        lexicon=setup.lexicon,
+        normalizer=setup.normalizer,
+        context_rules=read_yaml(folder / "context.yaml"),
+        scoring=setup.scoring,
+        generated=read_yaml(folder / "normalization.yaml").get("generated") or {},
+    )
 
 
 def _without_repeats(kept: list[tuple[Candidate, Entry]]) -> list[tuple[Candidate, Entry]]:

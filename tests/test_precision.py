@@ -163,7 +163,7 @@ def test_evidence_inside_a_denial_does_not_count(checker):
     detector = checker._lexicon_detector
     for text, expected in (("加我微信私聊", True), ("千万别加什么微信私聊", False)):
         normalized = checker._normalizer.normalize(text)
-        findings = detector.detect(normalized, checker.profiles["default"], None)
+        findings = detector.find(normalized, checker.profiles["default"], None)
         found = evidence.find(
             "off_platform_trading", normalized.text, 0, len(normalized.text), findings.scopes
         )
