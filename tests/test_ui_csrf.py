@@ -12,14 +12,12 @@ import httpx
 import pytest
 from api_server import running
 from fastapi.routing import iter_route_contexts
+from store_samples import anchor_with_violation
 from ui_login import log_in
 
 from api import create_app
 from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
 from monitor.db import open_db
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
 from monitor.settings import Settings
 from monitor.store_lists import list_appeals
 
@@ -29,16 +27,10 @@ LOGIN_REFUSED = "the login form expired"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, checker):
+def site(tmp_path_factory):
     path = tmp_path_factory.mktemp("ui_csrf") / "q.db"
     db = open_db(path)
-    add_workshop(db, "W1", "四明山茶工坊", "余姚市四明山镇")
-    add_anchor(db, "A1", "王阿姨", "W1")
-    violation = record_violation(
-        db, anchor="A1", category="quality_origin_claims", severity="medium",
-        evidence="巡查：宣称有机认证", recorded_by="test", policy=load_policy(),
-        categories=list(checker.lexicon.categories),
-    )  # fmt: skip
+    violation = anchor_with_violation(db)
     keys = {
         "regulator": create_key(db, "regulator", actor="test")[1],
         "anchor": create_key(db, "anchor", "A1", actor="test")[1],
