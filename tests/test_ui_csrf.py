@@ -22,8 +22,10 @@ from monitor.settings import Settings
 from monitor.store_lists import list_appeals
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-CSRF_REFUSED = "CSRF token missing or invalid"
-LOGIN_REFUSED = "the login form expired"
+CSRF_REFUSED = "表单已过期或来源不明，请刷新页面重试 / CSRF token missing or invalid"
+LOGIN_REFUSED = (
+    "登录表单已过期，请刷新后重试 / the login form expired"  # its own double-submit token
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,6 @@ def test_every_page_route_that_changes_state_refuses_a_missing_or_wrong_token(si
             refusal = LOGIN_REFUSED if path == "/ui/login" else CSRF_REFUSED
             assert (response.status_code, refusal in response.text) == (403, True), (method, path)
             assert response.headers["content-type"].startswith("text/html")
-            assert "表单已过期" in response.text or "登录表单已过期" in response.text
 
 
 def test_the_right_token_in_the_form_files_an_appeal_streamed_as_multipart(site):
