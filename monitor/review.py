@@ -45,7 +45,9 @@ def decide_flag(
         flag = get_flag(db, flag_id)
         if flag["status"] != "open":
             raise StateConflict(
-                f"标记 {flag_id} 已处理（{flag['status']}）/ flag {flag_id} was already {flag['status']}"
+                f"标记 {flag_id} 已处理（{flag['status']}）/ flag {flag_id} was already {flag['status']}",
+                "already_decided",
+                {"status": flag["status"]},
             )
         if not confirm and not reason.strip():
             raise InputError("驳回须写明理由 / a dismissal needs a reason (--reason)")

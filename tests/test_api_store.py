@@ -309,6 +309,8 @@ def test_deciding_a_decided_flag_is_a_409(store):
     ).is_success
     again = client.post(url, json={"action": "confirm"}, headers=headers)
     assert again.status_code == 409 and "already" in again.json()["message"]
+    assert again.json()["error"] == "already_decided"
+    assert again.json()["detail"] == {"status": "dismissed"}
 
 
 # --- registry ------------------------------------------------------------------------------
