@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from monitor.errors import InputError
+from monitor.registry import id_names
 from monitor.stream_views import live_room_views
 
 from .context import DatabaseDep, ServicesDep
@@ -63,7 +64,7 @@ def _page(
         **_rooms_context(db, caller),
         "start": start or {},
         "may_start": caller.role in ("regulator", "platform"),
-        "anchors": list(db.query("SELECT id, name FROM anchors ORDER BY id")),
+        "anchors": id_names(db, "anchors"),
     }
     return render(request, "live.html", context, status)
 
@@ -120,7 +121,7 @@ def start_room(
 
 
 def _start_context(db: sqlite_utils.Database, start: dict[str, Any]) -> dict[str, Any]:
-    anchors = list(db.query("SELECT id, name FROM anchors ORDER BY id"))
+    anchors = id_names(db, "anchors")
     return {"start": start, "anchors": anchors}
 
 
