@@ -3,6 +3,8 @@ removal, and script pre-review. Every decision is one `monitor.decisions.decide`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from .cli_store_common import acting, credit_policy_of, db_option, echo_json, open_store
@@ -14,16 +16,37 @@ _DECIDED = {"appeal": ("申诉 appeal", True), "repair": ("申请 application", 
             "script": ("script", False)}  # fmt: skip
 
 
-def _decide(kind: str, record_id: int, outcome: str, reason: str, db_path, actor) -> None:
-    from .decisions import Decision, decide
+def _decide_command(
+    group: click.Group,
+    kind: str,
+    argument: str,
+    doc: str,
+    outcomes: dict[str, str],
+    reason: Callable,
+) -> None:
+    """`<group> decide ID --<outcome> --reason|--comments TEXT`: one Decision, one `decide`."""
+    first, second = outcomes
 
-    db, settings = open_store(db_path)
-    decision = Decision(kind, record_id, outcome, reason, acting(actor, settings))
-    decided = decide(db, decision, credit_policy_of(settings))
-    name, with_credit = _DECIDED[kind]
-    credit = decided.credit_after
-    shown = f"; credit {credit['score']} {credit['grade']}" if with_credit else ""
-    click.echo(f"{name} {record_id}: {decided.status}{shown}")
+    @_clear_errors
+    def command(decision, reason, db_path, actor, **record) -> None:
+        if decision is None:
+            _fail(f"请给出 --{first} 或 --{second} / give --{first} or --{second}")
+        from .decisions import Decision, decide
+
+        db, settings = open_store(db_path)
+        given = Decision(kind, record[argument], decision, reason, acting(actor, settings))
+        decided = decide(db, given, credit_policy_of(settings))
+        name, with_credit = _DECIDED[kind]
+        credit = decided.credit_after
+        shown = f"; credit {credit['score']} {credit['grade']}" if with_credit else ""
+        click.echo(f"{name} {given.id}: {decided.status}{shown}")
+
+    command = reason(db_option(command))
+    for outcome, help_text in reversed(outcomes.items()):
+        command = click.option(f"--{outcome}", "decision", flag_value=outcome, help=help_text)(
+            command
+        )
+    group.command("decide", help=doc)(click.argument(argument, type=int)(command))
 
 
 @click.group("appeals")
@@ -42,22 +65,6 @@ def appeals_file(violation, reason, db_path, actor) -> None:
 
     db, settings = open_store(db_path)
     click.echo(file_appeal(db, violation, reason, acting(actor, settings)))
-
-
-@appeals_group.command("decide")
-@click.argument("appeal_id", type=int)
-@click.option(
-    "--uphold", "decision", flag_value="uphold", help="支持申诉：撤销违规 / uphold: undo it."
-)
-@click.option("--reject", "decision", flag_value="reject", help="驳回申诉 / reject the appeal.")
-@click.option("--reason", required=True, help="决定理由 / reason for the decision.")
-@db_option
-@_clear_errors
-def appeals_decide(appeal_id, decision, reason, db_path, actor) -> None:
-    """决定申诉 APPEAL_ID / decide appeal APPEAL_ID."""
-    if decision is None:
-        _fail("请给出 --uphold 或 --reject / give --uphold or --reject")
-    _decide("appeal", appeal_id, decision, reason, db_path, actor)
 
 
 @click.group("repair")
@@ -87,20 +94,6 @@ def repair_apply(anchor, kind, reason, db_path, actor) -> None:
             db, anchor, kind, reason, acting(actor, settings), credit_policy_of(settings)
         )
     )
-
-
-@repair_group.command("decide")
-@click.argument("repair_id", type=int)
-@click.option("--grant", "decision", flag_value="grant", help="批准 / grant.")
-@click.option("--refuse", "decision", flag_value="refuse", help="拒绝 / refuse.")
-@click.option("--reason", required=True, help="决定理由 / reason for the decision.")
-@db_option
-@_clear_errors
-def repair_decide(repair_id, decision, reason, db_path, actor) -> None:
-    """决定修复申请 REPAIR_ID / decide application REPAIR_ID."""
-    if decision is None:
-        _fail("请给出 --grant 或 --refuse / give --grant or --refuse")
-    _decide("repair", repair_id, decision, reason, db_path, actor)
 
 
 @click.group("scripts")
@@ -153,18 +146,26 @@ def scripts_submit(
         )
 
 
-@scripts_group.command("decide")
-@click.argument("script_id", type=int)
-@click.option("--approve", "decision", flag_value="approve", help="批准 / approve.")
-@click.option("--return", "decision", flag_value="return", help="退回修改 / return for changes.")
-@click.option("--comments", default="", help="审核意见 / comments.")
-@db_option
-@_clear_errors
-def scripts_decide(script_id, decision, comments, db_path, actor) -> None:
-    """审批话术 SCRIPT_ID / decide script SCRIPT_ID."""
-    if decision is None:
-        _fail("请给出 --approve 或 --return / give --approve or --return")
-    _decide("script", script_id, decision, comments, db_path, actor)
-
+_decide_command(
+    appeals_group,
+    "appeal",
+    "appeal_id",
+    "决定申诉 APPEAL_ID / decide appeal APPEAL_ID.",
+    {"uphold": "支持申诉：撤销违规 / uphold: undo it.", "reject": "驳回申诉 / reject the appeal."},
+    click.option("--reason", required=True, help="决定理由 / reason for the decision."),
+)
+_decide_command(
+    repair_group,
+    "repair",
+    "repair_id",
+    "决定修复申请 REPAIR_ID / decide application REPAIR_ID.",
+    {"grant": "批准 / grant.", "refuse": "拒绝 / refuse."},
+    click.option("--reason", required=True, help="决定理由 / reason for the decision."),
+)
+_decide_command(
+    scripts_group, "script", "script_id", "审批话术 SCRIPT_ID / decide script SCRIPT_ID.",
+    {"approve": "批准 / approve.", "return": "退回修改 / return for changes."},
+    click.option("--comments", "reason", default="", help="审核意见 / comments."),
+)  # fmt: skip
 
 COMMANDS = (appeals_group, repair_group, scripts_group)
