@@ -200,7 +200,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
     if isinstance(exc, NotPending):  # an appeal, application or script decided or not pending
-        return error_response(409, "already_decided", str(exc), {"status": exc.status})
+        return error_response(409, exc.code, str(exc), exc.detail)
     if isinstance(exc, StateConflict):  # e.g. decided by another regulator a moment ago
         return error_response(409, "conflict", str(exc))
     if isinstance(exc, UnknownProfileError):

@@ -37,11 +37,13 @@ class StateConflict(InputError):
 
 class NotPending(StateConflict):
     """An appeal, application or script that is not (or no longer) waiting for a decision;
-    `status` is the state it is in (the API answers 409 with it)."""
+    `status` is the state it is in (the API answers 409 `code` with `detail`)."""
 
     def __init__(self, message: str, status: str):
         super().__init__(message)
         self.status = status
+        self.code = "already_decided"
+        self.detail = {"status": status}
 
 
 class MissingRecord(InputError):
