@@ -26,7 +26,7 @@ from monitor.review import apply_for_repair
 from monitor.store_lists import all_violations, list_repairs, list_scripts
 
 from .context import DatabaseDep, Services, ServicesDep
-from .ui_auth import UiCaller, check_csrf, optional_caller, ui_roles
+from .ui_auth import UiCaller, optional_caller, ui_roles
 from .ui_charts import score_chart
 from .ui_render import HtmlErrorRoute, UiError, render
 
@@ -221,10 +221,8 @@ def apply_repair(
     services: ServicesDep,
     kind: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """An anchor key applies for credit repair or early removal (`apply_for_repair`)."""
-    check_csrf(request, caller, csrf)
     anchor = viewed_anchor(db, caller, anchor_ref)
     try:
         apply_for_repair(db, anchor["id"], kind, reason, caller.reviewer, services.policy)

@@ -22,7 +22,7 @@ from monitor.review import decide_flag
 from monitor.stream_views import recording_file
 
 from .context import DatabaseDep, Services, ServicesDep
-from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_auth import UiCaller, ui_roles
 from .ui_flag_detail import flag_detail_pane
 from .ui_queue_filter import QUEUE_SIZE, VIEWS, QueueFilter, QueueFilterDep
 from .ui_render import HtmlErrorRoute, UiError, render
@@ -129,11 +129,9 @@ def decide(
     severity: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
     filters: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Confirm or dismiss; answers the queue with the next flag selected and the outcome shown."""
-    check_csrf(request, caller, csrf)
     _flag_or_404(db, flag_id)
     where = QueueFilter.parse(filters)
     before_queue = [flag["id"] for flag in _queue(db, services, where).flags]
@@ -178,12 +176,10 @@ def undo(
     caller: Regulator,
     db: DatabaseDep,
     services: ServicesDep,
-    csrf: Annotated[str, Form()] = "",
     filters: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Undo one's own decision within the window: the queue comes back with the flag open again
     and selected, and the credit it gives back; a refusal says why (after the window: appeal)."""
-    check_csrf(request, caller, csrf)
     _flag_or_404(db, flag_id)
     where = QueueFilter.parse(filters)
     page = "_queue.html" if request.headers.get("HX-Request") else "review.html"
