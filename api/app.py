@@ -28,8 +28,11 @@ from . import (
     routes_live,
     routes_public,
     routes_registry,
+    routes_repairs,
+    routes_scripts,
     routes_streams,
     routes_ui,
+    routes_violations,
     routes_webhooks,
 )
 from .check_slots import new_slots
@@ -86,7 +89,10 @@ _ROUTE_MODULES = (
     routes_flags,
     routes_exports,
     routes_streams,
+    routes_violations,
     routes_appeals,
+    routes_repairs,
+    routes_scripts,
     routes_public,
     routes_jobs,
     routes_live,

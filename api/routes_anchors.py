@@ -1,6 +1,7 @@
-"""An anchor's credit and eligibility, and script pre-review: regulators and platforms for any
-anchor, an anchor key for its own. `{anchor_id}` is an anchor id or a platform account
-PLATFORM:ACCOUNT; `?anchor=` forms take accounts whose name has a `/`, which a path cannot."""
+"""An anchor's credit and eligibility, and scripts submitted for pre-review (decided in
+`routes_scripts`): regulators and platforms for any anchor, an anchor key for its own.
+`{anchor_id}` is an anchor id or a platform account PLATFORM:ACCOUNT; `?anchor=` forms take
+accounts whose name has a `/`, which a path cannot."""
 
 from __future__ import annotations
 
@@ -12,21 +13,18 @@ from monitor.api_keys import ROLES, Principal
 from monitor.credit_service import anchor_credit
 from monitor.db import parse_time
 from monitor.gate import eligibility
-from monitor.prereview import decide_script, submit_script
-from monitor.store_lists import get_script
+from monitor.prereview import submit_script
 
 from .auth import AnchorRef, anchor_id_for, readable_anchor, require_roles
 from .check_slots import check_slot
 from .context import DatabaseDep, ServicesDep
-from .errors import ApiError, ErrorBody
+from .errors import ErrorBody
 from .limits import check_text_size
 from .routes_check import require_known_class
 from .schemas import Credit, Eligibility
-from .schemas_common import Moment, RecordId, iso
+from .schemas_common import Moment, iso
 from .schemas_due_process import (
     ScriptCreate,
-    ScriptDecision,
-    ScriptDecisionRequest,
     ScriptSubmitted,
 )
 
@@ -39,7 +37,6 @@ _ERRORS = {
     422: {"model": ErrorBody},
 }
 Caller = Annotated[Principal, Depends(require_roles(*ROLES))]
-Regulator = Annotated[Principal, Depends(require_roles("regulator"))]
 AnchorQuery = Annotated[
     str,
     Query(
@@ -159,37 +156,3 @@ def submit(
             require_approval=body.require_approval,
             product_class=body.product_class,
         )
-
-
-@router.post(
-    "/v1/scripts/{script_id}/decision",
-    response_model=ScriptDecision,
-    tags=["scripts"],
-    responses={
-        **_ERRORS,
-        400: {"model": ErrorBody, "description": "Returning a script without comments."},
-        409: {"model": ErrorBody, "description": "The script is not pending."},
-    },
-)
-def decide(
-    script_id: RecordId, body: ScriptDecisionRequest, caller: Regulator, db: DatabaseDep
-) -> dict:
-    """Approve a pending script, or return it with comments on its hits."""
-    script = get_script(db, script_id)
-    if script is None:
-        raise ApiError(404, "not_found", f"话术不存在 / no script {script_id}")
-    if script["status"] != "pending":
-        raise ApiError(
-            409,
-            "not_pending",
-            f"话术 {script_id} 不在待审状态（{script['status']}）/ script {script_id} is "
-            f"{script['status']}, not pending",
-            {"status": script["status"]},
-        )
-    return decide_script(
-        db,
-        script_id,
-        approve=body.action == "approve",
-        comments=body.comments,
-        reviewer=caller.actor,
-    )

@@ -1,30 +1,27 @@
 """The regulator's page of pending due-process decisions (待决事项): appeals against violations,
 credit-repair and early-removal applications, and scripts waiting for approval. Each decision
-goes through the library call the API uses (`decide_appeal`, `decide_repair`, `decide_script`)
-inside `with_credit_change`, so the page shows the anchor's credit before → after; the decided
-item is replaced by that outcome at once (htmx), and the pending counts follow."""
+is one call of the library operation the API and the CLI use (`monitor.decisions.decide`),
+which answers the anchor's credit before → after for the page; the decided item is replaced by
+that outcome at once (htmx), and the pending counts follow."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import sqlite_utils
 from fastapi import APIRouter, Depends, Form, Request, Response
 
+from monitor import decisions
 from monitor.appeal_evidence import with_evidence
 from monitor.credit_policy import CreditPolicy
-from monitor.decision_effects import credit_snapshot, with_credit_change
-from monitor.errors import InputError
-from monitor.prereview import decide_script
+from monitor.decision_effects import credit_snapshot
+from monitor.errors import InputError, MissingRecord, NotPending
 from monitor.registry import id_names
-from monitor.review import decide_appeal, decide_repair
 from monitor.store_lists import (
     current_listing,
     get_appeal,
     get_repair,
-    get_script,
     get_violation,
     list_appeals,
     list_repairs,
@@ -47,64 +44,24 @@ Regulator = Annotated[UiCaller, Depends(ui_roles("regulator"))]
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of pending item: how to read it, which actions decide it, and how."""
+    """One kind of pending item: how to read it and the labels of its outcomes."""
 
     name: str  # appeals, repairs, scripts (the URL segment and the section id)
-    zh: str
-    get: Callable[[sqlite_utils.Database, int], dict[str, Any] | None]
-    actions: dict[str, tuple[str, str]]  # action -> (Chinese, English) label of the outcome
-    decide: Callable[..., dict]
-
-
-def _decide_appeal(db, record_id, action, note, caller, policy) -> dict:
-    return decide_appeal(
-        db,
-        record_id,
-        uphold=action == "uphold",
-        reason=note,
-        decided_by=caller.reviewer,
-        policy=policy,
-    )
-
-
-def _decide_repair(db, record_id, action, note, caller, policy) -> dict:
-    return decide_repair(
-        db,
-        record_id,
-        grant=action == "grant",
-        reason=note,
-        decided_by=caller.reviewer,
-        policy=policy,
-    )
-
-
-def _decide_script(db, record_id, action, note, caller, policy) -> dict:
-    return decide_script(
-        db, record_id, approve=action == "approve", comments=note, reviewer=caller.reviewer
-    )
+    kind: decisions.DecisionKind  # what monitor.decisions calls it
+    actions: dict[str, tuple[str, str]]  # outcome -> (Chinese, English) label
 
 
 KINDS = {
     "appeals": Kind(
-        "appeals",
-        "申诉",
-        get_appeal,
-        {"uphold": ("申诉成立", "upheld"), "reject": ("驳回申诉", "rejected")},
-        _decide_appeal,
+        "appeals", "appeal", {"uphold": ("申诉成立", "upheld"), "reject": ("驳回申诉", "rejected")}
     ),
     "repairs": Kind(
-        "repairs",
-        "申请",
-        get_repair,
-        {"grant": ("准予", "granted"), "refuse": ("不予", "refused")},
-        _decide_repair,
+        "repairs", "repair", {"grant": ("准予", "granted"), "refuse": ("不予", "refused")}
     ),
     "scripts": Kind(
         "scripts",
-        "话术",
-        get_script,
+        "script",
         {"approve": ("审核通过", "approved"), "return": ("退回修改", "returned")},
-        _decide_script,
     ),
 }
 
@@ -215,27 +172,15 @@ def decide(
     spec = KINDS.get(kind)
     if spec is None:
         raise UiError(404, f"没有这类事项 / no such kind of item: {kind}")
-    row = spec.get(db, record_id)
-    if row is None:
-        raise UiError(404, f"{spec.zh}不存在 / no {kind[:-1]} {record_id}")
     partial = bool(request.headers.get("HX-Request"))
     policy = services.policy
     try:
-        if action not in spec.actions:
-            raise InputError(f"请选择裁决 / choose a decision: {', '.join(spec.actions)}")
-        if row["status"] != "pending":
-            raise InputError(
-                f"{spec.zh} {record_id} 已裁决（{row['status']}）/ {kind[:-1]} {record_id} was "
-                f"already {row['status']}"
-            )
-        _, before, after = with_credit_change(
-            db,
-            row["anchor_id"],
-            policy,
-            lambda: spec.decide(db, record_id, action, note, caller, policy),
-        )
+        decision = decisions.Decision(spec.kind, record_id, action, note, caller.reviewer)
+        decided = decisions.decide(db, decision, policy)
+    except MissingRecord as exc:
+        raise UiError(404, str(exc)) from None
     except InputError as exc:
-        still = spec.get(db, record_id)["status"] == "pending"
+        still = not isinstance(exc, NotPending)
         if not partial:
             context = _page_context(db, services)
             context["error"] = str(exc)
@@ -255,11 +200,11 @@ def decide(
     outcome = {
         "kind": kind,
         "id": record_id,
-        "anchor_id": row["anchor_id"],
+        "anchor_id": decided.anchor_id,
         "label": spec.actions[action],
         "note": note.strip(),
-        "before": _shown(policy, before),
-        "after": _shown(policy, after),
+        "before": _shown(policy, decided.credit_before),
+        "after": _shown(policy, decided.credit_after),
     }
     if not partial:
         context = _page_context(db, services)

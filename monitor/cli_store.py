@@ -1,11 +1,13 @@
 """Operators' commands on the store: the registry (workshops, anchors, products, CSV import) here,
-review and credit in `cli_review` and `cli_credit`; `COMMANDS` gathers them all for the CLI."""
+review, due process and credit in `cli_review`, `cli_due_process` and `cli_credit`; `COMMANDS`
+gathers them all for the CLI."""
 
 from __future__ import annotations
 
 import click
 
 from .cli_credit import COMMANDS as CREDIT_COMMANDS
+from .cli_due_process import COMMANDS as DUE_PROCESS_COMMANDS
 from .cli_review import COMMANDS as REVIEW_COMMANDS
 from .cli_store_common import (
     acting,
@@ -153,5 +155,6 @@ COMMANDS = (
     products_group,
     import_command,
     *REVIEW_COMMANDS,
+    *DUE_PROCESS_COMMANDS,
     *CREDIT_COMMANDS,
 )

@@ -41,6 +41,15 @@ class StateConflict(InputError):
         self.detail = detail
 
 
+class NotPending(StateConflict):
+    """An appeal, application or script that is not (or no longer) waiting for a decision;
+    `status` is the state it is in (the API answers 409 `code` with `detail`)."""
+
+    def __init__(self, message: str, status: str):
+        super().__init__(message, "already_decided", {"status": status})
+        self.status = status
+
+
 class MissingRecord(InputError):
     """A record the request refers to does not exist, e.g. the workshop a new anchor names (the
     API answers 404)."""

@@ -1,7 +1,8 @@
 """Script pre-review (广告审核): an anchor submits the script of a coming stream; it is checked at
 once; where the anchor's grade requires approval (or the platform asks for it) a regulator
-approves it or returns it with comments on the hits. The approved text is what a stream's flags
-are compared with (a claim that was not in the approved script is worth the reviewer's notice)."""
+approves it or returns it with comments on the hits (`monitor.decisions`). The approved text is
+what a stream's flags are compared with (a claim that was not in the approved script is worth
+the reviewer's notice)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .checker import Checker
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit
 from .db import now_iso, transaction
-from .errors import InputError, StateConflict
+from .errors import InputError
 from .facts import ProductFacts
 from .gate import SCRIPT_APPROVAL
 from .registry import find_anchor, get_product
@@ -67,34 +68,6 @@ def submit_script(
             },
         )
     return {"script_id": script_id, "status": record["status"], "report": report.to_dict()}
-
-
-def decide_script(
-    db: sqlite_utils.Database, script_id: int, *, approve: bool, comments: str, reviewer: str
-) -> dict:
-    if not approve and not comments.strip():
-        raise InputError("退回须写明意见 / returning a script needs comments (--comments)")
-    with transaction(db):
-        script = next(db.query("SELECT * FROM scripts WHERE id = ?", [script_id]), None)
-        if script is None:
-            raise InputError(f"话术不存在 / no script {script_id}")
-        if script["status"] != "pending":
-            raise StateConflict(
-                f"话术 {script_id} 不在待审状态（{script['status']}）/ script {script_id} is {script['status']}, not pending"
-            )
-        status = "approved" if approve else "returned"
-        db.execute(
-            "UPDATE scripts SET status = ?, reviewer = ?, comments = ?, decided_at = ? WHERE id = ?",
-            [status, reviewer, comments.strip(), now_iso(), script_id],
-        )
-        audit.append(
-            db,
-            reviewer,
-            f"script.{status}",
-            f"anchor:{script['anchor_id']}",
-            {"script_id": script_id, "comments": comments},
-        )
-    return {"script_id": script_id, "status": status}
 
 
 def approved_script(db: sqlite_utils.Database, anchor_id: str) -> str | None:

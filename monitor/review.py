@@ -1,17 +1,17 @@
-"""Due process: a regulator's decision on a flag, violations found outside the system, appeals
-(申诉) and credit repair (信用修复). Only a recorded decision changes credit; each decision and
-its credit consequence are one transaction and both are in the audit log."""
+"""Due process: a regulator's decision on a flag, violations found outside the system, and the
+filing of appeals (申诉) and credit-repair applications (信用修复), which `monitor.decisions`
+decides. Only a recorded decision changes credit; each decision and its credit consequence are
+one transaction and both are in the audit log."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import sqlite_utils
 
 from . import audit
 from .appeal_evidence import checked_links, insert_evidence
-from .credit_causes import decision_cause, violation_cause
+from .credit_causes import violation_cause
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit, refresh_credit
 from .db import now_iso, parse_time, transaction
@@ -22,7 +22,6 @@ from .lexicon import SEVERITIES
 from .registry import find_anchor
 from .repair_offer import repair_offer
 from .store_lists import all_violations, get_violation
-from .utterances import split_utterances
 
 VIOLATION_ORIGINS = ("complaint", "inspection", "other")
 
@@ -191,38 +190,6 @@ def check_appealable(violation: dict) -> None:
         )
 
 
-def decide_appeal(
-    db: sqlite_utils.Database,
-    appeal_id: int,
-    *,
-    uphold: bool,
-    reason: str,
-    decided_by: str,
-    policy: CreditPolicy,
-) -> dict:
-    status = "upheld" if uphold else "rejected"
-    with transaction(db):
-        appeal = _decide_pending(
-            db, "appeals", appeal_id, status, reason, decided_by, "申诉", "appeal"
-        )
-        violation = _violation(db, appeal["violation_id"])
-        audit.append(
-            db,
-            decided_by,
-            f"appeal.{status}",
-            f"anchor:{violation['anchor_id']}",
-            {"appeal_id": appeal_id, "violation_id": violation["id"], "reason": reason},
-        )
-        state = refresh_credit(
-            db,
-            violation["anchor_id"],
-            policy,
-            decided_by,
-            decision_cause("appeal", appeal_id, status),
-        )
-    return {"appeal_id": appeal_id, "status": status, "score": state.score, "grade": state.grade}
-
-
 def apply_for_repair(
     db: sqlite_utils.Database,
     anchor: str,
@@ -286,90 +253,6 @@ def _other_offer(kind: str, offer: str) -> str:
     )
 
 
-def decide_repair(
-    db: sqlite_utils.Database,
-    repair_id: int,
-    *,
-    grant: bool,
-    reason: str,
-    decided_by: str,
-    policy: CreditPolicy,
-) -> dict:
-    status = "granted" if grant else "refused"
-    with transaction(db):
-        repair = _decide_pending(
-            db, "credit_repairs", repair_id, status, reason, decided_by, "申请", "application"
-        )
-        audit.append(
-            db,
-            decided_by,
-            f"repair.{status}",
-            f"anchor:{repair['anchor_id']}",
-            {"repair_id": repair_id, "kind": repair["kind"], "reason": reason},
-        )
-        state = refresh_credit(
-            db,
-            repair["anchor_id"],
-            policy,
-            decided_by,
-            decision_cause(repair["kind"], repair_id, status),
-        )
-    return {
-        "repair_id": repair_id,
-        "status": status,
-        "score": state.score,
-        "grade": state.grade,
-        "blacklisted": state.blacklisted,
-    }
-
-
-def labelled_examples(db: sqlite_utils.Database) -> Iterator[dict]:
-    """Reviewed flags as corpus lines for `qinglang train --extra`: the utterance around the hit,
-    confirmed → a violation of the decided category, dismissed → a hard negative."""
-    rows = db.query(
-        "SELECT flags.id, flags.context, flags.start, flags.end, d.decision, d.category FROM flags "
-        "JOIN review_decisions d ON d.flag_id = flags.id ORDER BY flags.id"
-    )
-    for row in rows:
-        text = _utterance(row["context"], row["start"], row["end"])
-        confirmed = row["decision"] == "confirm"
-        yield {
-            "id": f"review-{row['id']}",
-            "text": text,
-            "violation": confirmed,
-            "categories": [row["category"]] if confirmed else [],
-            "hard_negative": not confirmed,
-        }
-
-
-def _utterance(context: str, start: int, end: int) -> str:
-    for left, right in split_utterances(context):
-        if left <= start < right:
-            return context[left : max(right, min(end, len(context)))].strip()
-    return context[max(0, start - 20) : end + 20].strip()
-
-
-def _decide_pending(
-    db, table: str, record_id: int, status: str, reason: str, decided_by: str, zh: str, en: str
-) -> dict:
-    """Record the decision on a pending appeal or application (inside the caller's transaction)."""
-    if not reason.strip():
-        raise InputError("裁决须写明理由 / a decision needs a reason (--reason)")
-    row = next(db.query(f"SELECT * FROM {table} WHERE id = ?", [record_id]), None)
-    if row is None:
-        raise InputError(f"{zh}不存在 / no {en} {record_id}")
-    if row["status"] != "pending":
-        raise StateConflict(
-            f"{zh} {record_id} 已裁决（{row['status']}）/ {en} {record_id} was already {row['status']}"
-        )
-    db.execute(
-        f"UPDATE {table} SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ? "
-        "WHERE id = ?",
-        [status, now_iso(), decided_by, reason.strip(), record_id],
-    )
-    return row
-
-
 def _insert_violation(db, **record) -> int:
     """Store a violation and its audit entry (inside the caller's transaction), whatever it then
     does to the anchor's credit: an anchor already blacklisted gets the entry too."""
@@ -400,7 +283,3 @@ def _known(category: str, categories: Iterable[str], severity: str) -> None:
         raise InputError(
             f"未知严重程度 / unknown severity {severity!r} (known: {', '.join(SEVERITIES)})"
         )
-
-
-def dumps(rows: Iterable[dict]) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

@@ -13,9 +13,10 @@ from api import create_app
 from monitor.api_keys import create_key
 from monitor.credit_policy import load_policy
 from monitor.db import now_iso, open_db, parse_time
-from monitor.prereview import decide_script, submit_script
+from monitor.decisions import Decision, decide
+from monitor.prereview import submit_script
 from monitor.registry import add_anchor, add_workshop
-from monitor.review import apply_for_repair, decide_repair, record_violation
+from monitor.review import apply_for_repair, record_violation
 from monitor.settings import Settings
 from tests.api_server import auth, no_traceback, running
 
@@ -46,8 +47,8 @@ def lists(tmp_path_factory, checker):
             at=now_iso(parse_time(now_iso()) - timedelta(days=200)),
         )  # fmt: skip
         repairs[anchor_id] = apply_for_repair(db, anchor_id, "repair", "已整改", "test", policy)
-    decide_repair(db, repairs["A1"], grant=True, reason="整改到位", decided_by="r", policy=policy)
-    decide_repair(db, repairs["A3"], grant=False, reason="证据不足", decided_by="r", policy=policy)
+    decide(db, Decision("repair", repairs["A1"], "grant", "整改到位", "r"), policy)
+    decide(db, Decision("repair", repairs["A3"], "refuse", "证据不足", "r"), policy)
     repairs["A1b"] = apply_for_repair(db, "A1", "repair", "再次申请", "test", policy)
     scripts = [
         submit_script(
@@ -55,7 +56,7 @@ def lists(tmp_path_factory, checker):
         )
         for a, t, r in SCRIPTS
     ]
-    decide_script(db, scripts[2]["script_id"], approve=False, comments="删去降血压", reviewer="r")
+    decide(db, Decision("script", scripts[2]["script_id"], "return", "删去降血压", "r"), policy)
     keys = {
         "regulator": create_key(db, "regulator", actor="test")[1],
         "platform": create_key(db, "platform", actor="test")[1],

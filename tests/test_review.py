@@ -16,21 +16,20 @@ from monitor import audit
 from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, open_db, parse_time
+from monitor.decisions import Decision, decide
 from monitor.errors import InputError, StateConflict
 from monitor.flag_store import get_flag, list_flags
 from monitor.gate import eligibility
-from monitor.prereview import decide_script, submit_script
+from monitor.prereview import submit_script
 from monitor.recording import record_check
 from monitor.registry import add_anchor, add_product, add_workshop
 from monitor.review import (
     apply_for_repair,
-    decide_appeal,
     decide_flag,
-    decide_repair,
     file_appeal,
-    labelled_examples,
     record_violation,
 )
+from monitor.review_corpus import labelled_examples
 from monitor.workshop_stats import workshop_stats
 
 POLICY = load_policy()
@@ -148,12 +147,12 @@ def test_an_upheld_appeal_restores_the_credit(store, checker):
         "already_appealed",
         {"status": "appealed"},
     )
-    result = decide_appeal(
-        store, appeal, uphold=True, reason="完整录像核实为否定表述", decided_by="r2", policy=POLICY
+    result = decide(
+        store, Decision("appeal", appeal, "uphold", "完整录像核实为否定表述", "r2"), POLICY
     )
-    assert result["status"] == "upheld" and anchor_credit(store, "A1", POLICY).score == start
+    assert result.status == "upheld" and anchor_credit(store, "A1", POLICY).score == start
     with pytest.raises(InputError, match="already"):
-        decide_appeal(store, appeal, uphold=False, reason="x", decided_by="r2", policy=POLICY)
+        decide(store, Decision("appeal", appeal, "reject", "x", "r2"), POLICY)
 
 
 def test_violations_need_evidence_known_categories_and_a_past_time(store, checker):
@@ -218,9 +217,11 @@ def test_script_pre_review_and_off_script_claims(store, checker):
     )
     assert sent["status"] == "pending" and sent["report"]["verdict"] != "pass"
     with pytest.raises(InputError, match="needs comments"):
-        decide_script(store, sent["script_id"], approve=False, comments="", reviewer="r1")
-    decide_script(
-        store, sent["script_id"], approve=True, comments="价格表述请附比价依据", reviewer="r1"
+        decide(store, Decision("script", sent["script_id"], "return", "", "r1"), POLICY)
+    decide(
+        store,
+        Decision("script", sent["script_id"], "approve", "价格表述请附比价依据", "r1"),
+        POLICY,
     )
     ids = flag_stream(store, checker, "全网最低价。还能治高血压。", "S9")
     flags = {get_flag(store, i)["text"]: get_flag(store, i)["in_approved_script"] for i in ids}
@@ -270,10 +271,8 @@ def test_repair_application_is_decided_and_audited(store, checker):
     with pytest.raises(StateConflict, match="pending application") as refused:
         apply_for_repair(store, "A1", "repair", "again", "A1", POLICY)
     assert refused.value.code == "already_pending"  # the API's code, whoever filed first
-    result = decide_repair(
-        store, repair, grant=True, reason="整改到位", decided_by="r2", policy=POLICY
-    )
-    assert result["status"] == "granted" and result["score"] >= before
+    result = decide(store, Decision("repair", repair, "grant", "整改到位", "r2"), POLICY)
+    assert result.status == "granted" and result.credit_after["score"] >= before
     assert "repair.granted" in [e["action"] for e in audit.entries(store, "anchor:A1")]
 
 
