@@ -132,79 +132,75 @@ def _refused(**where) -> list[str]:
     return refused.value.problems
 
 
+_SCORING = ("lexicons", "scoring.yaml")
+_CONTEXT = ("lexicons", "context.yaml")
+_CLASSIFIER = ("models", "classifier.yaml")
+
+
 @pytest.mark.parametrize(
-    "change, problem",
+    "data, change, problem",
     [
         (
+            _SCORING,
             lambda d: d["match_scores"].update(exakt=0.9),
             "match_scores.exakt: 未知键 / unknown key 'match_scores.exakt'",
         ),
         (
+            _SCORING,
             lambda d: d.update(block_min_score=1.5),
             "block_min_score: 须不大于 1 / 'block_min_score' must be at most 1, not 1.5",
         ),
         (
+            _SCORING,
             lambda d: d.update(block_severities=["severe"]),
             "block_severities[0]: 须为 'low'、'medium'、'high' 之一 / "
             "'block_severities[0]' must be one of 'low', 'medium' or 'high', not 'severe'",
         ),
-    ],
-)
-def test_scoring_rules_with_a_wrong_key_or_value_are_refused(tmp_path, change, problem):
-    folder = _copy_with(tmp_path, "lexicons", "scoring.yaml", change)
-    problems = _refused(folder=folder, use_classifier=False)
-    assert problems == [f"{folder / 'scoring.yaml'}: {problem}"]
-
-
-@pytest.mark.parametrize(
-    "change, problem",
-    [
         (
+            _CONTEXT,
             lambda d: d["negation"]["cue_groups"][0].update(max_gap=-1),
             "negation.cue_groups[0].max_gap: 须不小于 0 / "
             "'negation.cue_groups[0].max_gap' must be at least 0, not -1",
         ),
         (
+            _CONTEXT,
             lambda d: d.update(pricegap={"min_ratio": 3}),
             "pricegap: 未知键 / unknown key 'pricegap'",
         ),
         (
+            _CONTEXT,
             lambda d: d["product_class_cues"].update(medicine=["国药准字"]),
             "product_class_cues: 未知商品类别 'medicine' / unknown product class 'medicine'",
         ),
-    ],
-)
-def test_context_rules_with_a_wrong_key_or_value_are_refused(tmp_path, change, problem):
-    folder = _copy_with(tmp_path, "lexicons", "context.yaml", change)
-    problems = _refused(folder=folder, use_classifier=False)
-    assert problems == [f"{folder / 'context.yaml'}: {problem}"]
-
-
-@pytest.mark.parametrize(
-    "change, problem",
-    [
         (
+            _CLASSIFIER,
             lambda d: d["categories"]["price_fraud"].update(severity="severe"),
             "categories.price_fraud.severity: 须为 'low'、'medium'、'high' 之一 / "
             "'categories.price_fraud.severity' must be one of 'low', 'medium' or 'high', "
             "not 'severe'",
         ),
         (
+            _CLASSIFIER,
             lambda d: d["categories"]["medical_claims"].update(exempt_for=["medicine"]),
             "categories.medical_claims.exempt_for: 未知商品类别 'medicine' / "
             "unknown product class 'medicine'",
         ),
         (
+            _CLASSIFIER,
             lambda d: d["categories"].pop("superstition"),
             "categories: 缺少模型类别 'superstition' / missing the model's category 'superstition'",
         ),
         (
+            _CLASSIFIER,
             lambda d: d["categories"]["superstition"].update(suggest="…"),
             "categories.superstition.suggest: 未知键 / unknown key 'categories.superstition.suggest'",
         ),
     ],
 )
-def test_a_classifier_policy_with_a_wrong_key_or_value_is_refused(tmp_path, change, problem):
-    models = _copy_with(tmp_path, "models", "classifier.yaml", change)
-    problems = _refused(model_folder=models)
-    assert problems == [f"{models / 'classifier.yaml'}: {problem}"]
+def test_a_detector_data_file_with_a_wrong_key_or_value_is_refused(tmp_path, data, change, problem):
+    """scoring.yaml, context.yaml and models/classifier.yaml, each as the checker loads it."""
+    name, file = data
+    folder = _copy_with(tmp_path, name, file, change)
+    where = {"folder": folder, "use_classifier": False} if name == "lexicons" else {}
+    problems = _refused(**where) if where else _refused(model_folder=folder)
+    assert problems == [f"{folder / file}: {problem}"]
