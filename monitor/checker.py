@@ -17,13 +17,14 @@ from .data_files import data_dir
 from .detector import CheckContext, Detector, DetectorSetup
 from .detectors import build_detectors
 from .facts import ProductFacts
-from .lexicon import Lexicon, load_lexicon, read_yaml
+from .lexicon import Lexicon, load_lexicon, read_validated
 from .lexicon_detector import LexiconDetector
 from .normalization import Normalizer, load_normalizer
 from .product_laws import ProductLaws
 from .profiles import Profile, find_profile, load_profiles
 from .report import Hit, Report, SentenceVerdict
 from .scoring import ScoringRules
+from .scoring_schema import ScoringFile
 from .utterances import split_utterances
 
 
@@ -63,7 +64,9 @@ class Checker:
             model_folder=(model_folder or data_dir("models")) if use_classifier else None,
             lexicon=lexicon,
             normalizer=load_normalizer(folder / "normalization.yaml"),
-            scoring=ScoringRules.from_data(read_yaml(folder / "scoring.yaml")),
+            scoring=ScoringRules.from_data(
+                read_validated(folder / "scoring.yaml", ScoringFile).model_dump()
+            ),
             built={},
         )
         profiles = load_profiles([folder / "profiles.yaml", *extra])

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .claim_evidence import ClaimEvidence
+from .classifier_policy_schema import ClassifierPolicyFile
 from .detector import CheckContext, DetectorSetup, in_text_order
-from .lexicon import Category, read_yaml
+from .lexicon import Category, read_validated
 from .lexicon_detector import LexiconDetector, LexiconFindings
 from .normalization import NormalizedText
 from .profiles import Profile
@@ -229,9 +230,16 @@ def build(setup: DetectorSetup) -> ClassifierDetector | None:
 
     lexicon = setup.built["lexicon"]
     assert isinstance(lexicon, LexiconDetector)
+    classifier = ClaimClassifier.load(setup.model_folder)
+    known = {
+        "categories": setup.lexicon.categories,
+        "product_classes": setup.lexicon.product_classes,
+        "model_categories": tuple(classifier.thresholds),
+    }
+    policy = read_validated(setup.model_folder / "classifier.yaml", ClassifierPolicyFile, known)
     return ClassifierDetector(
-        ClaimClassifier.load(setup.model_folder),
-        read_yaml(setup.model_folder / "classifier.yaml"),
+        classifier,
+        policy.model_dump(exclude_none=True),
         dict(setup.lexicon.categories),
         lexicon,
         load_evidence(setup.lexicon_folder, setup.lexicon, lexicon),

@@ -110,17 +110,22 @@ class Lexicon:
     files: tuple[str, ...] = field(default=())
 
 
-def validated(model: type[ModelT], data: object, where: str) -> ModelT:
-    """`data` validated by a pydantic model, or LexiconError naming `where` and the field."""
+def validated(
+    model: type[ModelT], data: object, where: str, context: Mapping[str, object] | None = None
+) -> ModelT:
+    """`data` validated by a pydantic model (its validators see `context`), or LexiconError
+    naming `where` and the field."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=dict(context) if context else None)
     except ValidationError as exc:
         raise LexiconError(problems_of(exc, where)) from exc
 
 
-def read_validated(path: Path, model: type[ModelT]) -> ModelT:
+def read_validated(
+    path: Path, model: type[ModelT], context: Mapping[str, object] | None = None
+) -> ModelT:
     """One YAML file validated by a pydantic model, or LexiconError naming the file and field."""
-    return validated(model, read_yaml(path), str(path))
+    return validated(model, read_yaml(path), str(path), context)
 
 
 def read_yaml(path: Path) -> dict:

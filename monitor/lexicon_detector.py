@@ -8,8 +8,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .context_schema import ContextFile
 from .detector import CheckContext, DetectorSetup, in_text_order
-from .lexicon import Entry, Lexicon, read_yaml, validated
+from .lexicon import Entry, Lexicon, read_validated, read_yaml, validated
 from .matcher import Candidate, LexiconMatcher, WhitelistMatcher
 from .negation import NegationRule
 from .normalization import NormalizedText, Normalizer
@@ -284,7 +285,9 @@ def build(setup: DetectorSetup) -> LexiconDetector:
     return LexiconDetector(
         lexicon=setup.lexicon,
         normalizer=setup.normalizer,
-        context_rules=read_yaml(folder / "context.yaml"),
+        context_rules=read_validated(
+            folder / "context.yaml", ContextFile, {"product_classes": setup.lexicon.product_classes}
+        ).model_dump(exclude_none=True),
         scoring=setup.scoring,
         generated=read_yaml(folder / "normalization.yaml").get("generated") or {},
     )

@@ -1,14 +1,17 @@
 """A real uvicorn server for an app, on a free loopback port, for tests (not TestClient):
-`with running(app) as base_url: ...`, and an httpx event hook that fails any response carrying
-a traceback or an error body of the wrong shape."""
+`with running(app) as base_url: ...`; an httpx event hook that fails any response carrying a
+traceback or an error body of the wrong shape; and the one place tests wait: `wait_until` a
+condition holds, `wait_for_service` until a `qinglang serve` process answers."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -25,11 +28,7 @@ def running(app, start_timeout: float = 60) -> Iterator[str]:
     server = uvicorn.Server(server_config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + start_timeout
-    while not server.started:
-        assert thread.is_alive(), "server failed to start"
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
+    wait_until(lambda: server.started, start_timeout, "server did not start", alive=thread.is_alive)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -61,3 +60,44 @@ def no_traceback(response: httpx.Response) -> None:
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def free_port() -> int:
+    """A loopback port free now (for a server process told which port to use)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(
+    condition: Callable[[], Any],
+    timeout: float = 30.0,
+    message: str = "condition not reached in time",
+    alive: Callable[[], object] | None = None,
+) -> Any:
+    """Poll `condition` until it returns something true (returned); fail after `timeout` seconds,
+    or at once when `alive` (the thing doing the work) says it stopped. A wait, not a speed goal."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert alive is None or alive(), f"{message}: it stopped"
+        assert time.monotonic() < deadline, f"{message} (waited {timeout} s)"
+        time.sleep(0.05)
+    return found
+
+
+def wait_for_service(
+    base: str, process: subprocess.Popen | None = None, timeout: float = 240
+) -> httpx.Response:
+    """Wait until the service at `base` answers /healthz (the service builds its checker first:
+    slow on a busy machine); fails with the process's stderr if it exits first."""
+
+    def health() -> httpx.Response | None:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2)
+        except httpx.TransportError:
+            if process is not None and process.poll() is not None:
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                raise AssertionError(f"serve exited with {process.returncode}: {stderr}") from None
+            return None
+
+    return wait_until(health, timeout, "serve did not start")

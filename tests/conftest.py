@@ -1,5 +1,6 @@
 """Shared fixtures for the whole run: one compiled checker over the shipped lexicon, the speech
-models, and one headless chromium (each test's browser contexts are closed after it)."""
+models, the web UI's test site (per module), and one headless chromium (each test's browser
+contexts are closed after it). Servers and waiting: tests/api_server.py."""
 
 from __future__ import annotations
 
@@ -54,6 +55,14 @@ def claims_audio(tmp_path_factory):
     ]
     spans = speak(script, path)
     return path, spans
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, checker):
+    """The web UI's test site (tests/ui_site.py), served for the module's tests."""
+    from ui_site import serve_site
+
+    yield from serve_site(tmp_path_factory.mktemp("ui"), checker)
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,13 @@ same port while the stream goes on, as a flaky origin would."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import m3u8
+from api_server import free_port
 from speech_audio import ffmpeg
 
 
@@ -24,12 +24,6 @@ def cut_into_segments(audio: Path, folder: Path, seconds: float = 2.0) -> list[t
     )  # fmt: skip
     playlist = m3u8.load(str(folder / "full.m3u8"))
     return [(segment.uri, float(segment.duration)) for segment in playlist.segments]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class LiveHls:

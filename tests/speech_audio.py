@@ -73,3 +73,13 @@ def silent_flac(out: Path, seconds: float) -> Path:
     ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono:nb_samples=16384", "-t", str(seconds),
            "-c:a", "flac", str(out))  # fmt: skip
     return out
+
+
+def tone(path: Path, seconds: float) -> Path:
+    """A quiet 440 Hz tone of `seconds` as a 16 kHz mono file (a stream's recording)."""
+    subprocess.run(
+        ["sox", "-n", "-r", str(RATE), "-c", "1", str(path), "synth", str(seconds), "sine", "440",
+         "vol", "0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return path

@@ -4,11 +4,10 @@ new one fails; and the service's scheduled credit recompute."""
 from __future__ import annotations
 
 import shutil
-import time
 
 import httpx
 import pytest
-from api_server import auth, no_traceback, running
+from api_server import auth, no_traceback, running, wait_until
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -40,13 +39,6 @@ def _hits(client, key, text) -> list[str]:
     answer = client.post("/v1/check", json={"text": text}, headers=auth(key))
     assert answer.status_code == 200, answer.text
     return [hit["text"] for hit in answer.json()["hits"]]
-
-
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -98,7 +90,7 @@ def test_a_changed_file_is_reloaded_while_serving(setup):
     ):
         assert TERM not in _hits(c, keys["platform"], f"这是{TERM}")
         _write_lexicon(lexicon, TERM, n=2)
-        _wait_for(lambda: TERM in _hits(c, keys["platform"], f"这是{TERM}"))
+        wait_until(lambda: TERM in _hits(c, keys["platform"], f"这是{TERM}"))
         status = c.get("/v1/admin/status", headers=auth(keys["regulator"])).json()
         assert status["serving"]["history"][-1]["trigger"] == "file change"
 
@@ -140,7 +132,7 @@ def test_scheduled_recompute_applies_a_reloaded_policy_to_stored_grades(setup, t
             state = open_db(path, migrate=False)["credit_state"].get("A1")
             return state["policy_version"] == "2026.1-strict"
 
-        _wait_for(recomputed)
+        wait_until(recomputed)
         status = c.get("/v1/admin/status", headers=auth(keys["regulator"])).json()
         assert status["credit_recompute"]["runs"] >= 1
         assert status["credit_recompute"]["last_anchors"] == 1

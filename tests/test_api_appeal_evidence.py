@@ -10,6 +10,7 @@ import hashlib
 
 import httpx
 import pytest
+from api_server import auth, no_traceback, running
 from evidence_samples import make_samples
 
 from api import create_app
@@ -19,7 +20,6 @@ from monitor.db import open_db
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
 from monitor.settings import Settings
-from tests.api_server import auth, no_traceback, running
 
 LINKS = ["https://cx.cnca.cn/CertECloud/result/skipResultDetail?certNo=123OP2600001",
          "http://www.nbfda.example/report/ZJ-2026-0412"]  # fmt: skip

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import Page, expect
-from test_ui import SHOTS
+from ui_site import SHOTS
 
 from api import create_app
 from monitor.settings import Settings
@@ -43,7 +43,7 @@ def _offline_page(browser, base: str) -> tuple[Page, list[str]]:
     return context.new_page(), refused
 
 
-def _shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
@@ -57,7 +57,7 @@ def test_swagger_ui_renders_the_operations_without_any_other_host(browser, docs_
     check.locator(".opblock-summary").click()  # an operation opens with its request body
     expect(check.locator(".opblock-body")).to_contain_text("text")
     page.wait_for_load_state("networkidle")
-    _shot(page, "docs-swagger-offline")
+    shot(page, "docs-swagger-offline")
     assert refused == []
 
 
@@ -68,7 +68,7 @@ def test_redoc_renders_the_reference_without_any_other_host(browser, docs_site):
     expect(page.locator("[data-section-id^='tag/anchors']").first).to_be_attached()
     expect(page.get_by_text("/v1/anchors/{anchor_id}/eligibility").first).to_be_attached()
     page.wait_for_load_state("networkidle")
-    _shot(page, "docs-redoc-offline")
+    shot(page, "docs-redoc-offline")
     assert refused == []
 
 

@@ -13,8 +13,7 @@ import time
 
 import httpx
 import pytest
-from api_server import auth, no_traceback, running
-from hls_server import free_port
+from api_server import auth, free_port, no_traceback, running, wait_for_service
 from speech_audio import ffmpeg, silent_flac
 
 from api import create_app
@@ -309,7 +308,7 @@ def test_a_job_interrupted_by_a_killed_server_finishes_after_a_restart(tmp_path,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(base, process)
+        wait_for_service(base, process)
         with claims_audio[0].open("rb") as handle:
             response = httpx.post(
                 f"{base}/v1/media", data={"anchor": "A1", "stream": "restart-1"},
@@ -332,15 +331,3 @@ def test_a_job_interrupted_by_a_killed_server_finishes_after_a_restart(tmp_path,
     assert job["status"] == "done" and job["attempts"] == 2 and job["result"]["hits"]
     flags = db.execute("SELECT COUNT(*) FROM flags WHERE stream_id = 'restart-1'").fetchone()[0]
     assert flags == len(set(job["result"]["flag_ids"])) == len(job["result"]["hits"])
-
-
-def _wait_up(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 240  # the service builds its checker first: slow on a busy box
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=2)
-            return
-        except httpx.TransportError:
-            assert process.poll() is None, process.stderr.read().decode()
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.1)

@@ -7,7 +7,7 @@ import threading
 
 import httpx
 import pytest
-from api_server import auth, no_traceback, running
+from api_server import auth, no_traceback, running, served_client
 
 from api import check_slots, create_app
 from api.errors import ApiError
@@ -70,37 +70,49 @@ def test_the_bucket_refills_at_the_sustained_rate():
         limiter.take("k", "key")
 
 
-def _parallel_checks(path, key, n: int) -> list[httpx.Response]:
-    settings = Settings(db=str(path), api_max_concurrent_checks=1)
-    text = "全网最低价，买它就对了。" * 400
+def _one_slot_app(tmp_path):
+    path = tmp_path / "q.db"
+    key = create_key(open_db(path), "platform", actor="test")[1]
+    return create_app(path, Settings(db=str(path), api_max_concurrent_checks=1)), key
+
+
+def _waiting(slots: threading.BoundedSemaphore) -> int:
+    """How many threads wait on the semaphore (CPython keeps them in its condition's deque)."""
+    return len(slots._cond._waiters)  # type: ignore[attr-defined]
+
+
+def test_a_check_beyond_the_concurrency_bound_waits_for_the_slot_then_runs(tmp_path):
+    """With the one check slot taken (as by a running check), a check does not run beside it: it
+    waits, and answers once the slot is free."""
+    app, key = _one_slot_app(tmp_path)
+    slots = app.state.check_slots
     answers: list[httpx.Response] = []
-    with running(create_app(path, settings)) as base:
+    with running(app) as base:
 
         def call() -> None:
             with httpx.Client(base_url=base, timeout=120) as c:
-                answers.append(c.post("/v1/check", json={"text": text}, headers=auth(key)))
+                answers.append(c.post("/v1/check", json={"text": "全网最低价"}, headers=auth(key)))
 
-        threads = [threading.Thread(target=call) for _ in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    return answers
-
-
-def test_checks_beyond_the_concurrency_bound_wait_their_turn(tmp_path):
-    """With one check slot, parallel checks all succeed: they queue, none is refused or lost."""
-    path = tmp_path / "q.db"
-    key = create_key(open_db(path), "platform", actor="test")[1]
-    assert [a.status_code for a in _parallel_checks(path, key, 4)] == [200] * 4
+        assert slots.acquire(timeout=0)
+        thread = threading.Thread(target=call)
+        thread.start()
+        while thread.is_alive() and not _waiting(slots):
+            thread.join(timeout=0.05)
+        assert answers == [] and _waiting(slots) == 1, "the check ran without a free slot"
+        slots.release()
+        thread.join()
+    assert [a.status_code for a in answers] == [200]
+    assert answers[0].json()["verdict"] != "pass"
 
 
 def test_a_check_that_waits_too_long_for_a_slot_gets_503(tmp_path, monkeypatch):
-    monkeypatch.setattr(check_slots, "WAIT_SECONDS", 0.001)
-    path = tmp_path / "q.db"
-    key = create_key(open_db(path), "platform", actor="test")[1]
-    answers = _parallel_checks(path, key, 4)
-    busy = [a for a in answers if a.status_code == 503]
-    assert busy, "with one slot and no waiting, parallel checks must be turned away"
-    assert all(a.status_code in (200, 503) for a in answers)
-    assert busy[0].json()["error"] == "busy" and busy[0].headers["Retry-After"] == "5"
+    monkeypatch.setattr(check_slots, "WAIT_SECONDS", 0.01)
+    app, key = _one_slot_app(tmp_path)
+    with served_client(app) as client:
+        assert app.state.check_slots.acquire(timeout=0)  # the one slot, held by a running check
+        busy = client.post("/v1/check", json={"text": "今天的杨梅很甜"}, headers=auth(key))
+        app.state.check_slots.release()
+        assert busy.status_code == 503, "with its one slot taken, a check must be turned away"
+        assert busy.json()["error"] == "busy" and busy.headers["Retry-After"] == "5"
+        again = client.post("/v1/check", json={"text": "今天的杨梅很甜"}, headers=auth(key))
+        assert again.status_code == 200

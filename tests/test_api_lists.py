@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from api_server import auth, no_traceback, running
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -18,7 +19,6 @@ from monitor.prereview import submit_script
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import apply_for_repair, record_violation
 from monitor.settings import Settings
-from tests.api_server import auth, no_traceback, running
 
 SCRIPTS = [  # anchor, text, require_approval
     ("A1", "这款杨梅是最好吃的，加我微信私聊。", True),

@@ -13,7 +13,7 @@ import sys
 import httpx
 import pytest
 from api_server import auth, no_traceback, running
-from test_api_store import _recording
+from speech_audio import tone
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -54,7 +54,7 @@ def platform(tmp_path_factory, checker):
         db.execute("UPDATE flags SET status = 'dismissed' WHERE stream_id = 'S3'")
         db.execute(
             "UPDATE streams SET media_path = ? WHERE id = 'S1'",
-            [str(_recording(folder))],
+            [str(tone(folder / "s1.wav", 1))],
         )
     for n in range(3):  # three high-severity violations: A3 is blacklisted
         record_violation(

@@ -5,11 +5,12 @@ accounts with `/`, and a stream's recording served with Range."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from api_server import auth, no_traceback, running
+from speech_audio import tone
 
 from api import create_app
 from monitor import audit
@@ -19,7 +20,6 @@ from monitor.db import open_db
 from monitor.recording import record_check
 from monitor.registry import add_anchor, add_product, add_workshop
 from monitor.settings import Settings
-from tests.api_server import auth, no_traceback, running
 
 TEXTS = {
     # one hit per sentence, so one flag each (one utterance is one flag)
@@ -28,16 +28,6 @@ TEXTS = {
     "S3": ("A3", "国家级的。特供的。销量第一。"),  # absolute_terms ×2, authority_endorsement
 }
 SLASH_ACCOUNT = "kuaishou:shop/wang"
-
-
-def _recording(folder):
-    path = folder / "s1.wav"
-    subprocess.run(
-        ["sox", "-n", "-r", "16000", "-c", "1", str(path), "synth", "1", "sine", "440"],
-        check=True,
-        capture_output=True,
-    )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +51,7 @@ def store(tmp_path_factory, checker):
             stream_id=stream_id,
             product_id="P1" if stream_id == "S1" else None,
         )
-    media = _recording(folder)
+    media = tone(folder / "s1.wav", 1)
     db.execute("UPDATE streams SET media_path = ? WHERE id = 'S1'", [str(media)])
     db.conn.commit()
     keys = {

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from api_server import auth, no_traceback, running
 
 from api import create_app
 from monitor import audit
@@ -24,7 +25,6 @@ from monitor.recording import record_check
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
 from monitor.settings import Settings
-from tests.api_server import auth, no_traceback, running
 
 POLICY = load_policy()
 FLAGGED = "家人们，这是全网最低价！加我微信私聊下单！这款茶能治疗高血压。"

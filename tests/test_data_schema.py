@@ -105,3 +105,102 @@ def test_a_normalisation_rule_out_of_range_is_refused_naming_the_field(tmp_path)
         f"{path}: generated.initials.min_term_length: 须不小于 1 / "
         "'generated.initials.min_term_length' must be at least 1, not 0"
     ]
+
+
+def _copy_with(tmp_path: Path, name: str, file: str, change) -> Path:
+    """The shipped data folder `name` copied, with `change` made to the YAML file `file`."""
+    import shutil
+
+    import yaml
+
+    from monitor.data_files import data_dir
+
+    folder = tmp_path / name
+    shutil.copytree(data_dir(name), folder)
+    data = yaml.safe_load((folder / file).read_text(encoding="utf-8"))
+    change(data)
+    (folder / file).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def _refused(**where) -> list[str]:
+    from monitor import Checker
+    from monitor.errors import LexiconError
+
+    with pytest.raises(LexiconError) as refused:
+        Checker.from_files(**where)
+    return refused.value.problems
+
+
+_SCORING = ("lexicons", "scoring.yaml")
+_CONTEXT = ("lexicons", "context.yaml")
+_CLASSIFIER = ("models", "classifier.yaml")
+
+
+@pytest.mark.parametrize(
+    "data, change, problem",
+    [
+        (
+            _SCORING,
+            lambda d: d["match_scores"].update(exakt=0.9),
+            "match_scores.exakt: 未知键 / unknown key 'match_scores.exakt'",
+        ),
+        (
+            _SCORING,
+            lambda d: d.update(block_min_score=1.5),
+            "block_min_score: 须不大于 1 / 'block_min_score' must be at most 1, not 1.5",
+        ),
+        (
+            _SCORING,
+            lambda d: d.update(block_severities=["severe"]),
+            "block_severities[0]: 须为 'low'、'medium'、'high' 之一 / "
+            "'block_severities[0]' must be one of 'low', 'medium' or 'high', not 'severe'",
+        ),
+        (
+            _CONTEXT,
+            lambda d: d["negation"]["cue_groups"][0].update(max_gap=-1),
+            "negation.cue_groups[0].max_gap: 须不小于 0 / "
+            "'negation.cue_groups[0].max_gap' must be at least 0, not -1",
+        ),
+        (
+            _CONTEXT,
+            lambda d: d.update(pricegap={"min_ratio": 3}),
+            "pricegap: 未知键 / unknown key 'pricegap'",
+        ),
+        (
+            _CONTEXT,
+            lambda d: d["product_class_cues"].update(medicine=["国药准字"]),
+            "product_class_cues: 未知商品类别 'medicine' / unknown product class 'medicine'",
+        ),
+        (
+            _CLASSIFIER,
+            lambda d: d["categories"]["price_fraud"].update(severity="severe"),
+            "categories.price_fraud.severity: 须为 'low'、'medium'、'high' 之一 / "
+            "'categories.price_fraud.severity' must be one of 'low', 'medium' or 'high', "
+            "not 'severe'",
+        ),
+        (
+            _CLASSIFIER,
+            lambda d: d["categories"]["medical_claims"].update(exempt_for=["medicine"]),
+            "categories.medical_claims.exempt_for: 未知商品类别 'medicine' / "
+            "unknown product class 'medicine'",
+        ),
+        (
+            _CLASSIFIER,
+            lambda d: d["categories"].pop("superstition"),
+            "categories: 缺少模型类别 'superstition' / missing the model's category 'superstition'",
+        ),
+        (
+            _CLASSIFIER,
+            lambda d: d["categories"]["superstition"].update(suggest="…"),
+            "categories.superstition.suggest: 未知键 / unknown key 'categories.superstition.suggest'",
+        ),
+    ],
+)
+def test_a_detector_data_file_with_a_wrong_key_or_value_is_refused(tmp_path, data, change, problem):
+    """scoring.yaml, context.yaml and models/classifier.yaml, each as the checker loads it."""
+    name, file = data
+    folder = _copy_with(tmp_path, name, file, change)
+    where = {"folder": folder, "use_classifier": False} if name == "lexicons" else {}
+    problems = _refused(**where) if where else _refused(model_folder=folder)
+    assert problems == [f"{folder / file}: {problem}"]

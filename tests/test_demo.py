@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import httpx
 import jiwer
 import pytest
+from api_server import free_port, wait_for_service
 from ui_login import log_in
 
 from monitor.credit_policy import load_policy
@@ -168,12 +168,6 @@ def test_seeding_again_changes_nothing_and_real_data_is_refused(demo, checker, t
         seed_demo(other, checker, load_policy(), None)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start(command: list[str], cwd: Path) -> subprocess.Popen:
     """A process of its own group, its standard output and error merged, line by line."""
     return subprocess.Popen(
@@ -196,19 +190,8 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def _wait_for(base: str) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=2)
-            return
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.2)
-
-
 def test_serve_demo_as_make_run_does_shows_every_page_with_content(tmp_path):
-    port = _free_port()
+    port = free_port()
     process = _start(
         [sys.executable, "-m", "monitor.cli", "serve", "--demo", "--port", str(port), "--db",
          "demo.db"],  # relative, as `make run` gives it
@@ -220,7 +203,7 @@ def test_serve_demo_as_make_run_does_shows_every_page_with_content(tmp_path):
         keys = dict(re.findall(r"(regulator|platform|anchor) key[^:]*:\s+(ql_\S+)", printed))
         assert set(keys) == {"regulator", "platform", "anchor"}
         base = f"http://127.0.0.1:{port}"
-        _wait_for(base)
+        wait_for_service(base, timeout=120)
         own = httpx.get(
             f"{base}/v1/anchors/A-SX1/credit", headers={"Authorization": f"Bearer {keys['anchor']}"}
         )
@@ -291,7 +274,7 @@ def test_a_second_start_says_it_reuses_the_demo_and_demo_reset_starts_afresh(tmp
     violations = db["violations"].count
     db.conn.close()
     command = [sys.executable, "-m", "monitor.cli", "serve", "--demo", "--db", str(db_path)]
-    process = _start([*command, "--port", str(_free_port())], tmp_path)
+    process = _start([*command, "--port", str(free_port())], tmp_path)
     try:
         printed = _read_until(process, "anchor key")
         assert "reusing the demo database" in printed and "make demo-reset" in printed
@@ -299,7 +282,7 @@ def test_a_second_start_says_it_reuses_the_demo_and_demo_reset_starts_afresh(tmp
         _stop(process)
     make = [
         "make", "-o", ".venv/.installed", "demo-reset", f"DEMO_DB={db_path}",
-        f"PORT={_free_port()}", f"BIN={Path(sys.executable).parent}",
+        f"PORT={free_port()}", f"BIN={Path(sys.executable).parent}",
     ]  # fmt: skip
     planned = subprocess.run([make[0], "-n", *make[1:]], cwd=ROOT, capture_output=True, text=True)
     assert "pip" not in planned.stdout, planned.stdout  # never reinstall the venv running us

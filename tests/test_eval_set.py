@@ -85,29 +85,29 @@ def test_full_pipeline_recall_is_at_least_088(full_outcomes):
     assert _rate([bool(found) for row, found, _ in full_outcomes if row["violation"]]) >= 0.88
 
 
-# Goal 0.6 (issue 3). Since issue 11 a hit of the model alone needs the claim's shape in the
-# sentence (claim_evidence.yaml): on 23,622 real livestream sentences the model alone made 83 % of
-# all flags, nearly all false. Measured now: 0.52 (26/50) on the development set, 0.34 (12/35) on
-# the second set; what is lost are plain stock counts, sales figures and confessed falsehoods
-# ("其实是隔壁省的茶") that carry no shape a text can show. See models/CARD.md.
-MODEL_ONLY_RECALL = {"eval": 0.45, "holdout": 0.3}
+# Goal 0.6 (issue 3), not reached. Since issue 11 a hit of the model alone needs the claim's shape
+# in the sentence (claim_evidence.yaml): on 23,622 real livestream sentences the model alone made
+# 83 % of all flags, nearly all false. What is lost are plain stock counts, sales figures and
+# confessed falsehoods ("其实是隔壁省的茶") that carry no shape a text can show. See
+# models/CARD.md. The guards are the figures measured now (issue 14), so any loss fails:
+# 26 of 50 on the development set, 12 of 35 on the second set.
+MODEL_ONLY_RECALL = {"eval": 0.52, "holdout": 0.34}
+MODEL_ONLY_GOAL = 0.6
+
+
+def _model_only(name: str, checker: Checker, lexicon_only: Checker) -> list[bool]:
+    """For each violation the lexicon alone misses: does the full checker flag it?"""
+    rows = [r for r in _rows(name) if r["violation"] and not lexicon_only.check(r["text"]).hits]
+    return [bool(checker.check(r["text"]).hits) for r in rows]
 
 
 @pytest.mark.parametrize("name", ["eval", "holdout"])
 def test_model_finds_violations_the_lexicon_misses(name, checker, lexicon_only):
-    rows = [r for r in _rows(name) if r["violation"] and not lexicon_only.check(r["text"]).hits]
-    found = [bool(checker.check(r["text"]).hits) for r in rows]
-    assert _rate(found) >= MODEL_ONLY_RECALL[name]
+    found = _model_only(name, checker, lexicon_only)
+    assert _rate(found) >= MODEL_ONLY_RECALL[name], f"{sum(found)} of {len(found)}"
 
 
-def test_full_pipeline_flags_at_most_3_percent_of_hard_negatives(full_outcomes):
-    """Issue 11: a regulator's queue must not fill with lawful speech (measured 2.3 % and 1.1 %)."""
-    assert _rate([bool(found) for row, found, _ in full_outcomes if row["hard_negative"]]) <= 0.03
-
-
-def test_full_pipeline_category_micro_f1_is_at_least_080(full_outcomes):
-    true_positive = sum(len(found & set(row["categories"])) for row, found, _ in full_outcomes)
-    predicted = sum(len(found) for _, found, _ in full_outcomes)
-    actual = sum(len(row["categories"]) for row, _, _ in full_outcomes)
-    precision, recall = true_positive / predicted, true_positive / actual
-    assert 2 * precision * recall / (precision + recall) >= 0.8
+@pytest.mark.xfail(strict=True, reason="goal of issue 3; measured 0.52 and 0.34 (issue 14)")
+@pytest.mark.parametrize("name", ["eval", "holdout"])
+def test_model_only_recall_reaches_the_goal(name, checker, lexicon_only):
+    assert _rate(_model_only(name, checker, lexicon_only)) >= MODEL_ONLY_GOAL

@@ -7,73 +7,28 @@ from __future__ import annotations
 import io
 import os
 import re
-import struct
 import subprocess
 import sys
 import zipfile
 
 import pytest
-from docx import Document
+from docx_samples import (
+    MIB,
+    SCRIPT,
+    damaged_docx,
+    docx_bomb,
+    docx_document,
+    lying_about_size,
+    with_padding,
+)
 
 from monitor.docx_input import DocxLimits, docx_text
 from monitor.errors import InputTooLarge, InvalidDocument
-
-SCRIPT = "家人们，这是全网最低价，加我微信私聊下单！"
-MIB = 1024 * 1024
-
-
-def docx_document() -> bytes:
-    document = Document()
-    document.add_paragraph(SCRIPT)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _with_padding(expanded_mib: int, files: int = 1) -> bytes:
-    """A real .docx with `files` extra files of zeros, `expanded_mib` MiB each once expanded."""
-    out = io.BytesIO(docx_document())
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
-        for number in range(files):
-            with archive.open(f"word/media/pad{number}.bin", "w", force_zip64=True) as entry:
-                for _ in range(expanded_mib):
-                    entry.write(bytes(MIB))
-    return out.getvalue()
-
-
-def _lying(data: bytes, name: str, declared: int) -> bytes:
-    """`data` with the central directory declaring `declared` bytes for `name` expanded."""
-    position = data.find(b"PK\x01\x02")
-    while data[position + 46 : position + 46 + len(name)] != name.encode():
-        position = data.find(b"PK\x01\x02", position + 4)
-        assert position != -1, f"{name} is not in the archive"
-    patched = bytearray(data)
-    struct.pack_into("<I", patched, position + 24, declared)
-    return bytes(patched)
-
-
-def docx_bomb() -> bytes:
-    """64 KiB on disk, 64 MiB expanded: twice the default limit of 32 MiB."""
-    data = _with_padding(64)
-    assert len(data) < 200 * 1024
-    return data
 
 
 @pytest.fixture(scope="module")
 def bomb() -> bytes:
     return docx_bomb()
-
-
-def damaged_docx() -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(docx_document()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in source.infolist():
-            body = source.read(entry)
-            if entry.filename == "word/document.xml":
-                body = body[: len(body) // 2]  # cut off mid-element
-            archive.writestr(entry.filename, body)
-    return out.getvalue()
 
 
 def test_a_real_document_is_read():
@@ -87,7 +42,7 @@ def test_a_bomb_past_the_expanded_limit_is_refused_before_parsing(bomb):
 
 
 def test_a_file_compressed_far_past_the_ratio_limit_is_refused():
-    data = _with_padding(4)  # 4 MiB of zeros in a few KiB: within 32 MiB, not within 200 times
+    data = with_padding(4)  # 4 MiB of zeros in a few KiB: within 32 MiB, not within 200 times
     with pytest.raises(InputTooLarge, match="压缩比"):
         docx_text(data, "ratio.docx")
     assert docx_text(data, "ratio.docx", DocxLimits(max_ratio=10_000)) == SCRIPT
@@ -99,7 +54,7 @@ def test_a_document_of_too_many_files_is_refused():
 
 
 def test_a_bomb_whose_zip_lies_about_its_size_is_stopped_by_the_capped_read(bomb):
-    lying = _lying(bomb, "word/media/pad0.bin", 1000)
+    lying = lying_about_size(bomb, "word/media/pad0.bin", 1000)
     declared = zipfile.ZipFile(io.BytesIO(lying)).getinfo("word/media/pad0.bin").file_size
     assert declared == 1000
     with pytest.raises((InputTooLarge, InvalidDocument)):

@@ -16,9 +16,7 @@ import time
 
 import httpx
 import pytest
-from api_server import auth, no_traceback, running
-from hls_server import free_port
-from test_api_jobs import _wait_up
+from api_server import auth, free_port, no_traceback, running, wait_for_service
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -120,7 +118,7 @@ def test_serve_stops_within_its_shutdown_time_while_a_long_batch_runs(tmp_path):
     base = f"http://127.0.0.1:{port}"
     items = [{"id": str(n), "text": _text(20_000)} for n in range(100)]
     try:
-        _wait_up(base, process)
+        wait_for_service(base, process)
         sender = threading.Thread(
             target=_post_quietly, args=(f"{base}/v1/check/batch", {"items": items}, key)
         )

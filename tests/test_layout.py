@@ -9,7 +9,7 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import Page, expect
-from test_ui import _page, _shot, site  # noqa: F401 (site is a fixture)
+from ui_site import open_page, shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -26,7 +26,7 @@ LONG_LABEL = "余姚市市场监督管理局网络交易监管科 张科长"
 
 
 @pytest.fixture(scope="module")
-def layout(site, checker):  # noqa: F811
+def layout(site, checker):
     """test_ui's store (workshops, anchors, A3 blacklisted, a product, a flagged stream) with a
     pending appeal (a badge in the navigation), a script of A1's, a platform key and a regulator
     key with a long label."""
@@ -55,7 +55,7 @@ def _page_width(page: Page) -> int:
 
 @pytest.mark.parametrize("role", ["regulator", "platform", "anchor"])
 def test_the_navigation_fits_one_line_in_a_1366_px_window(browser, layout, role):
-    page = _page(browser, layout, layout["keys"][role], DESKTOP)
+    page = open_page(browser, layout, layout["keys"][role], DESKTOP)
     page.goto("/ui/self-check")
     if role == "regulator":
         expect(page.locator("#nav-decisions .count-badge")).to_have_text("1")
@@ -66,11 +66,11 @@ def test_the_navigation_fits_one_line_in_a_1366_px_window(browser, layout, role)
     assert nav["top"] < brand["bottom"] and who["top"] < brand["bottom"]  # one row
     assert _box(page, "header.top")["height"] < 2 * brand["height"]
     assert _page_width(page) <= DESKTOP["width"]
-    _shot(page, f"nav-1366-{role}")
+    shot(page, f"nav-1366-{role}")
 
 
 def test_the_public_page_reads_on_a_390_px_phone(browser, layout):
-    page = _page(browser, layout, viewport=PHONE)
+    page = open_page(browser, layout, viewport=PHONE)
     page.goto("/public")
     assert _page_width(page) <= PHONE["width"]
     assert _box(page, "header.top")["height"] <= 0.15 * PHONE["height"]
@@ -86,11 +86,11 @@ def test_the_public_page_reads_on_a_390_px_phone(browser, layout):
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('td')).fontSize)")
     assert font >= 14
-    _shot(page, "public-390")
+    shot(page, "public-390")
 
 
 def test_the_self_check_page_works_on_a_390_px_phone(browser, layout):
-    page = _page(browser, layout, layout["keys"]["anchor"], PHONE)
+    page = open_page(browser, layout, layout["keys"]["anchor"], PHONE)
     page.goto("/ui/self-check")
     assert _page_width(page) <= PHONE["width"]
     assert _box(page, "header.top")["height"] <= 0.15 * PHONE["height"]  # the form is in view
@@ -105,14 +105,14 @@ def test_the_self_check_page_works_on_a_390_px_phone(browser, layout):
     box = last.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert _page_width(page) <= PHONE["width"]
-    _shot(page, "self-check-390")
+    shot(page, "self-check-390")
 
 
 def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):
     icon = httpx.get(f"{layout['base']}/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
     assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
-    page = _page(browser, layout, viewport=DESKTOP)
+    page = open_page(browser, layout, viewport=DESKTOP)
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else 0)
     page.goto("/public")
@@ -132,7 +132,7 @@ def test_the_favicon_is_served_and_no_page_asset_is_missing(browser, layout):
 )
 def test_a_refused_live_url_keeps_the_form_and_explains_in_chinese(browser, layout, url, explained):
     rooms_before = layout["db"]["live_rooms"].count
-    page = _page(browser, layout, layout["keys"]["platform"], DESKTOP)
+    page = open_page(browser, layout, layout["keys"]["platform"], DESKTOP)
     page.goto("/ui/live")
     page.select_option("#room-anchor", "A1")
     page.fill("#room-stream", "S-A1-0601")
@@ -148,7 +148,7 @@ def test_a_refused_live_url_keeps_the_form_and_explains_in_chinese(browser, layo
     expect(page.locator("#room-url")).to_have_value(url)
     expect(page.locator("#room-url")).to_have_attribute("aria-invalid", "true")
     assert layout["db"]["live_rooms"].count == rooms_before
-    _shot(page, "live-refused-url")
+    shot(page, "live-refused-url")
 
 
 def test_a_room_refused_for_a_missing_speech_model_is_explained_in_the_form(
@@ -161,7 +161,7 @@ def test_a_room_refused_for_a_missing_speech_model_is_explained_in_the_form(
     key = create_key(db, "platform", actor="test")[1]
     settings = Settings(db=str(path), asr_model=str(tmp_path / "no-model"), watch_allow="127.0.0.1")
     with running(create_app(path, settings)) as base:
-        page = _page(browser, {"base": base}, key, DESKTOP)
+        page = open_page(browser, {"base": base}, key, DESKTOP)
         page.goto("/ui/live")
         page.select_option("#room-anchor", "A1")
         page.fill("#room-url", "http://127.0.0.1:9/live.m3u8")

@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 import pytest
-from hls_server import LiveHls, cut_into_segments, free_port
+from api_server import free_port
+from hls_server import LiveHls, cut_into_segments
 from speech_audio import speak
 
 from monitor.captions import parse_caption_line

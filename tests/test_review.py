@@ -327,7 +327,11 @@ def test_operator_cli_contract(tmp_path):
         "restrictions",
         "history",
     }
-    assert shown["grade"] in ("green", "yellow", "orange", "red") and shown["history"]
+    # one high-severity price_fraud violation, no earlier ones: the base deduction, no aggravation
+    score = POLICY.start_score - POLICY.base_deduction("price_fraud", "high")
+    assert shown["score"] == score
+    assert [e["delta"] for e in shown["history"] if e["delta"]] == [score - POLICY.start_score]
+    assert shown["grade"] == POLICY.grade_for(score).id
     past = json.loads(
         cli(db, "credit", "show", "A1", "--json", "--at", "2020-01-01T00:00:00Z").stdout
     )

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from api_server import auth, no_traceback, running
 from playwright.sync_api import expect
-from test_ui import _page, _shot
 from ui_login import log_in
+from ui_site import open_page, record_lines, shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -26,26 +26,14 @@ from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, open_db, transaction
 from monitor.flag_store import count_flags, get_flag, list_flags
-from monitor.recording import record_check
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
-from monitor.segments import Segment
 from monitor.settings import Settings
-from monitor.timed_check import check_segments
 
 MANY = 55  # more flags than one page of the queue (50)
 # Beijing is UTC+8: 16:30Z on 2 December is 00:30 on 3 December in Beijing.
 LATE_EVENING_UTC = "2025-06-01T16:30:00Z"  # Beijing 2025-06-02 00:30
 EARLIER_UTC = "2025-06-01T15:30:00Z"  # Beijing 2025-06-01 23:30
-
-
-def _record(db, checker, anchor_id: str, stream_id: str, lines: list[str]) -> list[int]:
-    segments = [Segment(i * 5.0, i * 5.0 + 4.5, line) for i, line in enumerate(lines)]
-    timed = check_segments(checker, segments)
-    return record_check(
-        db, timed.report, timed.timed.text, anchor_id=anchor_id, stream_id=stream_id,
-        segments=timed.timed.segments,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +47,16 @@ def site(tmp_path_factory, checker):
     add_anchor(db, "A2", "李师傅", "W1")
     add_anchor(db, "A3", "赵老板", "W2", accounts=["kuaishou:zhao_tea"])
     add_anchor(db, "A4", "钱大姐", "W2")
-    many = _record(db, checker, "A1", "S1", [f"第{n}箱杨梅是全网最低价。" for n in range(MANY)])
+    many = record_lines(
+        db, checker, "A1", "S1", [f"第{n}箱杨梅是全网最低价。" for n in range(MANY)]
+    )
     assert len(many) == MANY
-    tea = _record(db, checker, "A3", "S2", ["这款茶叶喝了能降血压。", "想要的加我微信私聊。"])
+    tea = record_lines(db, checker, "A3", "S2", ["这款茶叶喝了能降血压。", "想要的加我微信私聊。"])
     assert len(tea) == 2
     with transaction(db):  # one flag just after Beijing midnight, one just before
         db.execute("UPDATE flags SET created_at = ? WHERE id = ?", [LATE_EVENING_UTC, tea[0]])
         db.execute("UPDATE flags SET created_at = ? WHERE id = ?", [EARLIER_UTC, tea[1]])
-    formula = _record(db, checker, "A2", "S3", ['=HYPERLINK("http://x.test")全网最低价'])
+    formula = record_lines(db, checker, "A2", "S3", ['=HYPERLINK("http://x.test")全网最低价'])
     record_violation(
         db, anchor="A3", category="medical_claims", severity="high", evidence="投诉：包治百病",
         recorded_by="test", policy=policy, categories=list(checker.lexicon.categories),
@@ -78,7 +68,7 @@ def site(tmp_path_factory, checker):
             recorded_by="test", policy=policy, categories=list(checker.lexicon.categories),
             at=now_iso(datetime.now(UTC) - timedelta(days=days)), origin="inspection",
         )  # fmt: skip
-    wine = _record(db, checker, "A4", "S4", ["这款酒能治疗失眠。", "这款米酒包治百病。"])
+    wine = record_lines(db, checker, "A4", "S4", ["这款酒能治疗失眠。", "这款米酒包治百病。"])
     keys = {
         "regulator": create_key(db, "regulator", label="张科长", actor="test")[1],
         "regulator2": create_key(db, "regulator", label="李科长", actor="test")[1],
@@ -198,7 +188,7 @@ def test_bad_dates_are_refused_with_a_message(site):
 def test_the_queue_pages_beyond_fifty(browser, site):
     open_ids = [f["id"] for f in list_flags(site["db"], status="open", limit=500)]
     assert len(open_ids) > 50
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/review")
     expect(page.locator(".flag-item")).to_have_count(50)
     expect(page.locator("#queue-count")).to_contain_text(f"{len(open_ids)}")
@@ -211,7 +201,7 @@ def test_the_queue_pages_beyond_fifty(browser, site):
     second = [int(i) for i in page.locator(".flag-item").evaluate_all(
         "items => items.map(i => i.dataset.flagId)")]  # fmt: skip
     assert first + second == open_ids  # riskiest first, nothing lost or repeated
-    _shot(page, "review-page-2")
+    shot(page, "review-page-2")
     with _api(site) as api:
         paged = api.get("/v1/flags", params={"status": "open", "limit": 50, "offset": 50}).json()
     assert [f["id"] for f in paged["items"]] == second and paged["offset"] == 50
@@ -222,7 +212,7 @@ def test_the_queue_pages_beyond_fifty(browser, site):
 
 def test_decided_flags_are_listed_with_who_when_and_what(browser, site):
     chosen = site["tea"][0]
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto(f"/ui/review/flags/{chosen}?q=降血压")
     page.fill("#confirm-form input[name=note]", "复核录音属实")
     page.click("#confirm-form button[type=submit]")
@@ -238,7 +228,7 @@ def test_decided_flags_are_listed_with_who_when_and_what(browser, site):
     expect(decision.locator(".decision-time")).to_have_text(
         re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
     )
-    _shot(page, "review-decided-view")
+    shot(page, "review-decided-view")
     with _api(site) as api:
         decided = api.get("/v1/flags", params={"status": "decided"}).json()["items"]
     mine = next(f for f in decided if f["id"] == chosen)
@@ -332,7 +322,7 @@ def test_a_confirmation_undone_in_time_gives_everything_back(browser, site):
     before = _credit(site, "A4")
     with _api(site, "platform") as api:
         gate_before = api.get("/v1/anchors/A4/eligibility").json()
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto(f"/ui/review/flags/{flag_id}")
     page.click("#confirm-form button[type=submit]")
     expect(page.locator("#outcome")).to_contain_text("列入黑名单")
@@ -341,7 +331,7 @@ def test_a_confirmation_undone_in_time_gives_everything_back(browser, site):
     with _api(site, "platform") as api:
         assert api.get("/v1/anchors/A4/eligibility").json()["may_register"] is False
     expect(page.locator("#outcome .undo-until")).to_contain_text("可撤销至")
-    _shot(page, "review-undo-offered")
+    shot(page, "review-undo-offered")
 
     page.click("#outcome .undo-form button")
     expect(page.locator("#outcome")).to_contain_text(f"已撤销 undone #{flag_id}")
@@ -349,7 +339,7 @@ def test_a_confirmation_undone_in_time_gives_everything_back(browser, site):
     expect(page.locator("#outcome .score-after")).to_have_text(f"{before[0]:g}")
     expect(page.locator("#detail article.flag")).to_have_attribute("data-flag-id", str(flag_id))
     expect(page.locator("#detail #confirm-form")).to_be_visible()  # open again, to decide anew
-    _shot(page, "review-undone")
+    shot(page, "review-undone")
     assert get_flag(db, flag_id)["status"] == "open" and get_flag(db, flag_id)["decision"] is None
     assert not db["violations"].count_where("id = ?", [violation_id])
     assert _credit(site, "A4") == before

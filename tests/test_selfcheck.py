@@ -12,10 +12,10 @@ import shutil
 import httpx
 import pytest
 from api_server import running
+from docx_samples import damaged_docx, docx_bomb, docx_document
 from playwright.sync_api import expect
-from test_hostile_docx import damaged_docx, docx_bomb, docx_document
-from test_ui import _page, _shot
 from ui_login import log_in
+from ui_site import open_page, shot
 
 from api import create_app
 from api.errors import ApiError
@@ -219,7 +219,7 @@ def site(tmp_path_factory):
 
 
 def test_the_anchor_copies_a_corrected_script_that_reads_as_a_script(browser, site):
-    page = _page(browser, site, site["keys"]["anchor"])
+    page = open_page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     page.fill("#script", "这款黄酒口感最醇，是我喝过最好喝的。\n吃了能降血压，老人小孩都适合。")
     page.click("#check-button")
@@ -232,17 +232,17 @@ def test_the_anchor_copies_a_corrected_script_that_reads_as_a_script(browser, si
         "【建议 / advice：“降血压”——不谈血压；只说商品本身（口感、配料、吃法），血压问题请遵医嘱】",
     ]
     expect(page.locator(".hit-card .rewording").first).to_contain_text("很醇")
-    _shot(page, "self-check-corrected")
+    shot(page, "self-check-corrected")
 
 
 def test_the_page_shows_its_size_limit_in_units_people_read(browser, site):
-    page = _page(browser, site, site["keys"]["anchor"])
+    page = open_page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     expect(page.locator("#size-limit")).to_have_text(re.compile(r"大小上限\s*size limit\s*10 MiB"))
 
 
 def test_the_anchor_picks_a_registered_product_and_its_origin_claims_are_checked(browser, site):
-    page = _page(browser, site, site["keys"]["anchor"])
+    page = open_page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     offered = page.locator("#product option").evaluate_all("options => options.map(o => o.value)")
     assert offered == ["", "P1", "P3"]  # their workshop's products, not another workshop's P2
@@ -254,11 +254,11 @@ def test_the_anchor_picks_a_registered_product_and_its_origin_claims_are_checked
     cards = page.locator(".hit-card")
     expect(cards.filter(has_text="产自慈溪")).to_contain_text("facts-origin")
     expect(cards.filter(has_text="有机杨梅")).to_contain_text("facts-certification-organic")
-    _shot(page, "self-check-product")
+    shot(page, "self-check-product")
 
 
 def test_a_registered_alcohol_product_brings_the_alcohol_advertising_article(browser, site):
-    page = _page(browser, site, site["keys"]["anchor"])
+    page = open_page(browser, site, site["keys"]["anchor"])
     page.goto("/ui/self-check")
     page.fill("#script", "家人们一口干了，今晚不醉不归！")
     page.select_option("#product", "P3")

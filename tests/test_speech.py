@@ -116,10 +116,9 @@ def test_spontaneous_speech_is_cut_into_timed_segments_and_checked(transcriber, 
     assert starts == sorted(starts)
     assert transcript.segments[-1].end > 20
     assert "配合" in transcript.segments[0].text
+    # a talk about delisted shares: no sales claim, so nothing to flag
     timed = check_segments(checker, transcript.segments)
-    assert timed.report.verdict in ("pass", "review", "block")
-    for hit in timed.report.hits:
-        assert hit.time_start is not None and 0 <= hit.time_start <= hit.time_end <= 25.1
+    assert timed.report.verdict == "pass" and timed.report.hits == (), timed.report.hits
 
 
 # --- English speech with claims at known times -------------------------------------------------

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from api_server import auth, no_traceback, running
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -23,7 +24,6 @@ from monitor.registry import add_anchor, add_workshop
 from monitor.segments import Segment
 from monitor.settings import Settings
 from monitor.timed_check import check_segments
-from tests.api_server import auth, no_traceback, running
 
 VIOLATION = {"anchor": "A1", "category": "price_fraud", "severity": "high",
              "evidence": "2026-05-01 直播回放 12:30 虚构原价", "origin": "complaint"}  # fmt: skip

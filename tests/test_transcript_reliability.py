@@ -17,7 +17,7 @@ import yaml
 from api_server import running
 from playwright.sync_api import expect
 from speech_audio import speak
-from test_ui import _page, _shot
+from ui_site import open_page, shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -301,7 +301,7 @@ def test_stream_page_marks_low_confidence_segments(browser, store):
     settings = Settings(db=str(store["path"]), data_dir=str(store["files"]))
     app = create_app(store["path"], settings)
     with running(app) as base:
-        page = _page(browser, {"base": base}, key)
+        page = open_page(browser, {"base": base}, key)
         page.goto("/ui/streams/S-live")
         expect(page.locator("#asr-warning")).to_contain_text("判断前请听录音")
         marked = page.locator("#transcript li.seg-doubtful")
@@ -311,7 +311,7 @@ def test_stream_page_marks_low_confidence_segments(browser, store):
         expect(low.first.locator(".asr-issue").first).to_have_text("低置信度 low confidence")
         review = page.locator('#summary .verdict[data-verdict="review"]')
         expect(review).to_have_text(re.compile(rf"\s{sum(1 for issues in doubtful if issues)}$"))
-        _shot(page, "stream-low-confidence")
+        shot(page, "stream-low-confidence")
         page.goto("/ui/streams/S-clear")
         expect(page.locator("#transcript li.seg")).not_to_have_count(0)
         expect(page.locator("#transcript li.seg-doubtful")).to_have_count(0)

@@ -5,122 +5,14 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
-import pytest
-from api_server import running
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from ui_login import log_in
+from ui_site import SCRIPT, open_page, shot
 
-from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
-from monitor.db import open_db, transaction
 from monitor.flag_store import get_flag, list_flags
-from monitor.recording import record_check
-from monitor.registry import add_anchor, add_product, add_workshop
-from monitor.review import record_violation
-from monitor.segments import Segment
-from monitor.settings import Settings
-from monitor.timed_check import check_segments
-
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-STREAM = [
-    Segment(0.0, 4.0, "大家好，欢迎来到梁弄杨梅直播间。"),
-    Segment(4.0, 9.0, "今天的杨梅又大又甜，酸甜可口。"),
-    Segment(9.0, 14.0, "我们的杨梅是全网最低价，错过就没有了。"),
-    Segment(14.0, 19.0, "吃了能降血压，老人小孩都适合。"),
-    Segment(19.0, 24.0, "想要的加我微信私聊，给你便宜。"),
-    Segment(24.0, 28.0, "谢谢大家的支持。"),
-]
-SCRIPT = "这款杨梅是最好吃的，原价199现在只要39，吃了能降血压，有问题加我微信私聊。"
-
-
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
-
-
-def _recording(path: Path, seconds: float) -> None:
-    """A real audio file of the stream's length (a quiet tone), made with sox."""
-    assert shutil.which("sox"), "sox is missing: install the Debian package sox"
-    subprocess.run(
-        ["sox", "-n", "-r", "16000", "-c", "1", str(path), "synth", str(seconds), "sine", "440",
-         "vol", "0.1"],
-        check=True,
-    )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, checker):
-    folder = tmp_path_factory.mktemp("ui")
-    path = folder / "q.db"
-    db = open_db(path)
-    policy = load_policy()
-    categories = list(checker.lexicon.categories)
-    add_workshop(db, "W1", "梁弄杨梅工坊", "余姚市梁弄镇")
-    add_workshop(db, "W2", "四明山茶叶工坊", "余姚市四明山镇")
-    add_anchor(db, "A1", "王阿姨", "W1")
-    add_anchor(db, "A2", "李师傅", "W1")
-    add_anchor(db, "A3", "赵老板", "W2")
-    add_product(
-        db, "P1", "梁弄杨梅", workshop_id="W1", origin="浙江省宁波市余姚市梁弄镇",
-        producer="梁弄杨梅合作社",
-        certifications=[{"type": "geographical_indication", "number": "AGI00861"}],
-    )  # fmt: skip
-    # A1 has one earlier, minor violation: still green, so the next confirmation changes grade.
-    earlier = (datetime.now(UTC) - timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    record_violation(
-        db, anchor="A1", category="absolute_terms", severity="low", evidence="巡查：最好",
-        recorded_by="test", policy=policy, categories=categories, at=earlier,
-    )  # fmt: skip
-    for n in range(3):  # three high-severity violations: A3 is blacklisted
-        record_violation(
-            db, anchor="A3", category="medical_claims", severity="high",
-            evidence=f"投诉 {n}：包治百病", recorded_by="test", policy=policy,
-            categories=categories, origin="complaint",
-        )  # fmt: skip
-    timed = check_segments(checker, STREAM)
-    flag_ids = record_check(
-        db, timed.report, timed.timed.text, anchor_id="A1", stream_id="S1", product_id="P1",
-        segments=timed.timed.segments,
-    )  # fmt: skip
-    assert len(flag_ids) >= 3
-    media = folder / "S1.wav"
-    _recording(media, STREAM[-1].end)
-    with transaction(db):
-        db.execute("UPDATE streams SET media_path = ? WHERE id = ?", [str(media), "S1"])
-    keys = {
-        "regulator": create_key(db, "regulator", label="张科长", actor="test")[1],
-        "anchor": create_key(db, "anchor", "A1", actor="test")[1],
-        "other_anchor": create_key(db, "anchor", "A2", actor="test")[1],
-    }
-    settings = Settings(db=str(path), max_text_bytes=2000)
-    with running(create_app(path, settings)) as base:
-        yield {"base": base, "db": db, "keys": keys, "policy": policy}
-
-
-def _page(browser, site, key: str | None = None, viewport: dict | None = None) -> Page:
-    context = browser.new_context(
-        base_url=site["base"],
-        locale="zh-CN",
-        viewport=viewport or {"width": 1280, "height": 900},
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    page = context.new_page()
-    if key is not None:
-        page.goto("/ui/login")
-        page.fill("#key", key)
-        page.click("button[type=submit].primary")
-        page.wait_for_load_state()
-    return page
 
 
 def test_regulator_confirms_top_flag_by_keyboard_and_anchor_grade_changes(browser, site):
@@ -130,14 +22,14 @@ def test_regulator_confirms_top_flag_by_keyboard_and_anchor_grade_changes(browse
     before = anchor_credit(db, "A1", policy)
     assert before.grade == policy.grades[0].id
 
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     expect(page).to_have_url(re.compile(r"/ui/review$"))
     detail = page.locator("#detail article.flag")
     expect(detail).to_have_attribute("data-flag-id", str(top["id"]))
     expect(detail.locator("h2 mark.hit")).to_have_text(top["text"])
     expect(detail.locator(".transcript li.current mark.hit")).to_have_text(top["text"])
     expect(detail.locator("dl.why")).to_contain_text(top["basis"][0])
-    _shot(page, "review-queue")
+    shot(page, "review-queue")
 
     page.keyboard.press("c")
     expect(page.locator("#outcome")).to_contain_text(f"已确认 confirmed #{top['id']}")
@@ -147,7 +39,7 @@ def test_regulator_confirms_top_flag_by_keyboard_and_anchor_grade_changes(browse
     assert after.grade != before.grade
     expect(page.locator("#outcome .score-before")).to_have_text(f"{before.score:g}")
     expect(page.locator("#outcome .score-after")).to_have_text(f"{after.score:g}")
-    _shot(page, "review-decided")
+    shot(page, "review-decided")
 
     page.goto("/ui/anchors/A1")
     grade = {g.id: g for g in policy.grades}[after.grade]
@@ -156,13 +48,13 @@ def test_regulator_confirms_top_flag_by_keyboard_and_anchor_grade_changes(browse
     expect(page.locator("#score-chart svg path.score-line")).to_have_count(1)
     assert page.locator("#score-chart svg circle").count() == len(after.history) >= 2
     expect(page.locator("#violations tbody tr")).to_have_count(2)
-    _shot(page, "anchor")
+    shot(page, "anchor")
 
 
 def test_audio_player_starts_at_the_flagged_second(browser, site):
     top = list_flags(site["db"], status="open")[0]
     assert top["time_start"] is not None and top["time_start"] > 1
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto(f"/ui/review/flags/{top['id']}")
     page.wait_for_function("document.querySelector('#player').readyState >= 1")
     position = page.evaluate("document.querySelector('#player').currentTime")
@@ -171,7 +63,7 @@ def test_audio_player_starts_at_the_flagged_second(browser, site):
 
 def test_review_keys_move_through_the_queue_and_show_help(browser, site):
     queue = list_flags(site["db"], status="open")
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/review")
     detail = page.locator("#detail article.flag")
     expect(detail).to_have_attribute("data-flag-id", str(queue[0]["id"]))
@@ -189,12 +81,12 @@ def test_review_keys_move_through_the_queue_and_show_help(browser, site):
 def test_dismissal_needs_a_reason(browser, site):
     db = site["db"]
     flag = list_flags(db, status="open")[0]
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto(f"/ui/review/flags/{flag['id']}")
     page.click("#dismiss-form button[type=submit]")
     expect(page.locator("#decision-error")).to_contain_text("驳回须写明理由")
     assert get_flag(db, flag["id"])["status"] == "open"
-    _shot(page, "review-dismiss-refused")
+    shot(page, "review-dismiss-refused")
     page.keyboard.press("d")  # with no reason typed, d puts the cursor in the reason field
     page.keyboard.type("语境为产地介绍，不构成价格宣传")
     page.keyboard.press("Enter")
@@ -203,7 +95,7 @@ def test_dismissal_needs_a_reason(browser, site):
 
 
 def test_anchor_self_checks_a_script_and_copies_the_corrected_version(browser, site):
-    page = _page(browser, site, site["keys"]["anchor"])
+    page = open_page(browser, site, site["keys"]["anchor"])
     expect(page).to_have_url(re.compile(r"/ui/self-check$"))
     page.fill("#script", SCRIPT)
     page.click("#check-button")
@@ -216,7 +108,7 @@ def test_anchor_self_checks_a_script_and_copies_the_corrected_version(browser, s
     lowest.hover()
     expect(lowest.locator(".tip")).to_be_visible()
     expect(lowest.locator(".tip")).to_contain_text("《")  # the legal basis
-    _shot(page, "self-check")
+    shot(page, "self-check")
 
     page.click("#copy-corrected")
     expect(page.locator("#copy-status")).to_contain_text("已复制")
@@ -231,11 +123,11 @@ def test_anchor_self_checks_a_script_and_copies_the_corrected_version(browser, s
     page.goto("/ui/anchors/A2")
     expect(page.locator("h1")).to_contain_text("无权访问")
     expect(page.locator(".error")).to_contain_text("主播账号只能查看本人信用")
-    _shot(page, "anchor-refused")
+    shot(page, "anchor-refused")
 
 
 def test_self_check_over_the_text_limit_says_so_in_chinese(browser, site):
-    page = _page(browser, site, site["keys"]["anchor"])
+    page = open_page(browser, site, site["keys"]["anchor"])
     page.fill("#script", "杨梅" * 700)
     page.click("#check-button")
     expect(page.locator("#check-error")).to_contain_text("文本超过 1.95 KiB 上限")
@@ -264,31 +156,31 @@ def test_self_check_reads_an_uploaded_caption_file(site):
 
 
 def test_public_page_shows_blacklist_and_products_without_login(browser, site):
-    page = _page(browser, site)
+    page = open_page(browser, site)
     response = page.goto("/public")
     assert response.status == 200
     expect(page.locator("#public-blacklist")).to_contain_text("赵老板")
     expect(page.locator("#public-products")).to_contain_text("浙江省宁波市余姚市梁弄镇")
     expect(page.locator("#public-products")).to_contain_text("AGI00861")
     expect(page.locator("#public-grades")).to_contain_text("王阿姨")
-    _shot(page, "public")
+    shot(page, "public")
     page.goto("/")
     expect(page.locator(".login-state")).to_contain_text("未登录")
-    _shot(page, "home")
+    shot(page, "home")
     page.goto("/ui/login")
-    _shot(page, "login")
+    shot(page, "login")
 
 
 def test_workshop_dashboard_ranks_workshops_with_charts(browser, site):
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/workshops")
     expect(page.locator("#ranking tbody tr")).to_have_count(2)
     expect(page.locator("#compliance-chart svg")).to_have_count(1)
     expect(page.locator("#ranking")).to_contain_text("四明山茶叶工坊")
-    _shot(page, "workshops")
+    shot(page, "workshops")
     page.goto("/ui/anchors")
     expect(page.locator("table.list tbody tr")).to_have_count(3)
-    _shot(page, "anchors")
+    shot(page, "anchors")
 
 
 def test_pages_need_login_and_the_right_role(site):

@@ -14,8 +14,8 @@ import pytest
 from api_server import running
 from evidence_samples import make_samples
 from playwright.sync_api import expect
-from test_ui import _page, _shot
 from ui_login import log_in
+from ui_site import open_page, shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -71,7 +71,7 @@ def _open_form(page, violation_id: int):
 
 def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):
     samples, violation_id = site["samples"], site["violations"][0]
-    anchor = _page(browser, site, site["keys"]["A1"])
+    anchor = open_page(browser, site, site["keys"]["A1"])
     row = _open_form(anchor, violation_id)
     row.locator("textarea[name=reason]").fill("茶叶持有有机产品认证，附检测报告与证书")
     row.locator("input[name=files]").set_input_files([samples["report"], samples["certificate"]])
@@ -81,9 +81,9 @@ def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):
     mine = anchor.locator("#appeals tbody tr").first
     expect(mine.locator(".evidence-file")).to_have_count(2)
     expect(mine.locator(".evidence-link")).to_contain_text(LINK)
-    _shot(anchor, "anchor-appeal-evidence")
+    shot(anchor, "anchor-appeal-evidence")
 
-    regulator = _page(browser, site, site["keys"]["regulator"])
+    regulator = open_page(browser, site, site["keys"]["regulator"])
     regulator.goto("/ui/decisions")
     item = regulator.locator("#appeals article.decision-item").first
     expect(item.locator(".evidence-file a")).to_have_text(
@@ -92,7 +92,7 @@ def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):
     link = item.locator(".evidence-link a")
     expect(link).to_have_attribute("href", LINK)
     assert {"noopener", "noreferrer", "nofollow"} <= set(link.get_attribute("rel").split())
-    _shot(regulator, "decisions-appeal-evidence")
+    shot(regulator, "decisions-appeal-evidence")
     for index, name in enumerate(("report", "certificate")):
         with regulator.expect_download() as started:
             item.locator(".evidence-file a").nth(index).click()
@@ -124,7 +124,7 @@ def test_the_regulator_downloads_the_evidence_an_anchor_attached(browser, site):
 )  # fmt: skip
 def test_a_refused_file_is_named_in_the_form_and_nothing_is_stored(browser, site, attach, named):
     violation_id = site["violations"][1]
-    anchor = _page(browser, site, site["keys"]["A1"])
+    anchor = open_page(browser, site, site["keys"]["A1"])
     row = _open_form(anchor, violation_id)
     row.locator("textarea[name=reason]").fill("附发票")
     row.locator("input[name=files]").set_input_files(attach(site["samples"]))
@@ -136,7 +136,7 @@ def test_a_refused_file_is_named_in_the_form_and_nothing_is_stored(browser, site
     row = anchor.locator(f"#violation-{violation_id}")
     expect(row.locator("textarea[name=reason]")).to_have_value("附发票")  # kept to try again
     expect(row.locator("textarea[name=links]")).to_have_value(LINK)
-    _shot(anchor, "anchor-appeal-evidence-refused")
+    shot(anchor, "anchor-appeal-evidence-refused")
     assert site["db"]["appeals"].count_where("violation_id = ?", [violation_id]) == 0
     stored = list(site["evidence"].iterdir()) if site["evidence"].exists() else []
     assert len(stored) == site["db"]["appeal_evidence"].count_where("kind = 'file'")

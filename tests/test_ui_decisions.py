@@ -15,8 +15,8 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import expect
-from test_ui import _page, _shot
 from ui_login import log_in
+from ui_site import open_page, shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -81,7 +81,7 @@ def test_the_anchor_page_gives_the_platforms_answer(browser, site):
         headers={"Authorization": f"Bearer {site['keys']['platform']}"},
     ).json()
     assert gate["may_go_live"] is False
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/anchors/A2")
     expect(page.locator(".may-go-live")).to_contain_text("不可")
     expect(page.locator(".gate-reason")).to_contain_text(gate["reason"][:10])
@@ -95,7 +95,7 @@ def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site)
     before = anchor_credit(db, "A1", policy)
     assert before.score < policy.start_score
 
-    anchor = _page(browser, site, site["keys"]["A1"])
+    anchor = open_page(browser, site, site["keys"]["A1"])
     anchor.goto("/ui/anchors/A1")
     row = anchor.locator(f"#violation-{violation_id}")
     expect(row.locator(".violation-status")).to_contain_text("有效")
@@ -110,9 +110,9 @@ def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site)
     expect(row.locator(".violation-status")).to_contain_text("申诉中")
     expect(row.locator("details.appeal-form")).to_have_count(0)
     expect(anchor.locator("#appeals tbody tr")).to_have_count(1)
-    _shot(anchor, "anchor-appeal-filed")
+    shot(anchor, "anchor-appeal-filed")
 
-    regulator = _page(browser, site, site["keys"]["regulator"])
+    regulator = open_page(browser, site, site["keys"]["regulator"])
     expect(regulator.locator("#decisions-badge")).to_have_text(re.compile(r"[1-9]"))
     regulator.goto("/ui/decisions")
     item = regulator.locator("#appeals article.decision-item").first
@@ -121,7 +121,7 @@ def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site)
     expect(item).to_contain_text("医疗功效")
     expect(item.locator(".appeal-reason")).to_contain_text("检测")
     expect(regulator.locator("#count-appeals")).to_have_text("1")
-    _shot(regulator, "decisions")
+    shot(regulator, "decisions")
 
     item.locator("button[value=reject]").click()  # a reject without a note is refused
     expect(item.locator(".decision-error")).to_contain_text("裁决须写明理由")
@@ -137,7 +137,7 @@ def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site)
     expect(outcome.locator(".score-before")).to_have_text(f"{before.score:g}")
     expect(outcome.locator(".score-after")).to_have_text(f"{after.score:g}")
     assert get_appeal(db, appeal_id)["status"] == "upheld"
-    _shot(regulator, "decisions-upheld")
+    shot(regulator, "decisions-upheld")
 
     anchor.goto("/ui/anchors/A1")
     assert _score(anchor) == after.score
@@ -146,7 +146,7 @@ def test_anchor_appeals_and_regulator_upholds_restoring_the_score(browser, site)
 
 def test_script_submitted_from_self_check_is_returned_with_comments(browser, site):
     db = site["db"]
-    anchor = _page(browser, site, site["keys"]["A2"])
+    anchor = open_page(browser, site, site["keys"]["A2"])
     anchor.goto("/ui/anchors/A2")
     anchor.click("#submit-script-link")
     anchor.fill("#script", SCRIPT)
@@ -158,9 +158,9 @@ def test_script_submitted_from_self_check_is_returned_with_comments(browser, sit
     expect(anchor.locator("#my-scripts tbody tr").first).to_contain_text("待审批")
     assert get_script(db, script_id)["status"] == "pending"
     assert get_script(db, script_id)["text"] == SCRIPT
-    _shot(anchor, "self-check-submitted")
+    shot(anchor, "self-check-submitted")
 
-    regulator = _page(browser, site, site["keys"]["regulator"])
+    regulator = open_page(browser, site, site["keys"]["regulator"])
     regulator.goto("/ui/decisions")
     regulator.keyboard.press("3")  # jumps to the scripts and its comments field
     item = regulator.locator(f"#scripts-{script_id}")
@@ -188,7 +188,7 @@ def test_script_submitted_from_self_check_is_returned_with_comments(browser, sit
 
 def test_repair_application_is_filed_and_granted(browser, site):
     db, policy = site["db"], site["policy"]
-    anchor = _page(browser, site, site["keys"]["A4"])
+    anchor = open_page(browser, site, site["keys"]["A4"])
     anchor.goto("/ui/anchors/A4")
     score_before = _score(anchor)
     anchor.click("#apply-summary")
@@ -199,9 +199,9 @@ def test_repair_application_is_filed_and_granted(browser, site):
     anchor.click("#apply-button")
     expect(anchor.locator("#repair-pending")).to_be_visible()
     expect(anchor.locator("#repairs tbody tr")).to_have_count(1)
-    _shot(anchor, "anchor-repair-applied")
+    shot(anchor, "anchor-repair-applied")
 
-    regulator = _page(browser, site, site["keys"]["regulator"])
+    regulator = open_page(browser, site, site["keys"]["regulator"])
     regulator.goto("/ui/decisions")
     item = regulator.locator("#repairs article.decision-item", has_text="钱大姐")
     repair_id = int(item.get_attribute("data-id"))
@@ -216,7 +216,7 @@ def test_repair_application_is_filed_and_granted(browser, site):
     expect(outcome.locator(".score-before")).to_have_text(f"{score_before:g}")
     expect(outcome.locator(".score-after")).to_have_text(f"{after.score:g}")
     assert get_repair(db, repair_id)["status"] == "granted"
-    _shot(regulator, "decisions-repair-granted")
+    shot(regulator, "decisions-repair-granted")
 
     anchor.goto("/ui/anchors/A4")
     assert _score(anchor) == after.score
@@ -319,7 +319,7 @@ def test_forms_work_without_javascript(site):
 def test_a_checked_script_with_blocking_problems_shows_as_failed(browser, site):
     """Issue 12: a script with a block verdict showed as 已检查（无需审批）; it does not count for
     going live (monitor/gate.py), so the anchor must see that it failed."""
-    anchor = _page(browser, site, site["keys"]["A4"])
+    anchor = open_page(browser, site, site["keys"]["A4"])
     anchor.goto("/ui/self-check")
     anchor.fill("#script", SCRIPT)
     anchor.click("#check-button")

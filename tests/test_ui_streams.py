@@ -13,8 +13,8 @@ import httpx
 import pytest
 from api_server import running
 from playwright.sync_api import expect
-from test_ui import _page, _shot
 from ui_login import log_in
+from ui_site import open_page, shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -97,7 +97,7 @@ def _flag_ids(page) -> set[int]:
 
 def test_stream_list_shows_the_demo_streams_with_flag_counts(browser, site):
     db = site["db"]
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.click("#nav-streams")
     expect(page).to_have_url(re.compile(r"/ui/streams$"))
     rows = page.locator("#streams tbody tr[data-stream-id]")
@@ -111,7 +111,7 @@ def test_stream_list_shows_the_demo_streams_with_flag_counts(browser, site):
         assert row.locator(".flag-counts").inner_text().replace(" ", "") == counts
         expect(row.locator(".has-media")).to_have_count(int(stream.id in RECORDED))
         expect(row.locator(".badge")).to_have_count(1)
-    _shot(page, "streams")
+    shot(page, "streams")
 
     page.select_option("#stream-filters select[name=workshop]", "W-AJ")
     page.click("#stream-filters button[type=submit]")
@@ -139,7 +139,7 @@ def test_stream_page_from_a_flag_highlights_flags_and_seeks_on_a_segment_time(br
     db = site["db"]
     flags = list_flags(db, stream_id=STREAM)
     chosen = max(flags, key=lambda f: f["time_start"])
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto(f"/ui/review/flags/{chosen['id']}")
     page.click("#detail a.whole-stream")
     expect(page).to_have_url(re.compile(rf"/ui/streams/{STREAM}\?flag={chosen['id']}"))
@@ -156,7 +156,7 @@ def test_stream_page_from_a_flag_highlights_flags_and_seeks_on_a_segment_time(br
     page.wait_for_function("document.querySelector('#player').readyState >= 1")
     start = page.evaluate("document.querySelector('#player').currentTime")
     assert abs(start - chosen["time_start"]) < 0.3, (start, chosen["time_start"])
-    _shot(page, "stream")
+    shot(page, "stream")
 
     segments = list(
         db.query("SELECT id, start_s FROM segments WHERE stream_id = ? ORDER BY seq", [STREAM])
@@ -174,7 +174,7 @@ def test_stream_page_from_a_flag_highlights_flags_and_seeks_on_a_segment_time(br
 
 
 def test_anchor_key_sees_only_its_own_streams(browser, site):
-    page = _page(browser, site, site["keys"]["anchor"])
+    page = open_page(browser, site, site["keys"]["anchor"])
     page.goto(f"/ui/anchors/{OWN_ANCHOR}")
     expect(page.locator("#anchor-streams tbody tr[data-stream-id]")).to_have_count(1)
     page.click(f'#anchor-streams a[href="/ui/streams/{STREAM}"]')
@@ -188,7 +188,7 @@ def test_anchor_key_sees_only_its_own_streams(browser, site):
     assert response.status == 403
     expect(page.locator("h1")).to_contain_text("无权访问")
     expect(page.locator(".error")).to_contain_text("主播账号只能查看本人的直播")
-    _shot(page, "stream-refused")
+    shot(page, "stream-refused")
     assert page.goto("/ui/streams/no-such-stream").status == 403  # existing or not
 
 
@@ -203,7 +203,7 @@ def _room(site, stream_id: str) -> dict:
 
 def test_live_page_shows_a_pushed_block_result_without_reload(browser, site):
     room = _room(site, "S-live-block")
-    page = _page(browser, site, site["keys"]["platform"])
+    page = open_page(browser, site, site["keys"]["platform"])
     page.click("#nav-live")
     card = page.locator(f"#room-{room['id']}")
     expect(card).to_have_attribute("data-state", "active")
@@ -218,12 +218,12 @@ def test_live_page_shows_a_pushed_block_result_without_reload(browser, site):
     expect(block.locator("mark.hit")).to_contain_text(["全网最低价"])
     expect(card.locator(".block-alert")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
-    _shot(page, "live-block")
+    shot(page, "live-block")
 
 
 def test_refused_stream_url_is_explained_in_chinese(browser, site):
     rooms_before = site["db"]["live_rooms"].count
-    page = _page(browser, site, site["keys"]["platform"])
+    page = open_page(browser, site, site["keys"]["platform"])
     page.goto("/ui/live")
     page.select_option("#room-anchor", OWN_ANCHOR)
     page.fill("#room-url", "file:///etc/passwd")
@@ -231,12 +231,12 @@ def test_refused_stream_url_is_explained_in_chinese(browser, site):
     expect(page.locator("#start-error")).to_contain_text("不允许的地址协议")
     expect(page.locator("#room-url")).to_have_value("file:///etc/passwd")
     assert site["db"]["live_rooms"].count == rooms_before
-    _shot(page, "live-refused")
+    shot(page, "live-refused")
 
 
 def test_regulator_stops_a_room(browser, site):
     room = _room(site, "S-live-stop")
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/live")
     card = page.locator(f"#room-{room['id']}")
     card.locator(".stop-button").click()
@@ -245,7 +245,7 @@ def test_regulator_stops_a_room(browser, site):
     state = site["db"].execute("SELECT state FROM live_rooms WHERE id = ?", [room["id"]])
     assert state.fetchone()[0] == "stopped"
     assert not site["app"].state.live_rooms.is_live(room["id"])
-    _shot(page, "live")
+    shot(page, "live")
 
 
 def test_starting_and_stopping_rooms_need_the_csrf_token_and_a_supervisor(site):

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from playwright.sync_api import Page
-from test_ui import _page, site  # noqa: F401 (site is a fixture)
+from ui_site import open_page
 
 from api.security_headers import CONTENT_SECURITY_POLICY, REDOC_CONTENT_SECURITY_POLICY
 
@@ -45,8 +45,8 @@ def _watched(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("who", list(PAGES))
-def test_every_page_renders_under_the_csp_without_a_violation(browser, site, who):  # noqa: F811
-    page = _page(browser, site, site["keys"][who] if who else None)
+def test_every_page_renders_under_the_csp_without_a_violation(browser, site, who):
+    page = open_page(browser, site, site["keys"][who] if who else None)
     console = _watched(page)
     for path in PAGES[who]:
         response = page.goto(path)
@@ -64,7 +64,7 @@ def test_every_page_renders_under_the_csp_without_a_violation(browser, site, who
     page.context.close()
 
 
-def test_security_headers_are_on_pages_api_answers_and_errors(site):  # noqa: F811
+def test_security_headers_are_on_pages_api_answers_and_errors(site):
     with httpx.Client(base_url=site["base"]) as client:
         bearer = {"Authorization": f"Bearer {site['keys']['regulator']}"}
         for response in (
@@ -106,8 +106,8 @@ def _framing_site(target: str) -> Iterator[str]:
         server.server_close()
 
 
-def test_the_review_queue_is_not_rendered_inside_another_origins_frame(browser, site):  # noqa: F811
-    page = _page(browser, site, site["keys"]["regulator"])  # logged in: the cookie would go
+def test_the_review_queue_is_not_rendered_inside_another_origins_frame(browser, site):
+    page = open_page(browser, site, site["keys"]["regulator"])  # logged in: the cookie would go
     with _framing_site(f"{site['base']}/ui/review") as framer:
         page.goto(framer)
         page.wait_for_load_state("networkidle")
@@ -118,8 +118,8 @@ def test_the_review_queue_is_not_rendered_inside_another_origins_frame(browser, 
     page.context.close()
 
 
-def test_a_self_check_result_swapped_in_by_htmx_breaks_no_csp_rule(browser, site):  # noqa: F811
-    page = _page(browser, site, site["keys"]["anchor"])
+def test_a_self_check_result_swapped_in_by_htmx_breaks_no_csp_rule(browser, site):
+    page = open_page(browser, site, site["keys"]["anchor"])
     console = _watched(page)
     page.goto("/ui/self-check")
     page.fill("#script", "这款杨梅是最好吃的，原价199现在只要39，吃了能降血压。")

@@ -9,12 +9,12 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 import yaml
+from api_server import auth, no_traceback, running, wait_until
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -31,7 +31,6 @@ from monitor.webhook_delivery import (
     parse_webhook_policy,
 )
 from monitor.webhooks import create_subscription, enqueue_event, sign, verify_signature
-from tests.api_server import auth, no_traceback, running
 
 FAST = {
     "version": "test",
@@ -90,16 +89,6 @@ class Receiver:
     def at(self, path: str) -> list[dict]:
         with self.lock:
             return [r for r in self.requests if r["path"] == path]
-
-
-def _until(condition: Callable[[], object], timeout: float = 10.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout} s")
 
 
 def _store(path) -> None:
@@ -175,7 +164,7 @@ def _settled(service, webhook_id: int, count: int = 1) -> list[dict]:
         found = _deliveries(service, webhook_id)
         return found if sum(d["status"] != "pending" for d in found) >= count else None
 
-    return _until(done)
+    return wait_until(done)
 
 
 def test_anchor_key_may_not_use_webhooks(service, receiver):
@@ -279,7 +268,7 @@ def test_ping_is_delivered_signed_with_the_raw_body_intact(service, receiver):
         f"/v1/webhooks/{created['id']}/ping", headers=auth(service["keys"]["platform"])
     )
     assert answer.status_code == 202 and answer.json()["status"] == "pending"
-    (request,) = _until(lambda: receiver.at("/ping"))
+    (request,) = wait_until(lambda: receiver.at("/ping"))
     latency = time.monotonic() - sent
     headers = request["headers"]
     assert verify_signature(created["secret"], headers["X-Qinglang-Signature"], request["body"])
@@ -349,9 +338,9 @@ def test_a_slow_receiver_does_not_hold_up_the_others(service, receiver):
     started = time.monotonic()
     service["client"].post(f"/v1/webhooks/{slow['id']}/ping", headers=headers)
     service["client"].post(f"/v1/webhooks/{fast['id']}/ping", headers=headers)
-    _until(lambda: receiver.at("/fast"))
+    wait_until(lambda: receiver.at("/fast"))
     assert time.monotonic() - started < 1.0
-    first = _until(lambda: _deliveries(service, slow["id"])[0]["attempts"])
+    first = wait_until(lambda: _deliveries(service, slow["id"])[0]["attempts"])
     assert first[0]["error"].startswith("timeout")
 
 
@@ -431,7 +420,7 @@ def test_deliveries_left_by_a_stopped_process_are_sent_by_the_next(tmp_path, rec
         body = {"url": receiver.base + "/restart", "events": ["live.block"]}
         webhook = client.post("/v1/webhooks", json=body, headers=auth(key)).json()
         (pending,) = enqueue_event(db, "live.block", "A1", {"room_id": 1})
-        _until(lambda: receiver.at("/restart"))
+        wait_until(lambda: receiver.at("/restart"))
     (sending,) = enqueue_event(db, "live.block", "A1", {"room_id": 2})
     # As a killed process leaves it: claimed ('sending'), its lease run out.
     db.execute(
@@ -451,7 +440,7 @@ def test_deliveries_left_by_a_stopped_process_are_sent_by_the_next(tmp_path, rec
             found = client.get(f"/v1/webhooks/{webhook['id']}/deliveries", headers=auth(key))
             return all(d["status"] == "delivered" for d in found.json())
 
-        _until(delivered)
+        wait_until(delivered)
     db.conn.close()
     assert len(receiver.at("/restart")) == 3
 
@@ -514,7 +503,7 @@ def test_a_block_verdict_in_a_live_room_reaches_the_platform_signed(service, rec
         f"/v1/live/rooms/{room.json()['id']}/captions", json={"lines": lines}, headers=headers
     )
     assert pushed.status_code == 200 and pushed.json()["results"][0]["verdict"] == "block"
-    (request,) = _until(lambda: receiver.at("/live"))
+    (request,) = wait_until(lambda: receiver.at("/live"))
     assert verify_signature(
         created["secret"], request["headers"]["X-Qinglang-Signature"], request["body"]
     )
@@ -562,7 +551,7 @@ def test_a_delivery_connects_to_the_address_it_checked_not_to_a_second_lookup(tm
     db, worker, asked = _rebinding_case(tmp_path, receiver, "/pinned", f"{REBOUND}:{port}")
     worker.start()
     try:
-        _until(lambda: receiver.at("/pinned"))
+        wait_until(lambda: receiver.at("/pinned"))
     finally:
         worker.stop()
     (request,) = receiver.at("/pinned")
@@ -575,7 +564,7 @@ def test_a_receiver_name_resolving_to_a_private_address_is_refused_at_send(tmp_p
     db, worker, asked = _rebinding_case(tmp_path, receiver, "/rebound", "")
     worker.start()
     try:
-        _until(
+        wait_until(
             lambda: db.execute(
                 "SELECT last_error FROM webhook_deliveries WHERE attempts > 0"
             ).fetchone()

@@ -13,9 +13,8 @@ import httpx
 import pytest
 from api_server import auth, running
 from playwright.sync_api import expect
-from test_review_tools import _record
-from test_ui import _page, _shot
 from ui_login import log_in
+from ui_site import open_page, record_lines, shot
 
 from api import create_app
 from monitor.api_keys import create_key
@@ -56,7 +55,7 @@ def site(tmp_path_factory, checker):
             origin="complaint",
         )  # fmt: skip
     assert anchor_credit(db, "A3", policy).blacklisted
-    assert len(_record(db, checker, "A2", "S2", SEVEN_FLAGS)) == 7  # W2: nobody reviewed them
+    assert len(record_lines(db, checker, "A2", "S2", SEVEN_FLAGS)) == 7  # W2: nobody reviewed them
     start_stream(db, "S3", "A4")  # W3: a clean stream 20 days ago and one today
     start_stream(db, "S4", "A4")
     with transaction(db):
@@ -102,7 +101,7 @@ def test_one_violation_in_thousands_of_streams_does_not_show_as_100(tmp_path, ch
     with transaction(db):
         for n in range(2999):
             start_stream(db, f"S{n}", "A9")
-    flag = _record(db, checker, "A9", "S-bad", ["这款茶包治百病。"])[0]
+    flag = record_lines(db, checker, "A9", "S-bad", ["这款茶包治百病。"])[0]
     decide_flag(
         db, flag, confirm=True, reviewer="test", policy=load_policy(),
         categories=list(checker.lexicon.categories),
@@ -112,7 +111,7 @@ def test_one_violation_in_thousands_of_streams_does_not_show_as_100(tmp_path, ch
 
 
 def test_the_dashboard_has_a_period_selector_and_says_what_it_counts(browser, site):
-    page = _page(browser, site, site["keys"]["regulator"])
+    page = open_page(browser, site, site["keys"]["regulator"])
     page.goto("/ui/workshops")
     expect(page.locator(".period.current")).to_contain_text("近 30 天")
     expect(page.locator("#compliance-definition")).to_contain_text("合规直播场次 ÷ 检查项")
@@ -127,7 +126,7 @@ def test_the_dashboard_has_a_period_selector_and_says_what_it_counts(browser, si
     expect(w2.locator(".pending")).to_have_text("1")
     w3 = page.locator('#ranking tr[data-workshop="W3"]')
     expect(w3.locator(".streams")).to_have_text("2")
-    _shot(page, "workshops-30-days")
+    shot(page, "workshops-30-days")
 
     page.click('.period[data-days="7"]')
     expect(page.locator(".period.current")).to_contain_text("近 7 天")
@@ -142,7 +141,7 @@ def test_the_dashboard_has_a_period_selector_and_says_what_it_counts(browser, si
     expect(w3.locator(".streams")).to_have_text("1")
     expect(w1.locator(".streams")).to_have_text("0")
     expect(page.locator(".period.current")).to_have_count(0)
-    _shot(page, "workshops-custom")
+    shot(page, "workshops-custom")
 
 
 def test_statistics_export_and_api_take_the_period(site):
