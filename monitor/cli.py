@@ -13,6 +13,23 @@ from typing import TYPE_CHECKING
 import click
 
 from .cli_batch import read_batch, run_batch
+from .cli_group import (
+    CONTEXT,
+    EXIT_FLAGGED,
+    EXIT_PASS,
+    QinglangGroup,
+    _clear_errors,
+    _fail,
+    chinese_help_options,
+)
+from .cli_inputs import (
+    _checker,
+    known_product_classes,
+    known_profiles,
+    lexicon_files,
+    valid_product_class,
+    valid_profile,
+)
 from .cli_record import RecordTarget, record_options
 from .cli_serve import COMMANDS as SERVE_COMMANDS
 from .cli_speech import (
@@ -25,21 +42,6 @@ from .cli_speech import (
     watch_command,
 )
 from .cli_store import COMMANDS as STORE_COMMANDS
-from .cli_support import (
-    CONTEXT,
-    EXIT_FLAGGED,
-    EXIT_PASS,
-    QinglangGroup,
-    _checker,
-    _clear_errors,
-    _fail,
-    chinese_help_options,
-    known_product_classes,
-    known_profiles,
-    lexicon_files,
-    valid_product_class,
-    valid_profile,
-)
 from .text_input import check_readable, read_script, read_stream
 
 if TYPE_CHECKING:
@@ -152,7 +154,7 @@ def check_command(
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        from .render import render_report
+        from .terminal_report import render_report
 
         click.echo(render_report(text, report, name, colour), nl=False)
     sys.exit(EXIT_PASS if report.verdict == "pass" else EXIT_FLAGGED)
@@ -237,8 +239,8 @@ def demo(color) -> None:
     livestream) and print the report."""
     from importlib.resources import files
 
-    from .render import render_report
     from .settings import Settings
+    from .terminal_report import render_report
 
     settings = Settings()
     text = files("monitor").joinpath("demo", "script.txt").read_text(encoding="utf-8")

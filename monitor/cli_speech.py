@@ -11,20 +11,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_record import RecordTarget, record_options
-from .cli_support import (
-    EXIT_BAD_INPUT,
-    EXIT_FLAGGED,
-    EXIT_PASS,
+from .cli_group import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _clear_errors, _fail
+from .cli_inputs import (
     _checker,
-    _clear_errors,
-    _fail,
     known_product_classes,
     known_profiles,
     lexicon_files,
     valid_product_class,
     valid_profile,
 )
+from .cli_record import RecordTarget, record_options
 from .text_input import check_readable
 from .vocabulary import CAPTION_SUFFIXES, MEDIA_SUFFIXES
 
@@ -161,7 +157,7 @@ def check_timed_source(
 def print_timed_report(
     path: str, timed: TimedReport, extra: dict, as_json: bool, colour: bool
 ) -> None:
-    from .render import render_report
+    from .terminal_report import render_report
 
     if as_json:
         click.echo(json.dumps({**timed.to_dict(), **extra}, ensure_ascii=False, indent=2))
@@ -189,8 +185,8 @@ def transcribe_command(path, as_json, progress, **asr) -> None:
     video FILE (any format FFmpeg reads) with faster-whisper."""
     check_readable(path)  # before the decoder, the settings and the speech model load
     from .media import check_recording
-    from .render import clock, warning_lines
     from .settings import Settings
+    from .terminal_report import clock, warning_lines
     from .transcript_reliability import ISSUE_LABELS
 
     settings = Settings()
@@ -264,7 +260,7 @@ def watch_command(
     target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
     facts, product_class = target.facts(product_class)
     from .live import StreamMonitor  # the stream, speech and check libraries: input is valid
-    from .render import clock
+    from .terminal_report import clock
     from .watch import watch
 
     checker = _checker(extra_files, settings, classifier=not no_classifier)

@@ -19,7 +19,7 @@ from .profiles import Profile
 from .report import Hit
 from .scope import ScopeFinder, ScopeRules, Scopes
 from .scoring import ScoringRules
-from .text_segments import SENTENCE_END, TextSegments
+from .utterances import SENTENCE_END, TextSegments
 from .word_boundaries import WordBoundaryJudge
 
 # Reasons that say the words are there but the context makes them no claim; a missing required

@@ -31,10 +31,10 @@ from . import audit
 from .db import now_iso, transaction, where_equal
 from .errors import InputError
 from .facts import ProductFacts
+from .flag_store import record_check
 from .ids import stream_id as checked_stream_id
 from .ids import stream_id_from
 from .live import LiveResult, StreamMonitor
-from .recording import record_check
 from .registry import get_product
 from .room_quotas import QuotaExceeded
 from .segments import Segment
