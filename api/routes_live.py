@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitor.api_keys import Principal, authenticate
 from monitor.asr_model import ModelUnavailable
-from monitor.captions import join_lines
+from monitor.caption_text import join_lines
 from monitor.errors import InputError
 from monitor.live_rooms import LiveRooms, RoomNotActive, RoomQuotaFull
 from monitor.profiles import find_profile
