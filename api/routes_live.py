@@ -24,7 +24,7 @@ from monitor.profiles import find_profile
 from monitor.room_quotas import QuotaExceeded
 from monitor.segments import Segment
 from monitor.url_policy import check_source
-from monitor.webhooks import enqueue_event
+from monitor.webhook_outbox import enqueue_event
 
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
