@@ -126,3 +126,13 @@ def category_ids() -> list[str]:
     from .settings import Settings
 
     return list(load_lexicon(Settings().extra_lexicon_files()).categories)
+
+
+lexicon_option = click.option(
+    "--lexicon",
+    "extra",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="附加词库文件（词条、白名单、配置），可重复 / "
+    "extra lexicon file (terms, whitelist, profiles); repeatable.",
+)
