@@ -199,7 +199,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 async def _library_error(request: Request, exc: QinglangError) -> JSONResponse:
     if isinstance(exc, StateConflict):  # e.g. decided by another regulator a moment ago
-        return error_response(409, "conflict", str(exc))
+        return error_response(409, exc.code, str(exc), exc.detail)
     if isinstance(exc, UnknownProfileError):
         found = field_error("profile", str(exc), exc.known)
         return error_response(found.status_code, found.code, found.message, found.extra)

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from monitor.api_keys import Principal
-from monitor.errors import InputError
+from monitor.errors import InputError, StateConflict
 from monitor.facts import ProductFacts
 from monitor.ids import stream_id_problem
 from monitor.registry import get_product
+from monitor.stream_views import check_stream_anchor
 
 from .auth import anchor_id_for
 from .errors import ApiError
@@ -25,14 +26,16 @@ def record_target(
         raise ApiError(422, "invalid_request", "指定直播须同时指定主播 / `stream` needs `anchor`")
     anchor_id = anchor_id_for(caller, db, anchor) if anchor else None
     if anchor_id and stream:
-        row = db.execute("SELECT anchor_id FROM streams WHERE id = ?", [stream]).fetchone()
-        if row and row[0] != anchor_id:
-            raise ApiError(
-                409 if caller.role != "anchor" else 403,
-                "stream_conflict",
-                f"直播 {stream} 属于其他主播 / stream {stream} belongs to another anchor",
-            )
+        try:
+            check_stream_anchor(db, stream, anchor_id)
+        except StateConflict as exc:
+            raise stream_conflict(caller, exc) from None
     return anchor_id, stream
+
+
+def stream_conflict(caller: Principal, exc: StateConflict) -> ApiError:
+    """A stream of another anchor: 409, or 403 to an anchor key (it may act only for its own)."""
+    return ApiError(409 if caller.role != "anchor" else 403, exc.code, str(exc))
 
 
 def product_facts(db, product: str | None) -> tuple[ProductFacts | None, str | None]:

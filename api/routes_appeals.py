@@ -20,6 +20,7 @@ from monitor.errors import InputError
 from monitor.evidence_files import EVIDENCE_TYPES, EvidenceRefused, EvidenceStaging
 from monitor.review import (
     apply_for_repair,
+    check_appealable,
     decide_appeal,
     decide_repair,
     record_violation,
@@ -177,14 +178,7 @@ async def create_appeal(
     if violation is None:
         raise ApiError(404, "not_found", f"违规记录不存在 / no violation {violation_id}")
     _own(caller, violation["anchor_id"])
-    if violation["status"] != "standing":
-        raise ApiError(
-            409,
-            "already_appealed",
-            f"违规 {violation_id} 已有申诉 / violation {violation_id} already has a pending or "
-            "upheld appeal",
-            {"status": violation["status"]},
-        )
+    check_appealable(violation)  # before the body is read: no evidence staged for a refusal
     settings = services.settings
     try:
         with EvidenceStaging(settings.files_dir(), settings.evidence_limits()) as staging:
@@ -299,7 +293,14 @@ def decide_appeal_route(
     "/v1/anchors/{anchor_id}/repairs",
     response_model=Repair,
     status_code=201,
-    responses={**_WRITE, 409: {"model": ErrorBody, "description": "One is already pending."}},
+    responses={
+        **_WRITE,
+        409: {
+            "model": ErrorBody,
+            "description": "One is already pending (`already_pending`), or the anchor's record "
+            "does not allow this kind now (`conflict`).",
+        },
+    },
 )
 def create_repair(
     anchor_id: AnchorRef,
@@ -310,12 +311,6 @@ def create_repair(
 ) -> dict:
     """Apply for credit repair or early removal from the blacklist, stating the rectification."""
     resolved = anchor_id_for(caller, db, anchor_id)
-    if db["credit_repairs"].count_where("anchor_id = ? AND status = 'pending'", [resolved]):
-        raise ApiError(
-            409,
-            "already_pending",
-            f"主播 {resolved} 已有待审申请 / anchor {resolved} already has a pending application",
-        )
     repair_id = apply_for_repair(
         db, resolved, body.kind, body.reason, caller.actor, services.policy
     )

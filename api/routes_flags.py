@@ -150,8 +150,6 @@ def decide(
     """Confirm (it becomes a violation and the anchor's credit changes) or dismiss (with a
     reason); the answer shows the anchor's credit before and after."""
     found = _readable_flag(db, caller, flag_id)
-    _still_open(found)
-
     confirm = isinstance(body, FlagConfirm)
 
     def decision() -> dict:
@@ -168,13 +166,7 @@ def decide(
             reason="" if confirm else body.reason,
         )
 
-    try:
-        result, before, after = with_credit_change(
-            db, found["anchor_id"], services.policy, decision
-        )
-    except InputError:
-        _still_open(get_flag(db, flag_id))  # decided meanwhile by another reviewer: 409
-        raise
+    result, before, after = with_credit_change(db, found["anchor_id"], services.policy, decision)
     result.pop("credit", None)
     return {
         **result,
@@ -269,17 +261,6 @@ def _readable_stream(db, caller: Principal, stream_id: str) -> dict[str, Any]:
             403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
         )
     return row
-
-
-def _still_open(found: dict[str, Any]) -> None:
-    if found["status"] != "open":
-        raise ApiError(
-            409,
-            "already_decided",
-            f"标记 {found['id']} 已处理（{found['status']}）/ flag {found['id']} was already "
-            f"{found['status']}",
-            {"status": found["status"]},
-        )
 
 
 def _flag_out(found: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from monitor.api_keys import ROLES, Principal
 from monitor.job_runner import UnsupportedMedia, probe_recording
-from monitor.jobs import enqueue, get_job, list_jobs
+from monitor.jobs import enqueue, get_job, job_for_idempotency_key, list_jobs
 from monitor.media import check_duration
 from monitor.profiles import find_profile
 
@@ -103,11 +103,7 @@ def _accepted(request: Request, job: dict) -> JSONResponse:
 def _job_for_key(services, caller: Principal, key: str) -> dict | None:
     db = services.connect()
     try:
-        row = db.execute(
-            "SELECT id FROM jobs WHERE owner_key_id = ? AND idempotency_key = ?",
-            [caller.key_id, key],
-        ).fetchone()
-        return get_job(db, row[0]) if row else None
+        return job_for_idempotency_key(db, caller.key_id, key)
     finally:
         db.conn.close()
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from monitor.api_keys import Principal
 from monitor.asr_model import ModelUnavailable
 from monitor.caption_text import join_lines
+from monitor.errors import MissingRecord, StateConflict
 from monitor.live_rooms import LiveRooms, RoomNotActive, RoomQuotaFull
 from monitor.profiles import find_profile
 from monitor.room_quotas import QuotaExceeded
@@ -26,6 +27,7 @@ from monitor.webhook_outbox import enqueue_event
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, ErrorBody
+from .record_target import stream_conflict
 from .schemas_common import RecordId
 from .schemas_jobs import CaptionPush, CaptionResults, EventList, Room, RoomCreate, RoomList
 from .speech import shared_transcriber
@@ -73,7 +75,7 @@ def _not_active(room_id: int) -> ApiError:
     "/v1/live/rooms",
     status_code=201,
     response_model=Room,
-    responses={400: _E, 401: _E, 403: _E, 404: _E, 422: _E, 429: _E, 503: _E},
+    responses={400: _E, 401: _E, 403: _E, 404: _E, 409: _E, 422: _E, 429: _E, 503: _E},
 )
 def create_room(
     body: RoomCreate, request: Request, db: DatabaseDep, services: ServicesDep, caller: Caller
@@ -83,6 +85,8 @@ def create_room(
     `rooms_full` (QINGLANG_LIVE_MAX_ROOMS rooms active), `room_quota_key` (this key's rooms, by
     its role) or `room_quota_role` (the slots other roles may take: QINGLANG_LIVE_REGULATOR_ROOMS
     are kept for regulators); `detail` names the quota, its limit and the rooms counted now.
+    A `stream` stored under another anchor: 409 `stream_conflict` (403 to an anchor key), as
+    for uploads.
     `source_url` is for platform and regulator keys: an anchor key pushes its own audio or
     captions (403)."""
     if body.source_url and caller.role == "anchor":
@@ -92,22 +96,18 @@ def create_room(
     if body.source_url:
         check_source(body.source_url, services.settings.watch_allow)
     find_profile(services.checker.profiles, body.profile or services.settings.profile)
-    if body.product and not db["products"].count_where("id = ?", [body.product]):
-        raise ApiError(404, "product_not_found", f"产品不存在 / no product {body.product}")
-    if body.stream:
-        row = db.execute("SELECT anchor_id FROM streams WHERE id = ?", [body.stream]).fetchone()
-        if row and row[0] != anchor_id:
-            raise ApiError(
-                400,
-                "stream_conflict",
-                f"直播 {body.stream} 属于其他主播 / stream belongs to another anchor",
-            )
     try:
         return rooms.create(
             owner_key_id=caller.key_id, owner_role=caller.role, anchor_id=anchor_id, stream_id=body.stream,
             product_id=body.product, profile=body.profile, source_url=body.source_url,
             actor=caller.actor,
         )  # fmt: skip
+    except MissingRecord:
+        raise ApiError(
+            404, "product_not_found", f"产品不存在 / no product {body.product}"
+        ) from None
+    except StateConflict as exc:
+        raise stream_conflict(caller, exc) from None
     except RoomQuotaFull as full:
         raise _quota_error(full.exceeded, caller.role) from None
     except ModelUnavailable as exc:

@@ -17,7 +17,7 @@ from monitor.registry import (
     add_workshop,
     find_anchor,
     get_product,
-    parse_account,
+    get_workshop,
 )
 from monitor.registry_edit import (
     ConflictError,
@@ -86,17 +86,12 @@ def workshops(caller: Reader, db: DatabaseDep, limit: Limit = 50, offset: Offset
 
 @router.post("/v1/workshops", response_model=Workshop, status_code=201, responses=_CREATE)
 def create_workshop(body: WorkshopCreate, caller: Regulator, db: DatabaseDep) -> dict:
-    return _created(
-        db,
-        "workshops",
-        body.id,
-        lambda: add_workshop(db, body.id, body.name, body.region, caller.actor),
-    )
+    return add_workshop(db, body.id, body.name, body.region, caller.actor)
 
 
 @router.get("/v1/workshops/{workshop_id}", response_model=Workshop, responses=_ONE)
 def workshop(workshop_id: str, caller: Reader, db: DatabaseDep) -> dict:
-    row = next(db.query("SELECT * FROM workshops WHERE id = ?", [workshop_id]), None)
+    row = get_workshop(db, workshop_id)
     if row is None:
         raise _not_found("workshop", workshop_id)
     return row
@@ -145,13 +140,7 @@ def anchors(
 @router.post("/v1/anchors", response_model=Anchor, status_code=201, responses=_CREATE)
 def create_anchor(body: AnchorCreate, caller: Regulator, db: DatabaseDep) -> dict:
     """Register an anchor, optionally in a workshop and with platform accounts."""
-    _created(
-        db,
-        "anchors",
-        body.id,
-        lambda: add_anchor(db, body.id, body.name, body.workshop_id, body.accounts, caller.actor),
-        body.accounts,
-    )
+    add_anchor(db, body.id, body.name, body.workshop_id, body.accounts, caller.actor)
     return find_anchor(db, body.id)
 
 
@@ -203,22 +192,17 @@ def products(
 
 @router.post("/v1/products", response_model=Product, status_code=201, responses=_CREATE)
 def create_product(body: ProductCreate, caller: Regulator, db: DatabaseDep) -> dict:
-    _created(
+    add_product(
         db,
-        "products",
         body.id,
-        lambda: add_product(
-            db,
-            body.id,
-            body.name,
-            workshop_id=body.workshop_id,
-            product_class=body.product_class,
-            origin=body.origin,
-            producer=body.producer,
-            certifications=[c.model_dump(exclude_none=True) for c in body.certifications],
-            registration_numbers=body.registration_numbers,
-            actor=caller.actor,
-        ),
+        body.name,
+        workshop_id=body.workshop_id,
+        product_class=body.product_class,
+        origin=body.origin,
+        producer=body.producer,
+        certifications=[c.model_dump(exclude_none=True) for c in body.certifications],
+        registration_numbers=body.registration_numbers,
+        actor=caller.actor,
     )
     return get_product(db, body.id)
 
@@ -251,30 +235,6 @@ def remove_product(product_id: str, caller: Regulator, db: DatabaseDep) -> None:
 
 
 # --- translating the library's answers -----------------------------------------------------
-
-
-def _created(
-    db: DatabaseDep, table: str, record_id: str, add: Callable[[], T], accounts: list[str] = ()
-) -> T:
-    """Run the library's add; a duplicate id or platform account is a 409, other input a 400."""
-    try:
-        return add()
-    except InputError as exc:
-        if db[table].count_where("id = ?", [record_id]) or any(
-            _account_taken(db, account) for account in accounts
-        ):
-            raise ApiError(409, "conflict", str(exc)) from None
-        raise
-
-
-def _account_taken(db: DatabaseDep, account: str) -> bool:
-    try:
-        platform, name = parse_account(account)
-    except InputError:
-        return False
-    return bool(
-        db["platform_accounts"].count_where("platform = ? AND account = ?", [platform, name])
-    )
 
 
 def _changed(change: Callable[[], T]) -> T:

@@ -8,7 +8,7 @@ schema: these are pages, not API; every error of a page is an HTML page (api/ui_
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from . import (
     ui_appeals,
@@ -24,7 +24,8 @@ from . import (
     ui_workshops,
 )
 
-router = APIRouter()
+# CSRF is checked here once, for every UI route that may change state (api/ui_auth.py).
+router = APIRouter(dependencies=[Depends(ui_auth.csrf_checked)])
 for _module in (
     ui_auth,
     ui_pages,

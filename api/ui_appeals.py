@@ -24,7 +24,7 @@ from .appeal_evidence import (
 )
 from .context import DatabaseDep, ServicesDep
 from .schemas_common import RecordId
-from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_auth import UiCaller, ui_roles
 from .ui_pages import after_filing, viewed_anchor
 from .ui_render import HtmlErrorRoute, UiError
 
@@ -54,7 +54,6 @@ async def appeal(
     try:
         with EvidenceStaging(settings.files_dir(), settings.evidence_limits()) as staging:
             form = await receive_appeal_form(request, staging)
-            check_csrf(request, caller, form.first("csrf"))
             if form.refused is not None:
                 raise form.refused
             await file_staged_appeal(

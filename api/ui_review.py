@@ -18,11 +18,12 @@ from monitor.decision_undo import undo_deadline, undo_decision
 from monitor.errors import InputError, NotPermitted, StateConflict
 from monitor.flag_queries import count_flags, get_flag, list_flags
 from monitor.lexicon import SEVERITIES
+from monitor.registry import id_names
 from monitor.review import decide_flag
-from monitor.stream_views import recording_file
+from monitor.stream_views import find_stream, recording_file
 
 from .context import DatabaseDep, Services, ServicesDep
-from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_auth import UiCaller, ui_roles
 from .ui_flag_detail import flag_detail_pane
 from .ui_queue_filter import QUEUE_SIZE, VIEWS, QueueFilter, QueueFilterDep
 from .ui_render import HtmlErrorRoute, UiError, render
@@ -72,8 +73,8 @@ def _page_context(
         else None,
         "categories": services.checker.lexicon.categories,
         "severities": SEVERITIES,
-        "workshops": list(db.query("SELECT id, name FROM workshops ORDER BY id")),
-        "anchors": list(db.query("SELECT id, name FROM anchors ORDER BY id")),
+        "workshops": id_names(db, "workshops"),
+        "anchors": id_names(db, "anchors"),
     }
 
 
@@ -129,11 +130,9 @@ def decide(
     severity: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
     filters: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Confirm or dismiss; answers the queue with the next flag selected and the outcome shown."""
-    check_csrf(request, caller, csrf)
     _flag_or_404(db, flag_id)
     where = QueueFilter.parse(filters)
     before_queue = [flag["id"] for flag in _queue(db, services, where).flags]
@@ -178,12 +177,10 @@ def undo(
     caller: Regulator,
     db: DatabaseDep,
     services: ServicesDep,
-    csrf: Annotated[str, Form()] = "",
     filters: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Undo one's own decision within the window: the queue comes back with the flag open again
     and selected, and the credit it gives back; a refusal says why (after the window: appeal)."""
-    check_csrf(request, caller, csrf)
     _flag_or_404(db, flag_id)
     where = QueueFilter.parse(filters)
     page = "_queue.html" if request.headers.get("HX-Request") else "review.html"
@@ -244,14 +241,12 @@ def stream_media(
 ) -> Response:
     """A stream's recording, with Range support so the player can seek to the flagged second;
     an anchor key hears only its own streams (403 for any other, existing or not)."""
-    row = db.execute(
-        "SELECT media_path, anchor_id FROM streams WHERE id = ?", [stream_id]
-    ).fetchone()
-    if caller.role == "anchor" and (row is None or row[1] != caller.anchor_id):
+    stream = find_stream(db, stream_id)
+    if caller.role == "anchor" and (stream is None or stream["anchor_id"] != caller.anchor_id):
         raise UiError(403, "主播账号只能收听本人的直播 / an anchor key hears only its own streams")
-    if row is None:
+    if stream is None:
         raise UiError(404, f"直播不存在 / no stream {stream_id}")
-    path = recording_file(row[0], services.settings.files_dir())
+    path = recording_file(stream["media_path"], services.settings.files_dir())
     if path is None:
         raise UiError(404, f"该直播没有录音 / stream {stream_id} has no recording")
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

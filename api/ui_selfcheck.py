@@ -31,7 +31,7 @@ from .context import DatabaseDep, ServicesDep
 from .errors import ApiError, input_error_status
 from .limits import check_text_length, check_text_size
 from .routes_check import check_one
-from .ui_auth import UiCaller, check_csrf, ui_roles
+from .ui_auth import UiCaller, ui_roles
 from .ui_highlight import pieces
 from .ui_render import HtmlErrorRoute, render
 
@@ -116,11 +116,9 @@ async def self_check(
     text: Annotated[str, Form()] = "",
     product_class: Annotated[str, Form()] = "",
     product: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """The highlighted report; a problem with the input is shown in the page, in Chinese."""
-    check_csrf(request, caller, csrf)
     partial = bool(request.headers.get("HX-Request"))
     context = _form_context(services, db, caller)
     context.update(product_id=product, product_class=product_class)
@@ -180,11 +178,9 @@ def submit_for_prereview(
     product_class: Annotated[str, Form()] = "",
     product: Annotated[str, Form()] = "",
     require_approval: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Submit the checked script for pre-review (checked again, stored, audited); answers its
     status, and the anchor's list of scripts (htmx), or the self-check page."""
-    check_csrf(request, caller, csrf)
     context = _form_context(services, db, caller)
     try:
         settings = services.settings

@@ -12,6 +12,7 @@ import sqlite_utils
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from monitor.credit_policy import CreditPolicy
+from monitor.registry import id_names
 from monitor.stream_views import anchor_streams, get_stream_view, list_streams, stream_transcript
 from monitor.transcript_reliability import ISSUE_LABELS
 
@@ -65,8 +66,8 @@ def streams_page(
             "page": page,
             "more": len(rows) > PAGE_SIZE,
             "where": {"workshop": workshop, "anchor": anchor},
-            "workshops": list(db.query("SELECT id, name FROM workshops ORDER BY id")),
-            "anchors": list(db.query("SELECT id, name FROM anchors ORDER BY id")),
+            "workshops": id_names(db, "workshops"),
+            "anchors": id_names(db, "anchors"),
         },
     )
 

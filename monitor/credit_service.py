@@ -52,6 +52,21 @@ def anchor_records(
     return violations, repairs
 
 
+def stored_credit(db: sqlite_utils.Database, anchor_ids: list[str] | None = None) -> list[dict]:
+    """Anchors (all, or those of `anchor_ids`) by id, with their workshop's name and their credit
+    as of the last recompute (`score`, `grade`, `blacklisted_until`, `computed_at`; None when
+    never computed)."""
+    sql = (
+        "SELECT a.id, a.name, a.workshop_id, w.name AS workshop, c.score, c.grade, "
+        "c.blacklisted_until, c.computed_at FROM anchors a "
+        "LEFT JOIN workshops w ON w.id = a.workshop_id "
+        "LEFT JOIN credit_state c ON c.anchor_id = a.id"
+    )
+    if anchor_ids is not None:
+        sql += f" WHERE a.id IN ({', '.join('?' * len(anchor_ids))})"
+    return list(db.query(sql + " ORDER BY a.id", anchor_ids or []))
+
+
 def anchor_credit(
     db: sqlite_utils.Database, reference: str, policy: CreditPolicy, at: datetime | None = None
 ) -> CreditState:

@@ -12,6 +12,7 @@ import sqlite_utils
 
 from . import audit
 from .credit_policy import CreditPolicy
+from .credit_service import stored_credit
 from .db import now_iso, parse_time, transaction
 from .facts import named_certifications
 from .store_lists import with_worded_reason
@@ -19,13 +20,8 @@ from .store_lists import with_worded_reason
 
 def public_grades(db: sqlite_utils.Database, policy: CreditPolicy) -> list[dict]:
     grades = {g.id: g for g in policy.grades}
-    rows = db.query(
-        "SELECT a.id, a.name, a.workshop_id, w.name AS workshop, c.grade, c.score, c.computed_at "
-        "FROM anchors a LEFT JOIN credit_state c ON c.anchor_id = a.id "
-        "LEFT JOIN workshops w ON w.id = a.workshop_id ORDER BY a.id"
-    )
     out = []
-    for row in rows:
+    for row in stored_credit(db):
         grade = grades.get(row["grade"] or policy.grades[0].id, policy.grades[0])
         out.append(
             {

@@ -32,7 +32,13 @@ class InvalidDocument(InputError):
 
 class StateConflict(InputError):
     """The record is no longer in the state the request needs: a flag or application already
-    decided, an appeal or application already pending (the API answers 409)."""
+    decided, an appeal or application already pending, an id already taken (the API answers 409
+    with `code`, "conflict" unless the refusal names its own)."""
+
+    def __init__(self, message: str, code: str = "conflict", detail: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.detail = detail
 
 
 class MissingRecord(InputError):

@@ -44,7 +44,7 @@ def enqueue(
     and False (the caller then deletes its copy of the file)."""
     with transaction(db):
         if idempotency_key is not None:
-            found = _by_idempotency_key(db, owner_key_id, idempotency_key)
+            found = job_for_idempotency_key(db, owner_key_id, idempotency_key)
             if found is not None:
                 return found, False
         cursor = db.execute(
@@ -60,7 +60,8 @@ def enqueue(
     return get_job(db, job_id), True
 
 
-def _by_idempotency_key(db: sqlite_utils.Database, owner: int, key: str) -> dict | None:
+def job_for_idempotency_key(db: sqlite_utils.Database, owner: int, key: str) -> dict | None:
+    """The job this owner (API key id) made with this idempotency key before, if any."""
     row = db.execute(
         "SELECT id FROM jobs WHERE owner_key_id = ? AND idempotency_key = ?", [owner, key]
     ).fetchone()

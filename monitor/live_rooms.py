@@ -43,6 +43,7 @@ from .live_room_store import (
 from .registry import get_product
 from .room_quotas import QuotaExceeded
 from .segments import Segment
+from .stream_views import check_stream_anchor
 from .watch import watch
 
 logger = logging.getLogger("qinglang")
@@ -123,7 +124,8 @@ class LiveRooms:
         """A room fed by pushed input, by `source_url` (checked against the URL policy by the
         caller, and every hop again as it is read, under QINGLANG_WATCH_ALLOW), or by
         `replay_file`: a local recording played once at real speed as if live (the demo's room;
-        no API takes a local file). Its start is audited as `actor`'s."""
+        no API takes a local file). Its start is audited as `actor`'s. A product that does not
+        exist (`MissingRecord`) or a stream of another anchor (`StateConflict`) is refused."""
         if replay_file is not None:
             source_url = f"replay:{replay_file.name}"
         if stream_id:
@@ -136,6 +138,8 @@ class LiveRooms:
             if product_id:
                 product = get_product(db, product_id)
                 facts, product_class = ProductFacts.from_record(product), product["product_class"]
+            if stream_id:
+                check_stream_anchor(db, stream_id, anchor_id)
             with self._lock:
                 owners = [(r.owner_key_id, r.owner_role) for r in self._rooms.values()]
                 exceeded = quotas.refusal(owner_key_id, owner_role, owners)

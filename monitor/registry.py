@@ -15,7 +15,7 @@ import sqlite_utils
 
 from . import audit
 from .db import now_iso, transaction
-from .errors import InputError, MissingRecord
+from .errors import InputError, MissingRecord, StateConflict
 from .ids import invisible_problem, registry_id
 from .vocabulary import CERTIFICATION_TYPES
 
@@ -166,6 +166,17 @@ def lookup_anchor(db: sqlite_utils.Database, reference: str) -> dict | None:
     return row
 
 
+def get_workshop(db: sqlite_utils.Database, workshop_id: str) -> dict | None:
+    return next(db.query("SELECT * FROM workshops WHERE id = ?", [workshop_id]), None)
+
+
+def id_names(db: sqlite_utils.Database, table: str) -> list[dict]:
+    """`id` and `name` of every workshop or anchor (`table`), by id: what a picker offers."""
+    if table not in ("workshops", "anchors"):
+        raise ValueError(f"no id/name list for {table!r}")
+    return list(db.query(f"SELECT id, name FROM {table} ORDER BY id"))
+
+
 def get_product(db: sqlite_utils.Database, product_id: str) -> dict:
     row = next(db.query("SELECT * FROM products WHERE id = ?", [product_id]), None)
     if row is None:
@@ -255,7 +266,7 @@ def _insert(db: sqlite_utils.Database, table: str, record: dict[str, Any], dupli
         db[table].insert(record)
     except sqlite3.IntegrityError as exc:
         if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
-            raise InputError(duplicate) from None
+            raise StateConflict(duplicate) from None
         raise InputError(f"数据不符合约束 / {table}: {exc}") from None
 
 

@@ -21,7 +21,7 @@ from .flag_queries import get_flag
 from .lexicon import SEVERITIES
 from .registry import find_anchor
 from .repair_offer import repair_offer
-from .store_lists import all_violations
+from .store_lists import all_violations, get_violation
 from .utterances import split_utterances
 
 VIOLATION_ORIGINS = ("complaint", "inspection", "other")
@@ -45,7 +45,9 @@ def decide_flag(
         flag = get_flag(db, flag_id)
         if flag["status"] != "open":
             raise StateConflict(
-                f"标记 {flag_id} 已处理（{flag['status']}）/ flag {flag_id} was already {flag['status']}"
+                f"标记 {flag_id} 已处理（{flag['status']}）/ flag {flag_id} was already {flag['status']}",
+                "already_decided",
+                {"status": flag["status"]},
             )
         if not confirm and not reason.strip():
             raise InputError("驳回须写明理由 / a dismissal needs a reason (--reason)")
@@ -166,13 +168,7 @@ def file_appeal(
     links = checked_links(links, limits or EvidenceLimits())
     with transaction(db):
         violation = _violation(db, violation_id)
-        pending = db["appeals"].count_where(
-            "violation_id = ? AND status IN ('pending', 'upheld')", [violation_id]
-        )
-        if pending:
-            raise StateConflict(
-                f"违规 {violation_id} 已有申诉 / violation {violation_id} already has a pending or upheld appeal"
-            )
+        check_appealable(get_violation(db, violation_id))
         named = [{"name": f.file_name, "sha256": f.sha256} for f in files]
         evidence = {"files": named, "links": links} if files or links else None
         appeal_id = _file_pending(
@@ -181,6 +177,18 @@ def file_appeal(
         )  # fmt: skip
         insert_evidence(db, appeal_id, files, links)
         return appeal_id
+
+
+def check_appealable(violation: dict) -> None:
+    """Refuse (`StateConflict`, code "already_appealed", with the violation's `status`) a
+    violation that is not standing: one appeal at a time, and none after an upheld one."""
+    if violation["status"] != "standing":
+        raise StateConflict(
+            f"违规 {violation['id']} 已有申诉 / violation {violation['id']} already has a pending "
+            "or upheld appeal",
+            "already_appealed",
+            {"status": violation["status"]},
+        )
 
 
 def decide_appeal(
@@ -235,7 +243,8 @@ def apply_for_repair(
         anchor_id = find_anchor(db, anchor)["id"]
         if db["credit_repairs"].count_where("anchor_id = ? AND status = 'pending'", [anchor_id]):
             raise StateConflict(
-                f"主播 {anchor_id} 已有待审申请 / anchor {anchor_id} already has a pending application"
+                f"主播 {anchor_id} 已有待审申请 / anchor {anchor_id} already has a pending application",
+                "already_pending",
             )
         now = parse_time(now_iso())
         state = anchor_credit(db, anchor_id, policy, now)

@@ -129,6 +129,17 @@ def list_appeals(
     return _page(db, sql, params, _PENDING_FIRST, limit, offset)
 
 
+def anchor_appeals(db: sqlite_utils.Database, anchor_id: str) -> list[dict[str, Any]]:
+    """Every appeal against one anchor's violations, newest filed first (for the anchor's page)."""
+    return list(
+        db.query(
+            "SELECT p.* FROM appeals p JOIN violations v ON v.id = p.violation_id "
+            "WHERE v.anchor_id = ? ORDER BY p.filed_at DESC, p.id DESC",
+            [anchor_id],
+        )
+    )
+
+
 def get_appeal(db: sqlite_utils.Database, appeal_id: int) -> dict[str, Any] | None:
     return next(
         db.query(
@@ -202,6 +213,28 @@ def blacklist_in_force(db: sqlite_utils.Database, *, limit: int = 50, offset: in
     )
     items, total = _page(db, sql, [now_iso()], "b.listed_at DESC, b.id DESC", limit, offset)
     return with_worded_reason(db, items), total
+
+
+def current_listing(db: sqlite_utils.Database, anchor_id: str) -> dict[str, Any] | None:
+    """The anchor's latest blacklist entry not removed (`listed_at`, `until`), or None."""
+    return next(
+        db.query(
+            "SELECT listed_at, until FROM blacklist_entries WHERE anchor_id = ? "
+            "AND removed_at IS NULL ORDER BY listed_at DESC, id DESC LIMIT 1",
+            [anchor_id],
+        ),
+        None,
+    )
+
+
+def pending_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """How many appeals, repair applications and scripts wait for a decision, and in all."""
+    counts = {
+        "appeals": db["appeals"].count_where("status = 'pending'"),
+        "repairs": db["credit_repairs"].count_where("status = 'pending'"),
+        "scripts": db["scripts"].count_where("status = 'pending'"),
+    }
+    return {**counts, "total": sum(counts.values())}
 
 
 def with_worded_reason(db: sqlite_utils.Database, rows: Iterable[dict]) -> list[dict]:

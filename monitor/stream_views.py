@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import where_equal
+from .errors import StateConflict
 from .facts import named_certifications
 from .flag_queries import FLAG_STATUSES, count_flags, list_flags
 
@@ -128,6 +129,22 @@ def get_stream_view(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]
     row["certifications"] = named_certifications(json.loads(row["certifications"] or "[]"))
     row["flags"] = _flag_counts(db, [stream_id]).get(stream_id, dict.fromkeys(FLAG_STATUSES, 0))
     return row
+
+
+def find_stream(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any] | None:
+    """The stored stream row (anchor, product, source, recording's `media_path`), or None."""
+    return next(db.query("SELECT * FROM streams WHERE id = ?", [stream_id]), None)
+
+
+def check_stream_anchor(db: sqlite_utils.Database, stream_id: str, anchor_id: str) -> None:
+    """Refuse (`StateConflict`, code "stream_conflict") a stream id stored under another anchor:
+    results under it would be filed to the wrong anchor. The owner is not named."""
+    stream = find_stream(db, stream_id)
+    if stream is not None and stream["anchor_id"] != anchor_id:
+        raise StateConflict(
+            f"直播 {stream_id} 属于其他主播 / stream {stream_id} belongs to another anchor",
+            "stream_conflict",
+        )
 
 
 def stream_transcript(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]:

@@ -268,8 +268,9 @@ def test_a_missing_or_unknown_field_is_a_422_naming_it(server):
 def test_a_decision_that_lost_a_race_is_a_409_not_a_400(server):
     client, _, _ = server
     response = client.post("/test-only/decide-twice")
-    assert response.status_code == 409 and response.json()["error"] == "conflict"
+    assert response.status_code == 409 and response.json()["error"] == "already_decided"
     assert "already dismissed" in response.json()["message"]
+    assert response.json()["detail"] == {"status": "dismissed"}  # as when the route is asked twice
 
 
 def test_an_unexpected_error_is_a_500_without_internals(server):

@@ -19,6 +19,7 @@ from websockets.sync.client import connect
 from api import create_app
 from monitor.api_keys import create_key
 from monitor.db import open_db
+from monitor.flag_store import start_stream
 from monitor.media import SAMPLE_RATE, decode_file
 from monitor.registry import add_anchor, add_workshop
 from monitor.settings import Settings
@@ -222,6 +223,28 @@ def test_an_anchor_key_may_not_open_a_room_for_another_anchor(server):
     client, keys, _, _ = server
     response = client.post("/v1/live/rooms", json={"anchor": "A2"}, headers=auth(keys["anchor"]))
     assert response.status_code == 403
+
+
+def test_a_room_on_another_anchors_stream_or_an_unknown_product_is_refused_as_for_uploads(server):
+    """The library refuses a stream stored under another anchor (409 `stream_conflict`, 403 to an
+    anchor key, as `POST /v1/media` answers) and an unknown product (404), before any room."""
+    client, keys, db, _ = server
+    start_stream(db, "a2-own-stream", "A2")
+    rooms_before = client.get("/v1/live/rooms", headers=auth(keys["regulator"])).json()["rooms"]
+    for key, status in [("platform", 409), ("regulator", 409), ("anchor", 403)]:
+        response = client.post(
+            "/v1/live/rooms", json={"anchor": "A1", "stream": "a2-own-stream"},
+            headers=auth(keys[key]),
+        )  # fmt: skip
+        assert response.status_code == status, response.text
+        assert response.json()["error"] == "stream_conflict"
+        assert "A2" not in response.json()["message"]  # the owner is not named
+    unknown = client.post(
+        "/v1/live/rooms", json={"anchor": "A1", "product": "P404"}, headers=auth(keys["platform"])
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"] == "product_not_found"
+    rooms = client.get("/v1/live/rooms", headers=auth(keys["regulator"])).json()["rooms"]
+    assert len(rooms) == len(rooms_before)
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import pytest
 from api_server import auth, served_client
+from store_samples import anchor_with_violation
 
 from api import create_app
 from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
 from monitor.db import open_db
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
 from monitor.settings import Settings
 
 
@@ -28,13 +26,7 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("multipart")
     path = folder / "store.db"
     db = open_db(path)
-    add_workshop(db, "W1", "梁弄杨梅工坊", "余姚市梁弄镇")
-    add_anchor(db, "A1", "主播A1", "W1")
-    violation = record_violation(
-        db, anchor="A1", category="quality_origin_claims", severity="medium",
-        evidence="巡查：宣称有机认证", recorded_by="test", policy=load_policy(),
-        categories=["quality_origin_claims"],
-    )  # fmt: skip
+    violation = anchor_with_violation(db, "主播A1")
     key = create_key(db, "anchor", "A1", actor="test")[1]
     with served_client(create_app(path, Settings(db=str(path)))) as client:
         yield client, key, violation

@@ -309,6 +309,8 @@ def test_deciding_a_decided_flag_is_a_409(store):
     ).is_success
     again = client.post(url, json={"action": "confirm"}, headers=headers)
     assert again.status_code == 409 and "already" in again.json()["message"]
+    assert again.json()["error"] == "already_decided"
+    assert again.json()["detail"] == {"status": "dismissed"}
 
 
 # --- registry ------------------------------------------------------------------------------
@@ -319,7 +321,10 @@ def test_workshop_round_trip_is_audited(store):
     created = client.post("/v1/workshops", json={"id": "W7", "name": "临时工坊"}, headers=headers)
     assert created.status_code == 201 and created.json()["region"] == ""
     duplicate = client.post("/v1/workshops", json={"id": "W7", "name": "x"}, headers=headers)
-    assert duplicate.status_code == 409
+    assert duplicate.status_code == 409 and duplicate.json()["error"] == "conflict"
+    # a refusal for another reason is a 400, even when the id is taken too
+    blank = client.post("/v1/workshops", json={"id": "W7", "name": " "}, headers=headers)
+    assert blank.status_code == 400 and "name" in blank.json()["message"]
     changed = client.patch("/v1/workshops/W7", json={"region": "鄞州区"}, headers=headers)
     assert changed.json() == {**created.json(), "region": "鄞州区"}
     platform = _as(store, "platform")[1]
@@ -435,7 +440,9 @@ def test_an_upheld_appeal_restores_the_credit(store):
     own = _as(store, "anchor4")[1]
     filed = client.post(url, json={"reason": "原价有凭证"}, headers=own)
     assert filed.status_code == 201 and filed.json()["status"] == "pending"
-    assert client.post(url, json={"reason": "再申诉"}, headers=own).status_code == 409
+    again = client.post(url, json={"reason": "再申诉"}, headers=own)
+    assert again.status_code == 409 and again.json()["error"] == "already_appealed"
+    assert again.json()["detail"] == {"status": "appealed"}
     mine = client.get("/v1/appeals?status=pending", headers=own).json()
     assert [a["id"] for a in mine["items"]] == [filed.json()["id"]]
     decision = f"/v1/appeals/{filed.json()['id']}/decision"
@@ -456,6 +463,7 @@ def test_a_repair_application_is_decided_once(store):
     _violation(client, regulator, "A5", "low")
     too_soon = client.post("/v1/anchors/A5/repairs", json=fresh, headers=regulator)
     assert too_soon.status_code == 409 and "nothing to repair" in too_soon.json()["message"]
+    assert too_soon.json()["error"] == "conflict"
     old = (datetime.now(UTC) - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
     # old enough for repair (policy: 180 d); high, so that it still deducts whatever the phase of
     # the recovery calendar (at most 4 recovery dates × 2 points in the 110 clean days)
@@ -464,7 +472,8 @@ def test_a_repair_application_is_decided_once(store):
     body = {"kind": "repair", "reason": "已完成合规培训并整改话术"}
     filed = client.post("/v1/anchors/A5/repairs", json=body, headers=platform)
     assert filed.status_code == 201 and filed.json()["status"] == "pending"
-    assert client.post("/v1/anchors/A5/repairs", json=body, headers=platform).status_code == 409
+    again = client.post("/v1/anchors/A5/repairs", json=body, headers=platform)
+    assert again.status_code == 409 and again.json()["error"] == "already_pending"
     other = _as(store, "anchor")[1]
     assert client.post("/v1/anchors/A5/repairs", json=body, headers=other).status_code == 403
     url = f"/v1/repairs/{filed.json()['id']}/decision"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from store_samples import anchor_with_violation
 
 from monitor.appeal_evidence import checked_links, evidence_file, evidence_of
-from monitor.credit_policy import load_policy
 from monitor.db import open_db
 from monitor.evidence_files import (
     EvidenceLimits,
@@ -20,8 +20,7 @@ from monitor.evidence_files import (
     TooMuchEvidence,
     safe_file_name,
 )
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import file_appeal, record_violation
+from monitor.review import file_appeal
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(13)
@@ -144,16 +143,9 @@ def test_files_over_the_limits_are_refused_naming_the_limit_in_mib(tmp_path):
 
 
 @pytest.fixture
-def violation(tmp_path, checker):
+def violation(tmp_path):
     db = open_db(tmp_path / "q.db")
-    add_workshop(db, "W1", "梁弄杨梅工坊", "余姚市梁弄镇")
-    add_anchor(db, "A1", "王阿姨", "W1")
-    violation_id = record_violation(
-        db, anchor="A1", category="quality_origin_claims", severity="medium",
-        evidence="巡查：宣称有机认证", recorded_by="test", policy=load_policy(),
-        categories=list(checker.lexicon.categories),
-    )  # fmt: skip
-    yield db, violation_id
+    yield db, anchor_with_violation(db)
     db.conn.close()
 
 

@@ -17,7 +17,7 @@ from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, open_db, parse_time
 from monitor.eligibility import eligibility
-from monitor.errors import InputError
+from monitor.errors import InputError, StateConflict
 from monitor.flag_queries import get_flag, list_flags
 from monitor.flag_store import record_check
 from monitor.prereview import decide_script, submit_script
@@ -142,8 +142,12 @@ def test_an_upheld_appeal_restores_the_credit(store, checker):
     lowered = anchor_credit(store, "A1", POLICY).score
     assert lowered < start
     appeal = file_appeal(store, violation, "当时说的是“不能治糖尿病”，录像被截断", "A1")
-    with pytest.raises(InputError, match="already has"):
+    with pytest.raises(StateConflict, match="already has") as refused:
         file_appeal(store, violation, "again", "A1")
+    assert (refused.value.code, refused.value.detail) == (
+        "already_appealed",
+        {"status": "appealed"},
+    )
     result = decide_appeal(
         store, appeal, uphold=True, reason="完整录像核实为否定表述", decided_by="r2", policy=POLICY
     )
@@ -259,11 +263,13 @@ def test_repair_application_is_decided_and_audited(store, checker):
         at=now_iso(parse_time(now_iso()) - timedelta(days=200)),
     )
     before = anchor_credit(store, "A1", POLICY).score
-    with pytest.raises(InputError, match="early_removal does not apply"):
+    with pytest.raises(StateConflict, match="early_removal does not apply") as refused:
         apply_for_repair(store, "A1", "early_removal", "未列入黑名单", "A1", POLICY)
+    assert refused.value.code == "conflict"
     repair = apply_for_repair(store, "A1", "repair", "已整改：删除原价标注，参加培训", "A1", POLICY)
-    with pytest.raises(InputError, match="pending application"):
+    with pytest.raises(StateConflict, match="pending application") as refused:
         apply_for_repair(store, "A1", "repair", "again", "A1", POLICY)
+    assert refused.value.code == "already_pending"  # the API's code, whoever filed first
     result = decide_repair(
         store, repair, grant=True, reason="整改到位", decided_by="r2", policy=POLICY
     )

@@ -14,7 +14,7 @@ import pytest
 
 from monitor import audit
 from monitor.db import apply_migrations, migrations, open_db, schema_version
-from monitor.errors import InputError
+from monitor.errors import InputError, StateConflict
 from monitor.registry import (
     add_anchor,
     add_product,
@@ -154,6 +154,29 @@ def test_registry_and_lookups(db):
     assert not db["anchors"].count_where(
         "id IN ('A3', 'A4')"
     )  # a refused add leaves nothing behind
+
+
+def test_a_taken_id_or_account_is_a_state_conflict_and_other_refusals_are_not(db):
+    """The API answers 409 for a StateConflict and 400 for other input errors: the library, not
+    the route, tells a duplicate from bad input."""
+    add_workshop(db, "W1", "梁弄杨梅工坊")
+    add_anchor(db, "A1", "王阿姨", "W1", ["douyin:wang_yangmei"])
+    add_product(db, "P1", "梁弄杨梅", workshop_id="W1")
+    for call, message in [
+        (lambda: add_workshop(db, "W1", "x"), "workshop W1 already exists"),
+        (lambda: add_anchor(db, "A1", "x"), "anchor A1 already exists"),
+        (lambda: add_anchor(db, "A2", "x", None, ["douyin:wang_yangmei"]), "already registered"),
+        (lambda: add_product(db, "P1", "x"), "product P1 already exists"),
+    ]:
+        with pytest.raises(StateConflict, match=message):
+            call()
+    for call in [
+        lambda: add_anchor(db, "A3", "", "W1"),  # an empty name
+        lambda: add_anchor(db, "A4", "x", None, ["nocolon"]),
+    ]:
+        with pytest.raises(InputError) as refused:
+            call()
+        assert not isinstance(refused.value, StateConflict)
 
 
 def test_csv_import_is_all_or_nothing_and_names_the_line(db, tmp_path):

@@ -1,0 +1,117 @@
+"""The layering of the code (issue 14 §2): the core library never depends on its skins. Every
+`import` and `from … import` of every module under monitor/ and api/ is read from its source
+(imports inside functions included) and checked against `RULES`, the one place that says which
+modules may not import which. Imports made from strings at run time (`monitor.__getattr__`, the
+detector registry's "module:factory" names) are not seen here: they name core modules only.
+
+To re-point the rule when modules move (e.g. the CLI into monitor/cli/), edit `RULES` alone."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("monitor", "api")
+
+CLI = ("monitor.cli", "monitor.cli_*", "monitor.cli.*")  # the `qinglang` command, at the edge
+WEB = ("api", "api.*")  # the HTTP API and the web UI
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Modules matching `importers` (but not `exempt`) never import one matching `forbidden`;
+    each is a tuple of fnmatch patterns over dotted module names."""
+
+    importers: tuple[str, ...]
+    forbidden: tuple[str, ...]
+    exempt: tuple[str, ...] = ()
+    why: str = ""
+
+
+RULES = (
+    Rule(("monitor", "monitor.*"), WEB + CLI, exempt=CLI, why="the core imports no skin"),
+    Rule(WEB, CLI, why="the API and UI do not import the command line"),
+)
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imported(tree: ast.AST, module: str, is_package: bool, modules: set[str]) -> set[str]:
+    """The modules a module's source imports: `from a import b` gives `a.b` when that is one of
+    `modules`, else `a`; relative imports are resolved against `module`."""
+    package = module if is_package else module.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                names.add(submodule if submodule in modules else base)
+    return names
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def import_edges(root: Path, packages: tuple[str, ...] = PACKAGES) -> set[tuple[str, str]]:
+    """(importer, imported) for every import in the source of `packages` under `root`."""
+    paths = {_module_name(path, root): path for p in packages for path in (root / p).rglob("*.py")}
+    edges: set[tuple[str, str]] = set()
+    for module, path in paths.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for name in _imported(tree, module, path.name == "__init__.py", set(paths)):
+            edges.add((module, name))
+    return edges
+
+
+def violations(edges: set[tuple[str, str]]) -> list[str]:
+    return sorted(
+        f"{importer} imports {imported}: {rule.why}"
+        for importer, imported in edges
+        for rule in RULES
+        if _matches(importer, rule.importers)
+        and not _matches(importer, rule.exempt)
+        and _matches(imported, rule.forbidden)
+    )
+
+
+def test_the_core_imports_neither_the_api_nor_the_cli_and_the_api_not_the_cli():
+    assert violations(import_edges(ROOT)) == []
+
+
+def test_the_scan_sees_the_imports_the_cli_may_make():
+    edges = import_edges(ROOT)
+    assert ("monitor.cli_serve", "api") in edges  # imported inside a function
+    assert any(
+        importer == "monitor.cli" and _matches(imported, CLI) for importer, imported in edges
+    )
+
+
+def test_a_core_module_importing_a_skin_is_reported(tmp_path):
+    (tmp_path / "monitor").mkdir()
+    (tmp_path / "api").mkdir()
+    (tmp_path / "monitor" / "__init__.py").write_text("")
+    (tmp_path / "monitor" / "cli_tool.py").write_text("from api import app\n")
+    (tmp_path / "monitor" / "scoring.py").write_text(
+        "def serve():\n    from api.app import create_app\n\nfrom . import cli_tool\n"
+    )
+    (tmp_path / "api" / "__init__.py").write_text("from monitor.cli_tool import main\n")
+    assert violations(import_edges(tmp_path)) == [
+        "api imports monitor.cli_tool: the API and UI do not import the command line",
+        "monitor.scoring imports api.app: the core imports no skin",
+        "monitor.scoring imports monitor.cli_tool: the core imports no skin",
+    ]
