@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from monitor.api_keys import ROLES, Principal
 from monitor.credit_service import anchor_credit
 from monitor.db import parse_time
-from monitor.gate import eligibility
+from monitor.eligibility import eligibility
 from monitor.prereview import submit_script
 
 from .auth import AnchorRef, anchor_id_for, readable_anchor, require_roles

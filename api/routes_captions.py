@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from monitor.api_keys import ROLES, Principal
 from monitor.captions import CAPTION_FORMATS, captions_from_text
 from monitor.errors import InputError
+from monitor.flag_store import record_check
 from monitor.profiles import find_profile
-from monitor.recording import record_check
 from monitor.segments import Segment
 from monitor.sizes import readable_size
 from monitor.text_input import TEXT_SUFFIXES, decode_text

@@ -14,7 +14,7 @@ from monitor.api_keys import ROLES, Principal
 from monitor.decision_effects import with_credit_change
 from monitor.decision_undo import undo_decision
 from monitor.errors import InputError
-from monitor.flag_store import count_flags, flag_detail, get_flag, get_stream, list_flags
+from monitor.flag_queries import count_flags, flag_detail, get_flag, get_stream, list_flags
 from monitor.review import decide_flag
 from monitor.stream_views import recording_file
 

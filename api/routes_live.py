@@ -1,5 +1,6 @@
-"""Live rooms: monitor a stream URL, or take pushed caption lines (HTTP) and audio (WebSocket);
-results come back at once and are kept as numbered events (`/events?after=SEQ`).
+"""Live rooms: monitor a stream URL, or take pushed caption lines (HTTP) and audio (WebSocket,
+routes_live_audio.py); results come back at once and are kept as numbered events
+(`/events?after=SEQ`).
 
 Roles: platform and regulator keys; an anchor key only for its own anchor, and only for rooms it
 pushes to (it may not make the service fetch a URL). A platform key sees the rooms it started,
@@ -8,23 +9,20 @@ an anchor key its anchor's, a regulator every room.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
-import anyio
-from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Query, Request
 
-from monitor.api_keys import Principal, authenticate
+from monitor.api_keys import Principal
 from monitor.asr_model import ModelUnavailable
-from monitor.captions import join_lines
-from monitor.errors import InputError, MissingRecord, StateConflict
+from monitor.caption_text import join_lines
+from monitor.errors import MissingRecord, StateConflict
 from monitor.live_rooms import LiveRooms, RoomNotActive, RoomQuotaFull
 from monitor.profiles import find_profile
 from monitor.room_quotas import QuotaExceeded
 from monitor.segments import Segment
 from monitor.url_policy import check_source
-from monitor.webhooks import enqueue_event
+from monitor.webhook_outbox import enqueue_event
 
 from .auth import anchor_id_for, require_roles
 from .context import DatabaseDep, ServicesDep
@@ -33,17 +31,14 @@ from .record_target import stream_conflict
 from .schemas_common import RecordId
 from .schemas_jobs import CaptionPush, CaptionResults, EventList, Room, RoomCreate, RoomList
 from .speech import shared_transcriber
-from .ws_messages import MessageRefused, read_text_message
 
 router = APIRouter(tags=["live"])
 Caller = Annotated[Principal, Depends(require_roles("regulator", "platform", "anchor"))]
 _E = {"model": ErrorBody}
-_AUDIO_FORMATS = ("pcm", "encoded")
 URL_ROOMS_NOT_FOR_ANCHORS = (
     "主播密钥不能让服务读取直播地址，请推送自己的音频或字幕 / an anchor key may not have the "
     "service fetch a stream URL (source_url); push the room's audio or captions instead"
 )
-AUTH_WAIT_S = 10.0  # a socket without a key in its header must send one this soon
 
 
 def _rooms(services_app) -> LiveRooms:
@@ -53,7 +48,7 @@ def _rooms(services_app) -> LiveRooms:
     return rooms
 
 
-def _visible(caller: Principal, room: dict | None) -> bool:
+def room_visible(caller: Principal, room: dict | None) -> bool:
     if room is None:
         return False
     if caller.role == "regulator":
@@ -65,7 +60,7 @@ def _visible(caller: Principal, room: dict | None) -> bool:
 
 def _room(rooms: LiveRooms, caller: Principal, room_id: int) -> dict:
     room = rooms.get(room_id)
-    if not _visible(caller, room):
+    if not room_visible(caller, room):
         raise ApiError(404, "room_not_found", f"直播间不存在 / no room {room_id}")
     return room
 
@@ -212,101 +207,6 @@ def stop_room(room_id: RecordId, request: Request, caller: Caller) -> dict:
     if room["state"] != "active":
         raise _not_active(room_id)
     return rooms.stop_room(room_id, actor=caller.actor)
-
-
-@router.websocket("/v1/live/rooms/{room_id}/audio")
-async def room_audio(
-    websocket: WebSocket, room_id: RecordId, format: Annotated[str, Query()] = "pcm"
-) -> None:
-    """Binary frames of 16 kHz mono s16le PCM (or, with ?format=encoded, self-contained WAV/TS/Ogg
-    chunks); a JSON text message per result. Auth: the Authorization header, or a first text
-    message {"token": KEY}. A text message {"flush": true} checks what is buffered."""
-    await websocket.accept()
-    caller = await _ws_caller(websocket)
-    if caller is None:
-        return
-    rooms = getattr(websocket.app.state, "live_rooms", None)
-    room = rooms.get(room_id) if rooms else None
-    if format not in _AUDIO_FORMATS:
-        await websocket.close(
-            1008,
-            f"格式须为 {'、'.join(_AUDIO_FORMATS)} / format must be one of {', '.join(_AUDIO_FORMATS)}",
-        )
-        return
-    if not _visible(caller, room):
-        await websocket.close(1008, f"直播间不存在 / no room {room_id}")
-        return
-    if not rooms.is_live(room_id) or room["source_url"]:
-        await websocket.close(
-            1008, f"直播间 {room_id} 不接收推送音频 / room {room_id} does not take pushed audio"
-        )
-        return
-    push = rooms.push_encoded if format == "encoded" else rooms.push_pcm
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            try:
-                if message.get("bytes") is not None:
-                    data = message["bytes"]
-                    if format == "pcm" and len(data) % 2:
-                        raise InputError(
-                            "PCM 帧长度须为偶数 / a PCM frame must have an even length"
-                        )
-                    events = await run_in_threadpool(push, room_id, data)
-                else:
-                    request = read_text_message(message.get("text") or "")
-                    if not request.get("flush"):
-                        raise InputError(
-                            '未知消息 / unknown message (send {"flush": true} or audio)'
-                        )
-                    events = await run_in_threadpool(rooms.flush, room_id)
-                    events.append({"type": "flushed"})
-            except MessageRefused as exc:
-                await websocket.close(exc.code, exc.reason)
-                return
-            except RoomNotActive:
-                await websocket.close(
-                    1008, f"直播间 {room_id} 未在监测 / room {room_id} is not active"
-                )
-                return
-            except InputError as exc:
-                events = [{"type": "error", "message": str(exc)}]
-            for event in events:
-                await websocket.send_text(json.dumps(event, ensure_ascii=False))
-    except WebSocketDisconnect:
-        return
-
-
-async def _ws_caller(websocket: WebSocket) -> Principal | None:
-    """The key's principal from the header or the first message; else close with 1008."""
-    header = websocket.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        key = header[7:].strip()
-    else:
-        try:
-            with anyio.fail_after(AUTH_WAIT_S):
-                key = read_text_message(await websocket.receive_text()).get("token")
-        except MessageRefused as exc:
-            await websocket.close(exc.code, exc.reason)
-            return None
-        except (InputError, KeyError, RuntimeError, WebSocketDisconnect, TimeoutError):
-            key = None
-    principal = None
-    if isinstance(key, str) and key:
-        db = websocket.app.state.services.connect()
-        try:
-            principal = authenticate(db, key)
-        finally:
-            db.conn.close()
-    if principal is None:
-        await websocket.close(1008, "缺少或无效的 API 密钥 / missing or invalid API key")
-        return None
-    if principal.role not in ("regulator", "platform", "anchor"):
-        await websocket.close(1008, "此密钥无权推送音频 / this key may not push audio")
-        return None
-    return principal
 
 
 def background(app) -> LiveRooms:

@@ -11,13 +11,11 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 
 from monitor.api_keys import Principal
 from monitor.webhook_delivery import DeliveryWorker, WebhookPolicy, load_webhook_policy
+from monitor.webhook_outbox import enqueue_ping, get_delivery, list_deliveries
 from monitor.webhooks import (
     create_subscription,
     deactivate_subscription,
-    enqueue_ping,
-    get_delivery,
     get_subscription,
-    list_deliveries,
     list_subscriptions,
 )
 

@@ -11,7 +11,7 @@ import sqlite_utils
 from monitor.db import now_iso, parse_time
 from monitor.decision_undo import may_undo, undo_deadline
 from monitor.flag_context import segments_around
-from monitor.flag_store import flag_detail
+from monitor.flag_queries import flag_detail
 
 from .context import Services
 from .ui_auth import UiCaller

@@ -17,9 +17,9 @@ from monitor.credit_policy import CreditPolicy
 from monitor.credit_service import anchor_credit, stored_credit
 from monitor.db import now_iso, parse_time
 from monitor.disclosure import disclosure
+from monitor.eligibility import eligibility
 from monitor.errors import InputError
 from monitor.evidence_files import ACCEPTED
-from monitor.gate import eligibility
 from monitor.registry import find_anchor, get_workshop
 from monitor.repair_offer import repair_offer
 from monitor.review import apply_for_repair

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from monitor.credit_service import anchor_credit
 from monitor.decision_undo import undo_deadline, undo_decision
 from monitor.errors import InputError, NotPermitted, StateConflict
-from monitor.flag_store import count_flags, get_flag, list_flags
+from monitor.flag_queries import count_flags, get_flag, list_flags
 from monitor.lexicon import SEVERITIES
 from monitor.registry import id_names
 from monitor.review import decide_flag

@@ -25,7 +25,7 @@ from .training import ARTEFACT, METADATA
 
 # Every type a shipped pipeline may contain; anything else in an artefact is refused.
 TRUSTED_TYPES = [
-    "monitor.features.jieba_words",
+    "monitor.tokeniser.jieba_words",
     "numpy.dtype",
     "numpy.float64",
     "numpy.int64",

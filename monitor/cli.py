@@ -12,11 +12,30 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .cli_asr import asr_options
 from .cli_batch import read_batch, run_batch
+from .cli_group import (
+    CONTEXT,
+    EXIT_FLAGGED,
+    EXIT_PASS,
+    QinglangGroup,
+    _clear_errors,
+    _fail,
+    chinese_help_options,
+)
+from .cli_inputs import (
+    _checker,
+    known_product_classes,
+    known_profiles,
+    lexicon_files,
+    lexicon_option,
+    valid_product_class,
+    valid_profile,
+)
+from .cli_lexicon import lexicon_group
 from .cli_record import RecordTarget, record_options
 from .cli_serve import COMMANDS as SERVE_COMMANDS
 from .cli_speech import (
-    asr_options,
     check_timed_source,
     is_timed_source,
     print_timed_report,
@@ -25,21 +44,6 @@ from .cli_speech import (
     watch_command,
 )
 from .cli_store import COMMANDS as STORE_COMMANDS
-from .cli_support import (
-    CONTEXT,
-    EXIT_FLAGGED,
-    EXIT_PASS,
-    QinglangGroup,
-    _checker,
-    _clear_errors,
-    _fail,
-    chinese_help_options,
-    known_product_classes,
-    known_profiles,
-    lexicon_files,
-    valid_product_class,
-    valid_profile,
-)
 from .text_input import check_readable, read_script, read_stream
 
 if TYPE_CHECKING:
@@ -52,14 +56,6 @@ def main() -> None:
     """清朗 qinglang — 直播带货违规话术检测 / livestream compliance checker."""
 
 
-_lexicon_option = click.option(
-    "--lexicon",
-    "extra",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="附加词库文件（词条、白名单、配置），可重复 / "
-    "extra lexicon file (terms, whitelist, profiles); repeatable.",
-)
 _color_option = click.option(
     "--color",
     type=click.Choice(["auto", "always", "never"]),
@@ -93,7 +89,7 @@ _color_option = click.option(
     is_flag=True,
     help="只用词库，不用虚假宣传模型（更快）/ lexicon only: skip the 虚假宣传 classifier (faster).",
 )
-@_lexicon_option
+@lexicon_option
 @asr_options
 @record_options
 @_clear_errors
@@ -152,81 +148,10 @@ def check_command(
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        from .render import render_report
+        from .terminal_report import render_report
 
         click.echo(render_report(text, report, name, colour), nl=False)
     sys.exit(EXIT_PASS if report.verdict == "pass" else EXIT_FLAGGED)
-
-
-@main.group("lexicon")
-def lexicon_group() -> None:
-    """查看和校验词库 / inspect and validate lexicons."""
-
-
-@lexicon_group.command("stats")
-@_lexicon_option
-@_clear_errors
-def lexicon_stats(extra) -> None:
-    """按类别和严重程度统计词条 / entries by category and severity."""
-    from collections import Counter
-
-    from .lexicon import load_lexicon
-    from .settings import Settings
-    from .vocabulary import SEVERITIES
-
-    lexicon = load_lexicon(lexicon_files(extra, Settings()))
-    counts = Counter((e.category, e.severity) for e in lexicon.entries)
-    header = (
-        f"{'category':<24}{'名称':<14}" + "".join(f"{s:>8}" for s in SEVERITIES) + f"{'total':>8}"
-    )
-    click.echo(header)
-    for cid, category in lexicon.categories.items():
-        row = [counts[(cid, s)] for s in SEVERITIES]
-        click.echo(
-            f"{cid:<24}{category.zh:<14}" + "".join(f"{n:>8}" for n in row) + f"{sum(row):>8}"
-        )
-    totals = [sum(counts[(c, s)] for c in lexicon.categories) for s in SEVERITIES]
-    click.echo(
-        f"{'total':<24}{'合计':<14}" + "".join(f"{n:>8}" for n in totals) + f"{sum(totals):>8}"
-    )
-    languages = Counter(e.lang for e in lexicon.entries)
-    click.echo(
-        f"entries: {len(lexicon.entries)} (zh {languages['zh']}, en {languages['en']}); "
-        f"whitelist phrases: {len(lexicon.whitelist)}; "
-        f"with variants: {sum(1 for e in lexicon.entries if e.variants)}"
-    )
-
-
-@lexicon_group.command("check")
-@click.argument("path", type=click.Path(dir_okay=False))
-@_clear_errors
-def lexicon_check(path) -> None:
-    """按格式和内置词库校验用户词库文件 FILE / validate a user's lexicon FILE against the schema
-    and the shipped lexicon."""
-    if not Path(path).is_file():
-        _fail(f"{path}: 文件不存在 / no such file")
-    from .checker import Checker
-    from .lexicon import load_lexicon
-
-    lexicon = load_lexicon([path])
-    own = [e for e in lexicon.entries if e.source == Path(path).name]
-    checker = Checker.from_files([path], use_classifier=False)
-    click.echo(
-        f"{path}: OK — {len(own)} entries, "
-        f"{sum(1 for w in lexicon.whitelist if w.source == Path(path).name)} whitelist phrases, "
-        f"profiles: {', '.join(sorted(checker.profiles))}"
-    )
-
-
-@lexicon_group.command("profiles")
-@_lexicon_option
-@_clear_errors
-def lexicon_profiles(extra) -> None:
-    """列出词库配置 / list the lexicon profiles."""
-    from .settings import Settings
-
-    for name, description in sorted(known_profiles(lexicon_files(extra, Settings())).items()):
-        click.echo(f"{name:<20}{description}")
 
 
 @main.command("demo")
@@ -237,8 +162,8 @@ def demo(color) -> None:
     livestream) and print the report."""
     from importlib.resources import files
 
-    from .render import render_report
     from .settings import Settings
+    from .terminal_report import render_report
 
     settings = Settings()
     text = files("monitor").joinpath("demo", "script.txt").read_text(encoding="utf-8")
@@ -306,6 +231,7 @@ def train_command(corpus, out, extra) -> None:
     click.echo(f"wrote {out_folder / 'claims_classifier.skops'} and claims_classifier.json")
 
 
+main.add_command(lexicon_group)
 main.add_command(transcribe_command)
 main.add_command(watch_command)
 for _command in (*STORE_COMMANDS, *SERVE_COMMANDS):

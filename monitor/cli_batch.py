@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_support import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _fail
+from .cli_group import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _fail
 from .text_input import read_file_bytes
 
 if TYPE_CHECKING:

@@ -8,14 +8,8 @@ import sys
 
 import click
 
-from .cli_store_common import (
-    acting,
-    credit_policy_of,
-    db_option,
-    echo_json,
-    open_store,
-)
-from .cli_support import EXIT_BAD_INPUT, _clear_errors
+from .cli_group import EXIT_BAD_INPUT, _clear_errors, echo_json
+from .cli_inputs import acting, credit_policy_of, db_option, open_store
 
 # --- credit, gate, audit, disclosure, statistics --------------------------------------------
 
@@ -77,7 +71,7 @@ def credit_recompute(db_path, actor) -> None:
 def eligibility_command(anchor, as_json, db_path, actor) -> None:
     """该主播（编号或 平台:账号）现在能否注册、开播？退出码 0 能开播，1 不能 / may this anchor
     (id or PLATFORM:ACCOUNT) register, go live now? Exit 0 if it may go live, 1 if not."""
-    from .gate import eligibility
+    from .eligibility import eligibility
 
     db, settings = open_store(db_path)
     answer = eligibility(db, anchor, credit_policy_of(settings))

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import click
 
-from .cli_store_common import acting, credit_policy_of, db_option, echo_json, open_store
-from .cli_support import _checker, _clear_errors, _fail, lexicon_files
+from .cli_group import _clear_errors, _fail, echo_json
+from .cli_inputs import _checker, acting, credit_policy_of, db_option, lexicon_files, open_store
 from .text_input import check_readable, read_script
 
 # What a decision prints: the record's name, and whether the anchor's credit follows.

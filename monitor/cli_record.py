@@ -86,7 +86,7 @@ class RecordTarget:
     def record(self, report: Report, text: str, source: str, segments=()) -> None:
         if self.anchor_id is None:
             return
-        from .recording import record_check
+        from .flag_store import record_check
 
         ids = record_check(
             self.db, report, text, anchor_id=self.anchor_id, stream_id=self.stream_id,

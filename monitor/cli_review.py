@@ -7,15 +7,14 @@ from pathlib import Path
 
 import click
 
-from .cli_store_common import (
+from .cli_group import _clear_errors, _fail, echo_json
+from .cli_inputs import (
     acting,
     category_ids,
     credit_policy_of,
     db_option,
-    echo_json,
     open_store,
 )
-from .cli_support import _clear_errors, _fail
 from .vocabulary import SEVERITIES
 
 # --- flags and review -----------------------------------------------------------------------
@@ -48,7 +47,7 @@ def flags_group() -> None:
 @_clear_errors
 def flags_list(status, anchor, stream, workshop, category, limit, as_json, db_path, actor) -> None:
     """列出标记 / list flags."""
-    from .flag_store import list_flags
+    from .flag_queries import list_flags
 
     db, _ = open_store(db_path)
     rows = list_flags(

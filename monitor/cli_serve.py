@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_store_common import acting, db_option, echo_json, open_store
-from .cli_support import _clear_errors
+from .cli_group import _clear_errors, echo_json
+from .cli_inputs import acting, db_option, open_store
 from .vocabulary import ROLES
 
 if TYPE_CHECKING:

@@ -11,20 +11,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_record import RecordTarget, record_options
-from .cli_support import (
-    EXIT_BAD_INPUT,
-    EXIT_FLAGGED,
-    EXIT_PASS,
+from .cli_asr import ProgressBar, asr_options, make_transcriber, transcribe_recording
+from .cli_group import EXIT_BAD_INPUT, EXIT_FLAGGED, EXIT_PASS, _clear_errors, _fail
+from .cli_inputs import (
     _checker,
-    _clear_errors,
-    _fail,
     known_product_classes,
     known_profiles,
     lexicon_files,
     valid_product_class,
     valid_profile,
 )
+from .cli_record import RecordTarget, record_options
 from .text_input import check_readable
 from .vocabulary import CAPTION_SUFFIXES, MEDIA_SUFFIXES
 
@@ -35,71 +32,6 @@ if TYPE_CHECKING:
     from .segments import Segment
     from .settings import Settings
     from .timed_check import TimedReport
-    from .transcriber import Transcriber
-
-_PROGRESS_AFTER_S = 5.0  # files shorter than this get no progress bar
-
-
-def asr_options(command):
-    """The speech-model options shared by `transcribe`, `check` and `watch`."""
-    options = [
-        click.option(
-            "--language",
-            help="说话的语言：zh（默认）、en … 或 auto / spoken language: zh (default), en, … or auto.",
-        ),
-        click.option(
-            "--model",
-            help="语音模型：base-offline（默认）、模型文件夹或 faster-whisper 模型名 / "
-            "speech model: base-offline (default), a model folder, or a faster-whisper name.",
-        ),
-        click.option(
-            "--device",
-            type=click.Choice(["cpu", "cuda", "auto"]),
-            help="在哪里运行 / where to run.",
-        ),
-        click.option(
-            "--compute-type",
-            help="计算精度：int8（CPU 默认）、float16、int8_float16 … / "
-            "compute type: int8 (CPU default), float16, int8_float16 …",
-        ),
-        click.option(
-            "--threads",
-            type=click.IntRange(min=0),
-            help="线程数（0：默认）/ CPU threads (0: default).",
-        ),
-        click.option(
-            "--beam-size",
-            type=click.IntRange(min=1, max=20),
-            help="束搜索宽度 / beam size.",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def make_transcriber(settings: Settings, **chosen) -> Transcriber:
-    from .asr_model import ModelUnavailable
-    from .transcriber import AsrOptions, Transcriber
-
-    language = chosen.get("language") or settings.asr_language
-    options = AsrOptions(
-        model=chosen.get("model") or settings.asr_model,
-        device=chosen.get("device") or settings.asr_device,
-        compute_type=chosen.get("compute_type") or settings.asr_compute_type,
-        threads=chosen.get("threads")
-        if chosen.get("threads") is not None
-        else settings.asr_threads,
-        language=None if language == "auto" else language,
-        beam_size=chosen.get("beam_size") or 0,
-        cache_dir=Path(settings.asr_cache_dir) if settings.asr_cache_dir else None,
-    )
-    try:
-        return Transcriber(options)
-    except (RuntimeError, ValueError, OSError) as exc:  # CTranslate2/huggingface refusals
-        raise ModelUnavailable(
-            f"无法加载语音模型 / cannot load speech model '{options.model}': {exc}"
-        ) from None
 
 
 def is_timed_source(path: str) -> bool:
@@ -118,13 +50,6 @@ def read_timed_source(path: str, settings: Settings) -> list[Segment] | Path:
 
     check_recording(path, settings.max_media_bytes, settings.media_max_seconds)
     return Path(path)
-
-
-def transcribe_recording(transcriber: Transcriber, path, settings: Settings, progress):
-    """A recording transcribed window by window, within the settings' size and duration limits."""
-    return transcriber.transcribe_file(
-        path, settings.max_media_bytes, progress, max_seconds=settings.media_max_seconds
-    )
 
 
 def check_timed_source(
@@ -146,7 +71,7 @@ def check_timed_source(
         )
         return timed, {}
     transcriber = make_transcriber(settings, **asr)
-    with _progress_bar(path) as progress:
+    with ProgressBar(path) as progress:
         transcript = transcribe_recording(transcriber, source, settings, progress)
     report = check_segments(
         checker,
@@ -161,7 +86,7 @@ def check_timed_source(
 def print_timed_report(
     path: str, timed: TimedReport, extra: dict, as_json: bool, colour: bool
 ) -> None:
-    from .render import render_report
+    from .terminal_report import render_report
 
     if as_json:
         click.echo(json.dumps({**timed.to_dict(), **extra}, ensure_ascii=False, indent=2))
@@ -189,14 +114,14 @@ def transcribe_command(path, as_json, progress, **asr) -> None:
     video FILE (any format FFmpeg reads) with faster-whisper."""
     check_readable(path)  # before the decoder, the settings and the speech model load
     from .media import check_recording
-    from .render import clock, warning_lines
     from .settings import Settings
+    from .terminal_report import clock, warning_lines
     from .transcript_reliability import ISSUE_LABELS
 
     settings = Settings()
     check_recording(path, settings.max_media_bytes, settings.media_max_seconds)
     transcriber = make_transcriber(settings, **asr)
-    with _progress_bar(path, progress) as update:
+    with ProgressBar(path, progress) as update:
         transcript = transcribe_recording(transcriber, path, settings, update)
     if as_json:
         click.echo(json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2))
@@ -264,7 +189,7 @@ def watch_command(
     target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
     facts, product_class = target.facts(product_class)
     from .live import StreamMonitor  # the stream, speech and check libraries: input is valid
-    from .render import clock
+    from .terminal_report import clock
     from .watch import watch
 
     checker = _checker(extra_files, settings, classifier=not no_classifier)
@@ -345,32 +270,6 @@ def watch_command(
     if summary.error is not None:  # the stream was read, then went away for good: it ended
         click.echo(f"qinglang: {summary.error}", err=True)
     sys.exit(EXIT_FLAGGED if stats.flags else EXIT_PASS)
-
-
-class _progress_bar:
-    """tqdm on stderr for files longer than a few seconds, when asked or on a terminal."""
-
-    def __init__(self, path: str, wanted: bool | None = None):
-        self.path, self.wanted, self.bar = path, wanted, None
-
-    def __enter__(self):
-        show = self.wanted if self.wanted is not None else sys.stderr.isatty()
-        return self._update if show else None
-
-    def _update(self, done: float, total: float) -> None:
-        if self.bar is None:
-            if total < _PROGRESS_AFTER_S:
-                return
-            from tqdm import tqdm
-
-            self.bar = tqdm(
-                total=round(total, 1), unit="s", desc="转写 transcribing", file=sys.stderr
-            )
-        self.bar.update(round(done, 1) - self.bar.n)
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 __all__ = [

@@ -8,13 +8,9 @@ import click
 
 from .cli_credit import COMMANDS as CREDIT_COMMANDS
 from .cli_due_process import COMMANDS as DUE_PROCESS_COMMANDS
+from .cli_group import _clear_errors
+from .cli_inputs import acting, db_option, open_store
 from .cli_review import COMMANDS as REVIEW_COMMANDS
-from .cli_store_common import (
-    acting,
-    db_option,
-    open_store,
-)
-from .cli_support import _clear_errors
 from .text_input import check_readable
 from .vocabulary import CERTIFICATION_TYPES
 

@@ -15,7 +15,7 @@ from .credit_causes import RECOMPUTE, describe, violation_of
 from .credit_policy import CreditPolicy, Restriction
 from .db import now_iso, parse_time, transaction
 from .registry import find_anchor
-from .webhooks import enqueue_event
+from .webhook_outbox import enqueue_event
 
 
 def anchor_records(

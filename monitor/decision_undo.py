@@ -17,7 +17,7 @@ from .credit_service import refresh_credit
 from .db import now_iso, parse_time, transaction
 from .decision_effects import credit_snapshot
 from .errors import NotPermitted, StateConflict
-from .flag_store import get_flag
+from .flag_queries import get_flag
 
 
 def undo_deadline(decided_at: str, window: timedelta) -> datetime:

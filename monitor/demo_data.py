@@ -24,8 +24,8 @@ from .demo_media import can_speak, copy_recording, speak
 from .demo_schema import DemoData, Stream, load_demo
 from .errors import InputError
 from .facts import ProductFacts
+from .flag_store import record_check
 from .prereview import submit_script
-from .recording import record_check
 from .registry import add_anchor, add_product, add_workshop, get_product
 from .review import apply_for_repair, file_appeal, record_violation
 from .segments import Segment

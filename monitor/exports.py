@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from .errors import InputError
-from .flag_store import count_flags, list_flags
+from .flag_queries import count_flags, list_flags
 from .local_time import DEFAULT_ZONE, local_seconds, zone_label
 from .messages import name
 from .store_lists import VIOLATION_STATUS_SQL

@@ -23,8 +23,8 @@ from .checker import Checker
 from .db import transaction
 from .errors import InputError
 from .facts import ProductFacts
+from .flag_store import record_check
 from .jobs import finish, report_progress
-from .recording import record_check
 from .registry import get_product
 from .timed_check import check_segments
 from .transcriber import Transcriber

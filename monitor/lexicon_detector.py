@@ -10,18 +10,16 @@ from dataclasses import dataclass, field
 
 from .context_schema import ContextFile
 from .detector import CheckContext, DetectorSetup, in_text_order
-from .lexicon import Entry, Lexicon, read_validated, read_yaml, validated
-from .matcher import Candidate, LexiconMatcher, WhitelistMatcher
-from .negation import NegationRule
+from .lexicon import Entry, Lexicon, read_validated, read_yaml
+from .lexicon_context import ContextJudge, written_disguise
+from .matcher import Candidate, LexiconMatcher
 from .normalization import NormalizedText, Normalizer
 from .pinyin_stream import PinyinStreamMatcher
-from .prices import largest_gap
 from .profiles import Profile
 from .report import Hit
-from .scope import ScopeFinder, ScopeRules, Scopes
+from .scope import Scopes
 from .scoring import ScoringRules
-from .text_segments import SENTENCE_END, TextSegments
-from .word_boundaries import WordBoundaryJudge
+from .utterances import TextSegments
 
 # Reasons that say the words are there but the context makes them no claim; a missing required
 # context ("原价" without a second price) clears nothing.
@@ -66,46 +64,14 @@ class LexiconDetector:
         self._pinyin = PinyinStreamMatcher(
             self._entries, normalize, int((generated.get("pinyin") or {}).get("min_term_length", 2))
         )
-        self._whitelist = WhitelistMatcher(lexicon.whitelist, self._entries, normalize)
-        self._negation = NegationRule(context_rules.get("negation") or {}, normalize)
-        self._scopes = (
-            ScopeFinder(
-                validated(ScopeRules, context_rules["scope"], "context.yaml: scope"),
-                normalize,
-                "".join(sorted(normalizer.boundaries)),
-            )
-            if context_rules.get("scope")
-            else None
-        )
-        boundary = context_rules.get("word_boundary") or {}
-        self._boundary_max_length = int(boundary.get("max_term_length", 3))
-        self._boundaries = WordBoundaryJudge(
-            (t for t in self._terms if len(t) <= self._boundary_max_length),
-            window=int(boundary.get("window", 8)),
-        )
-        self._clause_pattern = re.compile(
-            "[" + re.escape("".join(sorted(normalizer.boundaries))) + "]"
-        )
-        self._sentence_pattern = re.compile("[" + re.escape(SENTENCE_END) + "]")
-        self._regex_exceptions = {
-            i: tuple(re.compile(p) for p in e.regex_exceptions)
-            for i, e in enumerate(self._entries)
-            if e.regex_exceptions
-        }
-        self._class_cues = {
-            cls: re.compile("|".join(re.escape(normalize(c)) for c in cues))
-            for cls, cues in (context_rules.get("product_class_cues") or {}).items()
-        }
-        self._regex_whitelist = tuple(re.compile(w.phrase) for w in lexicon.whitelist if w.is_regex)
         self._patterns = tuple(
             (i, re.compile(e.pattern)) for i, e in enumerate(self._entries) if e.pattern
         )
-        self.min_price_gap = float((context_rules.get("price_gap") or {}).get("min_ratio", 3.0))
-        self._required_context = {
-            i: tuple(re.compile(p) for p in e.requires_context)
-            for i, e in enumerate(self._entries)
-            if e.requires_context
-        }
+        self._judge = ContextJudge(
+            self._entries, lexicon.whitelist, self._terms, normalize, normalizer.boundaries,
+            context_rules,
+        )  # fmt: skip
+        self.min_price_gap = self._judge.min_price_gap
 
     def normalize_term(self, term: str) -> str:
         return self._normalizer.normalize(term, restore=False).text
@@ -140,10 +106,10 @@ class LexiconDetector:
         """Lexicon hits in `normalized` (offsets into its original text), and the claims the rules
         cleared in context (normalised offsets), which the classifier must not report either."""
         norm = normalized.text
-        segments = TextSegments.of(norm, self._clause_pattern, self._sentence_pattern)
-        covers = self._whitelist.covers(norm)
+        segments = self._judge.segments(norm)
+        covers = self._judge.covers(norm)
         cover_starts = [c.start for c in covers]
-        scopes = self._scopes.find(norm) if self._scopes is not None else Scopes(())
+        scopes = self._judge.scopes(norm)
         kept: list[tuple[Candidate, Entry]] = []
         cleared: list[tuple[int, int, str]] = []
         seen: set[tuple[int, int, int]] = set()
@@ -159,9 +125,9 @@ class LexiconDetector:
                 continue
             if entry.needs == "facts" and not with_facts:
                 continue  # lawful when true: judged against the product's record, if any
-            reason = self._compliance_reason(
+            reason = self._judge.reason(
                 candidate, entry, norm, segments, covers, cover_starts, scopes,
-                _written_disguise(normalized, candidate),
+                written_disguise(normalized, candidate),
             )  # fmt: skip
             if reason in CLEARING_REASONS:
                 cleared.append((candidate.start, candidate.end, entry.category))
@@ -172,13 +138,8 @@ class LexiconDetector:
         return LexiconFindings(hits, tuple(cleared), innocent, scopes, segments)
 
     def negated(self, norm: str, segments: TextSegments, start: int, end: int) -> bool:
-        """Whether words at [start, end) are negated right before ("不消炎") or rejected right
-        after ("微信我们不加"): evidence for the classifier. Only a cue touching the words counts,
-        since a claim's evidence is a phrase, and "腿也不疼了关节也好了" negates no 关节."""
-        clause = segments.clause_of(start)
-        return self._negation.is_negated(
-            norm, clause[0], start, max_gap=0
-        ) or self._negation.is_rejected_after(norm, end, clause[1])
+        """Whether words at [start, end) are negated or rejected (ContextJudge.negated)."""
+        return self._judge.negated(norm, segments, start, end)
 
     def _spoken(self, norm: str) -> list[Candidate]:
         """Claims said in many words (一定有效果, 几分钟之后就不疼了): the pattern entries."""
@@ -188,64 +149,6 @@ class LexiconDetector:
             for m in pattern.finditer(norm)
             if m.end() > m.start()
         ]
-
-    def _compliance_reason(
-        self,
-        candidate: Candidate,
-        entry: Entry,
-        norm: str,
-        segments: TextSegments,
-        covers: list,
-        cover_starts: list[int],
-        scopes: Scopes,
-        disguised: bool = False,
-    ) -> str | None:
-        """Why the context makes this match compliant, or None when it is a claim. A term that is
-        lawful when true and so needs context (最后三单) needs none when it is spelled to get past a
-        filter (最🔥后🔥三🔥单, zui hou san dan): the disguise shows the speaker knows."""
-        if self._whitelist.is_covered(covers, cover_starts, candidate):
-            return "whitelist"
-        clause = segments.clause_of(candidate.start)
-        clause_text = norm[clause[0] : clause[1]]
-        local = (candidate.start - clause[0], candidate.end - clause[0])
-        for pattern in (*self._regex_exceptions.get(candidate.entry, ()), *self._regex_whitelist):
-            if any(
-                m.start() <= local[0] and m.end() >= local[1] for m in pattern.finditer(clause_text)
-            ):
-                return "exception"
-        sentence = segments.sentence_of(candidate.start)
-        required = self._required_context.get(candidate.entry)
-        context_shown = bool(required) and any(
-            p.search(norm, sentence[0], sentence[1]) for p in required
-        )
-        if required and not context_shown and not disguised:
-            return "context"
-        if (
-            entry.needs == "price_gap"
-            and largest_gap(norm[sentence[0] : sentence[1]]) < self.min_price_gap
-        ):
-            return "context"
-        for product_class in entry.exempt_for:
-            cue = self._class_cues.get(product_class)
-            if cue is not None and cue.search(norm, sentence[0], sentence[1]):
-                return "product_class"
-        if entry.negatable and (
-            self._negation.is_negated(norm, clause[0], candidate.start)
-            or self._negation.is_rejected_after(norm, candidate.end, clause[1])
-            or scopes.covers(candidate.start, candidate.end)
-        ):
-            return "negated"
-        term = self._terms[candidate.entry]
-        short_word = (
-            entry.lang == "zh" and not entry.pattern and len(term) <= self._boundary_max_length
-        )
-        if short_word and not self._boundaries.keeps(norm, candidate.start, candidate.end, clause):
-            return "word"
-        if candidate.kind == "homophone" and not self._boundaries.keeps(
-            norm, candidate.start, candidate.end, clause, strict=True
-        ):
-            return "word"  # a sound-alike that cuts the text's own word (保证售后)
-        return None
 
     def _hits(self, normalized: NormalizedText, kept: list[tuple[Candidate, Entry]]) -> list[Hit]:
         hits = []
@@ -311,21 +214,3 @@ def _without_repeats(kept: list[tuple[Candidate, Entry]]) -> list[tuple[Candidat
         if not inside_longer:
             result.append((candidate, entry))
     return result
-
-
-_WRITTEN_DISGUISES = frozenset({"pinyin", "initials"})
-
-
-def _written_disguise(normalized: NormalizedText, candidate: Candidate) -> bool:
-    """Whether the words were written to dodge a filter: in pinyin, or with symbols between their
-    characters (最*后*五*单). ASR never writes either, so real speech is not affected."""
-    if candidate.kind in _WRITTEN_DISGUISES:
-        return True
-    start, end = normalized.to_original(candidate.start, candidate.end)
-    said = normalized.original[start:end]
-    return len(said) > candidate.end - candidate.start and any(
-        not ("\u4e00" <= c <= "\u9fff" or c.isalnum() or c.isspace() or c in _PAUSES) for c in said
-    )
-
-
-_PAUSES = "，。、！？,.!?;；：:…~～"  # a pause in speech or a transcript is no disguise

@@ -3,8 +3,9 @@ stream URL watched in a thread; every result is recorded as flags of the room's 
 stream (idempotent), kept as a numbered event, and, when its verdict is `block`, handed to
 `on_block` (the service posts it to webhooks).
 
-Rooms and their events live in the store; the monitors live in this process. At start-up, rooms
-a killed process left active are marked `interrupted` (a URL room is not restarted on its own:
+Rooms and their events live in the store (live_room_store.py); the monitors live in this
+process (live_room_results.py records what they find). At start-up, rooms a killed process left
+active are marked `interrupted` (a URL room is not restarted on its own:
 the platform starts a new room, so nothing is fetched that nobody asked for now).
 
 Who may open a room is decided by the quotas (monitor/room_quotas.py). A room that hears nothing
@@ -14,27 +15,31 @@ Who may open a room is decided by the quotas (monitor/room_quotas.py). A room th
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
-import sqlite_utils
 
-from . import audit
-from .db import now_iso, transaction, where_equal
+from .db import transaction
 from .errors import InputError
 from .facts import ProductFacts
 from .ids import stream_id as checked_stream_id
-from .ids import stream_id_from
 from .live import LiveResult, StreamMonitor
-from .recording import record_check
+from .live_room_results import OnBlock, Room, record_result
+from .live_room_store import (
+    SYSTEM_ACTOR,
+    add_event,
+    get_room,
+    insert_room,
+    interrupt_active_rooms,
+    mark_stopped,
+    room_events,
+    room_ids,
+)
 from .registry import get_product
 from .room_quotas import QuotaExceeded
 from .segments import Segment
@@ -42,8 +47,6 @@ from .stream_views import check_stream_anchor
 from .watch import watch
 
 logger = logging.getLogger("qinglang")
-LAST_EVENTS = 10
-SYSTEM_ACTOR = "system"  # who the audit log names for rooms stopped by the service itself
 
 
 class RoomQuotaFull(Exception):
@@ -58,27 +61,11 @@ class RoomNotActive(InputError):
     """The room was stopped, ended or interrupted: it takes no more input."""
 
 
-@dataclass
-class _Room:
-    id: int
-    anchor_id: str
-    stream_id: str
-    product_id: str | None
-    monitor: StreamMonitor
-    owner_key_id: int
-    owner_role: str
-    last_input: float
-    heard_s: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-
-
 class LiveRooms:
     def __init__(
         self,
         app_or_services: Any,
-        on_block: Callable[[sqlite_utils.Database, dict], None] | None = None,
+        on_block: OnBlock | None = None,
         *,
         transcriber: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -87,7 +74,7 @@ class LiveRooms:
         self.on_block = on_block
         self._transcriber = transcriber
         self._clock = clock
-        self._rooms: dict[int, _Room] = {}
+        self._rooms: dict[int, Room] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._reaper: threading.Thread | None = None
@@ -105,16 +92,7 @@ class LiveRooms:
     def start(self) -> None:
         db = self._db()
         try:
-            with transaction(db):
-                left = db.execute("SELECT id, anchor_id FROM live_rooms WHERE state = 'active'")
-                error = "服务重启 / the service restarted while the room was active"
-                for room_id, anchor_id in left.fetchall():
-                    db.execute(
-                        "UPDATE live_rooms SET state = 'interrupted', stopped_at = ?, error = ? "
-                        "WHERE id = ?",
-                        [now_iso(), error, room_id],
-                    )
-                    _audit_stop(db, SYSTEM_ACTOR, room_id, anchor_id, "interrupted", error)
+            interrupt_active_rooms(db)
         finally:
             db.conn.close()
         self._closing.clear()
@@ -172,23 +150,11 @@ class LiveRooms:
                     services.checker, transcriber, profile=profile or services.settings.profile,
                     product_class=product_class, facts=facts,
                 )  # fmt: skip
-                with transaction(db):
-                    room_id = db.execute(
-                        "INSERT INTO live_rooms (owner_key_id, anchor_id, stream_id, product_id, "
-                        "profile, source_url, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [owner_key_id, anchor_id, stream_id or "", product_id, profile,
-                         source_url, now_iso()],
-                    ).lastrowid  # fmt: skip
-                    stream_id = stream_id or stream_id_from(f"{anchor_id}:live-{room_id}")
-                    db.execute(
-                        "UPDATE live_rooms SET stream_id = ? WHERE id = ?", [stream_id, room_id]
-                    )
-                    audit.append(
-                        db, actor, "room.start", f"anchor:{anchor_id}",
-                        {"room_id": room_id, "stream_id": stream_id, "owner_key_id": owner_key_id,
-                         "source": _without_query(source_url) if source_url else "push"},
-                    )  # fmt: skip
-                room = _Room(
+                room_id, stream_id = insert_room(
+                    db, owner_key_id=owner_key_id, anchor_id=anchor_id, stream_id=stream_id,
+                    product_id=product_id, profile=profile, source_url=source_url, actor=actor,
+                )  # fmt: skip
+                room = Room(
                     room_id, anchor_id, stream_id, product_id, monitor, owner_key_id, owner_role,
                     last_input=self._clock(),
                 )  # fmt: skip
@@ -254,14 +220,7 @@ class LiveRooms:
             self._event(room.id, "stopped", {"state": state})
             db = self._db()
             try:
-                with transaction(db):
-                    stopped = db.execute(
-                        "UPDATE live_rooms SET state = ?, stopped_at = ?, error = ? "
-                        "WHERE id = ? AND state = 'active'",
-                        [state, now_iso(), error, room_id],
-                    ).rowcount
-                    if stopped:
-                        _audit_stop(db, actor, room_id, room.anchor_id, state, error)
+                mark_stopped(db, room_id, room.anchor_id, state, error, actor)
             finally:
                 db.conn.close()
         return self.get(room_id)
@@ -271,24 +230,14 @@ class LiveRooms:
     def get(self, room_id: int) -> dict[str, Any] | None:
         db = self._db()
         try:
-            row = next(db.query("SELECT * FROM live_rooms WHERE id = ?", [room_id]), None)
-            if row is None:
-                return None
-            row["last_events"] = list(reversed(_events(db, room_id, None, LAST_EVENTS, True)))
-            return row
+            return get_room(db, room_id)
         finally:
             db.conn.close()
 
     def list(self, owner_key_id: int | None = None, anchor_id: str | None = None) -> list[dict]:
         db = self._db()
         try:
-            clause, params = where_equal(("owner_key_id", owner_key_id), ("anchor_id", anchor_id))
-            ids = [
-                r[0]
-                for r in db.execute(
-                    f"SELECT id FROM live_rooms {clause} ORDER BY id DESC LIMIT 200", params
-                )
-            ]
+            ids = room_ids(db, owner_key_id, anchor_id)
         finally:
             db.conn.close()
         return [self.get(room_id) for room_id in ids]
@@ -296,7 +245,7 @@ class LiveRooms:
     def events(self, room_id: int, after: int = 0, limit: int = 500) -> list[dict]:
         db = self._db()
         try:
-            return _events(db, room_id, after, limit, False)
+            return room_events(db, room_id, after, limit, newest=False)
         finally:
             db.conn.close()
 
@@ -335,69 +284,28 @@ class LiveRooms:
             except Exception:  # the reaper must outlive one failed stop
                 logger.exception("stopping idle rooms")
 
-    def _live(self, room_id: int) -> _Room:
+    def _live(self, room_id: int) -> Room:
         room = self._rooms.get(room_id)
         if room is None:
             raise RoomNotActive(f"直播间 {room_id} 未在监测 / room {room_id} is not active")
         return room
 
-    def _result(self, room: _Room, result: LiveResult) -> dict:
-        """Record the result's flags, keep it as an event, call on_block; returns the event."""
+    def _result(self, room: Room, result: LiveResult) -> dict:
         db = self._db()
         try:
-            with transaction(db):
-                flag_ids = record_check(
-                    db, result.report, result.text, anchor_id=room.anchor_id,
-                    stream_id=room.stream_id, product_id=room.product_id,
-                    source=f"live-room:{room.id}", segments=result.segments,
-                )  # fmt: skip
-                db.execute(
-                    "UPDATE live_rooms SET audio_s = ?, segments = segments + ?, flags = flags + ? "
-                    "WHERE id = ?",
-                    [round(room.monitor.stats.audio_s, 3), len(result.segments),
-                     len(result.report.hits), room.id],
-                )  # fmt: skip
-                event = _add_event(db, room.id, "result", {
-                    "verdict": result.report.verdict,
-                    "latency_s": round(result.latency_s, 3),
-                    "segments": [s.to_dict() for s in result.segments],
-                    "hits": [h.to_dict() for h in result.report.hits],
-                    "flag_ids": flag_ids,
-                })  # fmt: skip
-                if result.report.verdict == "block" and self.on_block is not None:
-                    self._blocked(db, room, result, event)
+            return record_result(db, room, result, self.on_block)
         finally:
             db.conn.close()
-        return event
-
-    def _blocked(self, db, room: _Room, result: LiveResult, event: dict) -> None:
-        """Call on_block inside the transaction that records the result, so that what it
-        records (a webhook event) commits with the flags; a failing hook is logged and undone
-        alone, never the flags."""
-        payload = {
-            "room_id": room.id, "anchor_id": room.anchor_id, "stream_id": room.stream_id,
-            "verdict": "block", "at": event["at"],
-            "hits": [
-                {"category": h.category, "text": h.text, "time_start": h.time_start,
-                 "time_end": h.time_end, "basis": list(h.basis)}
-                for h in result.report.hits
-            ],
-        }  # fmt: skip
-        try:
-            with transaction(db):
-                self.on_block(db, payload)
-        except Exception:  # a failing hook must not stop the room
-            logger.exception("on_block for room %s", room.id)
 
     def _event(self, room_id: int, kind: str, detail: dict) -> dict:
         db = self._db()
         try:
             with transaction(db):
-                return _add_event(db, room_id, kind, {"detail": detail})
+                return add_event(db, room_id, kind, {"detail": detail})
         finally:
             db.conn.close()
 
-    def _watch(self, room: _Room, source: str, replay: bool) -> None:
+    def _watch(self, room: Room, source: str, replay: bool) -> None:
         def on_result(result: LiveResult) -> None:
             with room.lock:
                 self._result(room, result)
@@ -412,36 +320,3 @@ class LiveRooms:
             if error:
                 self._event(room.id, "error", {"error": error})
             self.stop_room(room.id, state="failed" if error else "ended", error=error)
-
-
-def _audit_stop(db, actor: str, room_id: int, anchor_id: str, state: str, error) -> None:
-    detail = {"room_id": room_id, "state": state, "error": error}
-    audit.append(db, actor, "room.stop", f"anchor:{anchor_id}", detail)
-
-
-def _without_query(url: str) -> str:
-    """A watched address as the audit log keeps it: no query or fragment (they may hold tokens)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def _add_event(db, room_id: int, kind: str, body: dict) -> dict:
-    seq = db.execute(
-        "SELECT COALESCE(MAX(seq), 0) + 1 FROM live_events WHERE room_id = ?", [room_id]
-    ).fetchone()[0]
-    at = now_iso()
-    db.execute(
-        "INSERT INTO live_events (room_id, seq, at, type, payload) VALUES (?, ?, ?, ?, ?)",
-        [room_id, seq, at, kind, json.dumps(body, ensure_ascii=False)],
-    )
-    return {"seq": seq, "at": at, "type": kind, **body}
-
-
-def _events(db, room_id: int, after: int | None, limit: int, newest: bool) -> list[dict]:
-    order = "DESC" if newest else "ASC"
-    rows = db.execute(
-        f"SELECT seq, at, type, payload FROM live_events WHERE room_id = ? AND seq > ? "
-        f"ORDER BY seq {order} LIMIT ?",
-        [room_id, after or 0, limit],
-    ).fetchall()
-    return [{"seq": s, "at": at, "type": t, **json.loads(p)} for s, at, t, p in rows]

@@ -15,9 +15,9 @@ from .checker import Checker
 from .credit_policy import CreditPolicy
 from .credit_service import anchor_credit
 from .db import now_iso, transaction
+from .eligibility import SCRIPT_APPROVAL
 from .errors import InputError
 from .facts import ProductFacts
-from .gate import SCRIPT_APPROVAL
 from .registry import find_anchor, get_product
 
 

@@ -17,7 +17,7 @@ from .credit_service import anchor_credit, refresh_credit
 from .db import now_iso, parse_time, transaction
 from .errors import InputError, StateConflict
 from .evidence_files import EvidenceLimits, StoredFile
-from .flag_store import get_flag
+from .flag_queries import get_flag
 from .lexicon import SEVERITIES
 from .registry import find_anchor
 from .repair_offer import repair_offer

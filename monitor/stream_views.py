@@ -16,7 +16,7 @@ import sqlite_utils
 from .db import where_equal
 from .errors import StateConflict
 from .facts import named_certifications
-from .flag_store import FLAG_STATUSES, count_flags, list_flags
+from .flag_queries import FLAG_STATUSES, count_flags, list_flags
 
 _HAS_MEDIA = "(s.media_path IS NOT NULL AND s.media_path != '')"
 _LIVE = "EXISTS (SELECT 1 FROM live_rooms r WHERE r.stream_id = s.id AND r.state = 'active')"

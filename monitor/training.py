@@ -34,7 +34,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from .corpus import Example, distinct_bigram_ratio, near_duplicate_rate
-from .features import jieba_words
+from .tokeniser import jieba_words
 
 ARTEFACT = "claims_classifier.skops"
 METADATA = "claims_classifier.json"

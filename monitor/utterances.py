@@ -1,7 +1,13 @@
-"""Cutting text into utterances, the unit the classifier judges, fit for ASR text without
-punctuation: sentence marks end an utterance; pauses (runs of spaces, which ASR and caption text
-use between phrases), commas and discourse markers (家人们, 然后, 对吧) end one once it is long
-enough; nothing runs past a maximum length. Pure.
+"""Where the sentences, clauses and utterances of a text begin and end. Pure.
+
+- `TextSegments`: clauses and sentences of a normalised text, found once per check and looked up
+  by bisection (the lexicon detector's negation and context windows).
+- `split_utterances`: utterances, the unit the classifier judges, fit for ASR text without
+  punctuation: sentence marks end an utterance; pauses (runs of spaces, which ASR and caption text
+  use between phrases), commas and discourse markers (家人们, 然后, 对吧) end one once it is long
+  enough; nothing runs past a maximum length.
+- `Utterances`: what was said up to a sentence end or the end of a caption line, the unit of one
+  stored flag.
 """
 
 from __future__ import annotations
@@ -9,6 +15,43 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+
+SENTENCE_END = "。！？!?；;\n…"
+
+
+@dataclass(frozen=True)
+class TextSegments:
+    """Sorted positions of clause marks and sentence ends in one normalised text."""
+
+    clause_marks: tuple[int, ...]
+    sentence_ends: tuple[int, ...]
+    length: int
+
+    @classmethod
+    def of(
+        cls, text: str, clause_pattern: re.Pattern, sentence_pattern: re.Pattern
+    ) -> TextSegments:
+        return cls(
+            tuple(m.start() for m in clause_pattern.finditer(text)),
+            tuple(m.start() for m in sentence_pattern.finditer(text)),
+            len(text),
+        )
+
+    @staticmethod
+    def _around(marks: tuple[int, ...], position: int, length: int) -> tuple[int, int]:
+        i = bisect_right(marks, position)
+        start = marks[i - 1] + 1 if i > 0 else 0
+        end = marks[i] if i < len(marks) else length
+        return start, end
+
+    def clause_of(self, position: int) -> tuple[int, int]:
+        """[start, end) of the clause holding `position`, without its closing mark."""
+        return self._around(self.clause_marks, position, self.length)
+
+    def sentence_of(self, position: int) -> tuple[int, int]:
+        """[start, end) of the sentence holding `position`, without its closing mark."""
+        return self._around(self.sentence_ends, position, self.length)
+
 
 _HARD = re.compile(r"[。！？!?；;\n…]+")
 _SOFT = re.compile(r"[ \t\u3000，,、：:]+")
@@ -71,3 +114,26 @@ def _split_block(
         current += rules.max_length
     spans.append((current, end))
     return spans
+
+
+_UTTERANCE_END = re.compile(r"[。！？!?\n]+")
+
+
+class Utterances:
+    """The utterances of a text: what was said up to a sentence end or the end of a caption
+    line. Its ends are found once, so placing every hit of a long transcript stays linear."""
+
+    def __init__(self, text: str):
+        self._length = len(text)
+        self._marks = [(m.start(), m.end(), m.group()) for m in _UTTERANCE_END.finditer(text)]
+        self._mark_ends = [end for _, end, _ in self._marks]
+
+    def around(self, position: int) -> tuple[int, int]:
+        """[start, end) of the utterance holding `position`, its closing mark included."""
+        index = bisect_right(self._mark_ends, position)  # the first mark ending after it
+        start = self._mark_ends[index - 1] if index else 0
+        if index == len(self._marks):
+            return start, self._length
+        mark_start, _, mark = self._marks[index]
+        end = mark_start + len(mark.rstrip("\n"))  # a line break is no text
+        return start, max(end, position + 1)

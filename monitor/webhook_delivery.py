@@ -33,7 +33,9 @@ from .db import open_db, transaction
 from .errors import InputError
 from .guarded_http import pinned_request
 from .url_policy import Resolver
-from .webhooks import add_waker, check_webhook_target, iso_ms, remove_waker, sign
+from .webhook_outbox import add_waker, iso_ms, remove_waker
+from .webhook_signatures import sign
+from .webhooks import check_webhook_target
 
 logger = logging.getLogger("qinglang")
 

@@ -1,25 +1,15 @@
-"""Webhooks for platforms: subscriptions, the outbox (`enqueue_event`) and signatures.
-
-`enqueue_event` writes one delivery row per matching active subscription inside the caller's
-transaction, so an event exists exactly when the change that caused it commits; the delivery
-worker (`monitor.webhook_delivery`) sends it. This module does no network I/O besides resolving
-a subscription's host name to check that it is public.
-
-A receiver checks `X-Qinglang-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
-"<t>.<raw body>")>` with `verify_signature`, which needs only the standard library: copy it.
+"""Webhook subscriptions of platforms: the events they may subscribe to, checking a receiver's
+URL, and creating, listing and deactivating subscriptions. Enqueuing events is the outbox
+(webhook_outbox.py), signing them webhook_signatures.py, sending them webhook_delivery.py. This
+module does no network I/O besides resolving a subscription's host name to check that it is
+public.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import secrets
-import threading
-import time
-import uuid
-from typing import Any
 
 import sqlite_utils
 
@@ -32,12 +22,8 @@ PING = "ping"  # sent only on request, to one subscription; not subscribable
 WEBHOOK_SCHEMES = ("http", "https")
 ALLOW_SETTING = "QINGLANG_WEBHOOK_ALLOW"
 SECRET_PREFIX = "whsec_"
-SIGNATURE_TOLERANCE_SECONDS = 300
 _PLATFORM = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _COLUMNS = "id, url, events, platform, owner_key_id, description, created_at, deactivated_at"
-
-_wakers: set[threading.Event] = set()
-_wakers_lock = threading.Lock()
 
 
 # -- subscriptions --------------------------------------------------------------------------------
@@ -133,185 +119,7 @@ def deactivate_subscription(db: sqlite_utils.Database, subscription_id: int) -> 
     return get_subscription(db, subscription_id)
 
 
-# -- the outbox -----------------------------------------------------------------------------------
-
-
-def enqueue_event(
-    db: sqlite_utils.Database, event_type: str, anchor_id: str | None, payload: dict[str, Any]
-) -> list[int]:
-    """Record `event_type` about `anchor_id` for every active subscription that wants it (a
-    subscription naming a platform: only anchors with an account there); returns the delivery
-    ids. Part of the caller's transaction if one is open, else committed here."""
-    if event_type not in EVENT_TYPES:
-        raise InputError(
-            f"未知事件类型 / unknown event type {event_type!r} (known: {', '.join(EVENT_TYPES)})"
-        )
-    with transaction(db):
-        matching = [
-            row["id"]
-            for row in db.query(
-                "SELECT s.id, s.events FROM webhook_subscriptions s "
-                "WHERE s.deactivated_at IS NULL AND (s.platform IS NULL OR EXISTS ("
-                "SELECT 1 FROM platform_accounts p WHERE p.anchor_id = ? AND p.platform = s.platform"
-                ")) ORDER BY s.id",
-                [anchor_id],
-            )
-            if event_type in json.loads(row["events"])
-        ]
-        ids = _insert_deliveries(db, matching, event_type, anchor_id, payload)
-    if ids:
-        wake_workers()
-    return ids
-
-
-def enqueue_ping(db: sqlite_utils.Database, subscription_id: int) -> int:
-    """A `ping` event for one subscription (active or not: the caller decides), to test it."""
-    with transaction(db):
-        (delivery_id,) = _insert_deliveries(
-            db, [subscription_id], PING, None, {"subscription_id": subscription_id}
-        )
-    wake_workers()
-    return delivery_id
-
-
-def list_deliveries(
-    db: sqlite_utils.Database, subscription_id: int, status: str | None = None, limit: int = 100
-) -> list[dict]:
-    """A subscription's deliveries, newest first, each with its attempts."""
-    where = "subscription_id = ?"
-    params: list[Any] = [subscription_id]
-    if status == "pending":
-        where += " AND status IN ('pending', 'sending')"
-    elif status:
-        where += " AND status = ?"
-        params.append(status)
-    return _deliveries(db, where, [*params, limit])
-
-
-def get_delivery(db: sqlite_utils.Database, delivery_id: int) -> dict | None:
-    found = _deliveries(db, "id = ?", [delivery_id, 1])
-    return found[0] if found else None
-
-
-def _deliveries(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[dict]:
-    rows = list(
-        db.query(f"SELECT * FROM webhook_deliveries WHERE {where} ORDER BY id DESC LIMIT ?", params)
-    )
-    attempts: dict[int, list[dict]] = {row["id"]: [] for row in rows}
-    if rows:
-        marks = ", ".join("?" * len(rows))
-        for attempt in db.query(
-            f"SELECT delivery_id, attempt, at, http_status, error, duration_ms "
-            f"FROM webhook_attempts WHERE delivery_id IN ({marks}) ORDER BY delivery_id, attempt",
-            list(attempts),
-        ):
-            attempts[attempt.pop("delivery_id")].append(attempt)
-    return [_delivery(row, attempts[row["id"]]) for row in rows]
-
-
-def _insert_deliveries(
-    db: sqlite_utils.Database,
-    subscription_ids: list[int],
-    event_type: str,
-    anchor_id: str | None,
-    data: dict[str, Any],
-) -> list[int]:
-    if not subscription_ids:
-        return []
-    event_id = "evt_" + uuid.uuid4().hex
-    created = now_iso()
-    body = json.dumps(
-        {
-            "id": event_id,
-            "type": event_type,
-            "created_at": created,
-            "anchor_id": anchor_id,
-            "data": data,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
-    due = iso_ms(time.time())
-    return [
-        db["webhook_deliveries"]
-        .insert(
-            {
-                "subscription_id": subscription_id,
-                "event_id": event_id,
-                "event_type": event_type,
-                "anchor_id": anchor_id,
-                "body": body,
-                "created_at": created,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": due,
-            }
-        )
-        .last_pk
-        for subscription_id in subscription_ids
-    ]
-
-
-# -- waking the worker in this process ------------------------------------------------------------
-
-
-def add_waker(event: threading.Event) -> None:
-    """Have `event` set whenever a delivery is enqueued in this process."""
-    with _wakers_lock:
-        _wakers.add(event)
-
-
-def remove_waker(event: threading.Event) -> None:
-    with _wakers_lock:
-        _wakers.discard(event)
-
-
-def wake_workers() -> None:
-    with _wakers_lock:
-        for event in _wakers:
-            event.set()
-
-
-# -- signatures -----------------------------------------------------------------------------------
-
-
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The `X-Qinglang-Signature` header value for `body` sent at `timestamp` (unix seconds)."""
-    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify_signature(
-    secret: str,
-    header: str,
-    body: bytes,
-    tolerance: int = SIGNATURE_TOLERANCE_SECONDS,
-    now: float | None = None,
-) -> bool:
-    """True if `header` (X-Qinglang-Signature) signs the raw `body` with `secret` and its time is
-    within `tolerance` seconds of `now` (an old signature may be a replay)."""
-    fields: dict[str, list[str]] = {}
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        fields.setdefault(key, []).append(value)
-    try:
-        timestamp = int(fields["t"][0])
-    except (KeyError, ValueError):
-        return False
-    if abs((time.time() if now is None else now) - timestamp) > tolerance:
-        return False
-    expected = sign(secret, body, timestamp).rsplit("v1=", 1)[1]
-    return any(hmac.compare_digest(expected, given) for given in fields.get("v1", []))
-
-
 # -- helpers --------------------------------------------------------------------------------------
-
-
-def iso_ms(timestamp: float) -> str:
-    """Unix time as ISO-8601 UTC with milliseconds and a Z (sorts as text)."""
-    whole, fraction = divmod(round(timestamp * 1000), 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{fraction:03d}Z"
 
 
 def _event_types(events: list[str]) -> list[str]:
@@ -348,23 +156,4 @@ def _public(row: dict) -> dict:
         "active": row["deactivated_at"] is None,
         "created_at": row["created_at"],
         "deactivated_at": row["deactivated_at"],
-    }
-
-
-def _delivery(row: dict, attempts: list[dict]) -> dict:
-    status = "pending" if row["status"] == "sending" else row["status"]
-    return {
-        "id": row["id"],
-        "subscription_id": row["subscription_id"],
-        "event_id": row["event_id"],
-        "event": row["event_type"],
-        "anchor_id": row["anchor_id"],
-        "status": status,
-        "created_at": row["created_at"],
-        "attempt_count": row["attempts"],
-        "attempts": attempts,
-        "next_attempt_at": row["next_attempt_at"] if status == "pending" else None,
-        "delivered_at": row["delivered_at"],
-        "last_error": row["last_error"],
-        "payload": json.loads(row["body"]),
     }

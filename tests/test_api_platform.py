@@ -19,8 +19,8 @@ from api import create_app
 from monitor.api_keys import create_key
 from monitor.credit_policy import PolicyError, default_policy_path, load_policy
 from monitor.db import open_db, transaction
-from monitor.gate import eligibility
-from monitor.recording import record_check
+from monitor.eligibility import eligibility
+from monitor.flag_store import record_check
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
 from monitor.settings import Settings

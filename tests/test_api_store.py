@@ -17,7 +17,7 @@ from monitor import audit
 from monitor.api_keys import create_key
 from monitor.credit_policy import load_policy
 from monitor.db import open_db
-from monitor.recording import record_check
+from monitor.flag_store import record_check
 from monitor.registry import add_anchor, add_product, add_workshop
 from monitor.settings import Settings
 

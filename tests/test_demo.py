@@ -26,7 +26,7 @@ from monitor.credit_policy import load_policy
 from monitor.db import open_db
 from monitor.demo_data import load_demo, seed_demo
 from monitor.errors import InputError
-from monitor.flag_store import list_flags
+from monitor.flag_queries import list_flags
 from monitor.registry import add_workshop
 from monitor.review import record_violation
 from monitor.stream_views import recording_file

@@ -277,7 +277,7 @@ def test_watch_reads_http_flv_over_loopback(tmp_path, claims_audio):
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     from monitor.db import open_db
-    from monitor.flag_store import list_flags
+    from monitor.flag_queries import list_flags
     from monitor.registry import add_anchor
 
     db = open_db(tmp_path / "store.db")

@@ -16,7 +16,7 @@ from monitor.api_keys import ROLES
 from monitor.credit_causes import decision_cause, describe, violation_cause
 from monitor.credit_records import EVENT_KINDS, REPAIR_KINDS
 from monitor.errors import LexiconError
-from monitor.flag_store import FLAG_STATUSES
+from monitor.flag_queries import FLAG_STATUSES
 from monitor.lexicon import SEVERITIES, load_lexicon
 from monitor.messages import catalogue, label, message, words
 from monitor.review import VIOLATION_ORIGINS

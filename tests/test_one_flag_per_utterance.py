@@ -12,8 +12,8 @@ import pytest
 from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
 from monitor.db import migrations, now_iso, open_db
-from monitor.flag_store import get_flag, list_flags
-from monitor.recording import record_check
+from monitor.flag_queries import get_flag, list_flags
+from monitor.flag_store import record_check
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import decide_flag
 from monitor.segments import Segment

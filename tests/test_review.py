@@ -17,11 +17,11 @@ from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, open_db, parse_time
 from monitor.decisions import Decision, decide
+from monitor.eligibility import eligibility
 from monitor.errors import InputError, StateConflict
-from monitor.flag_store import get_flag, list_flags
-from monitor.gate import eligibility
+from monitor.flag_queries import get_flag, list_flags
+from monitor.flag_store import record_check
 from monitor.prereview import submit_script
-from monitor.recording import record_check
 from monitor.registry import add_anchor, add_product, add_workshop
 from monitor.review import (
     apply_for_repair,

@@ -25,7 +25,7 @@ from monitor.audit import entries
 from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
 from monitor.db import now_iso, open_db, transaction
-from monitor.flag_store import count_flags, get_flag, list_flags
+from monitor.flag_queries import count_flags, get_flag, list_flags
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
 from monitor.settings import Settings

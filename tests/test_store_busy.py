@@ -19,7 +19,7 @@ from api_server import auth, no_traceback, running
 from api import create_app
 from monitor.api_keys import create_key
 from monitor.db import BUSY_RETRY_AFTER_S, open_db
-from monitor.recording import record_check
+from monitor.flag_store import record_check
 from monitor.registry import add_anchor, add_workshop
 from monitor.segments import Segment
 from monitor.settings import Settings

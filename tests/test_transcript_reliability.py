@@ -24,16 +24,16 @@ from monitor.api_keys import create_key
 from monitor.data_files import data_dir
 from monitor.db import open_db
 from monitor.errors import LexiconError
+from monitor.flag_store import record_check
 from monitor.job_runner import run_job
 from monitor.jobs import claim_next, enqueue
 from monitor.live import StreamMonitor
 from monitor.media import decode_file
-from monitor.recording import record_check
 from monitor.registry import add_anchor
-from monitor.render import render_report
 from monitor.report import ReportWarning
 from monitor.segments import Segment
 from monitor.settings import Settings
+from monitor.terminal_report import render_report
 from monitor.timed_check import check_segments
 from monitor.transcriber import AsrPolicy
 from monitor.transcript_reliability import (

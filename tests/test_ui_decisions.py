@@ -23,7 +23,7 @@ from monitor.api_keys import create_key
 from monitor.credit_policy import load_policy
 from monitor.credit_service import anchor_credit
 from monitor.db import open_db
-from monitor.gate import SCRIPT_APPROVAL
+from monitor.eligibility import SCRIPT_APPROVAL
 from monitor.registry import add_anchor, add_workshop
 from monitor.review import record_violation
 from monitor.settings import Settings
@@ -318,7 +318,7 @@ def test_forms_work_without_javascript(site):
 
 def test_a_checked_script_with_blocking_problems_shows_as_failed(browser, site):
     """Issue 12: a script with a block verdict showed as 已检查（无需审批）; it does not count for
-    going live (monitor/gate.py), so the anchor must see that it failed."""
+    going live (monitor/eligibility.py), so the anchor must see that it failed."""
     anchor = open_page(browser, site, site["keys"]["A4"])
     anchor.goto("/ui/self-check")
     anchor.fill("#script", SCRIPT)

@@ -21,7 +21,7 @@ from monitor.api_keys import create_key
 from monitor.credit_policy import load_policy
 from monitor.db import open_db
 from monitor.demo_data import load_demo, seed_demo
-from monitor.flag_store import count_flags, list_flags
+from monitor.flag_queries import count_flags, list_flags
 from monitor.segments import Segment
 from monitor.settings import Settings
 from monitor.stream_views import flag_span

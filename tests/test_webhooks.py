@@ -30,7 +30,9 @@ from monitor.webhook_delivery import (
     load_webhook_policy,
     parse_webhook_policy,
 )
-from monitor.webhooks import create_subscription, enqueue_event, sign, verify_signature
+from monitor.webhook_outbox import enqueue_event
+from monitor.webhook_signatures import sign, verify_signature
+from monitor.webhooks import create_subscription
 
 FAST = {
     "version": "test",

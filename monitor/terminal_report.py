@@ -1,4 +1,6 @@
-"""The human-readable check report for the terminal: highlighted text, then each hit explained."""
+"""The check report as text for the terminal: highlighted text, then each hit explained, and the
+warnings and stream clock the speech commands print (the CLI's view of `report.Report`; the core
+never imports it)."""
 
 from __future__ import annotations
 

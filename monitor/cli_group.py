@@ -1,27 +1,18 @@
-"""What every `qinglang` command shares: exit codes, one-line errors, the checks of input that come
-before anything heavy, and building the checker.
-
-Start-up time: a command imports the library it needs inside its function, after its input has
-been validated, so that `--help` and a bad input answer at once (no jieba, no pypinyin, no
-scikit-learn, no speech model loaded for them).
+"""How every `qinglang` command answers: exit codes, one-line errors instead of tracebacks (the
+library's errors, click's usage errors, a store kept locked by another writer), help options in
+Chinese first, and JSON output. Imports only click and the library's errors, so `--help` is fast.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 import sys
-from collections.abc import Collection
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from .errors import QinglangError
-
-if TYPE_CHECKING:
-    from .checker import Checker
-    from .settings import Settings
 
 EXIT_PASS, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -103,57 +94,5 @@ def chinese_help_options(command: click.Command) -> None:
         chinese_help_options(sub)
 
 
-def lexicon_files(extra: tuple[str, ...], settings: Settings) -> list[Path]:
-    """The users' lexicon files (QINGLANG_LEXICONS, then --lexicon), each checked to be a file."""
-    files = [*settings.extra_lexicon_files(), *map(Path, extra)]
-    for path in files:
-        if not path.is_file():
-            _fail(f"{path}: 词库文件不存在 / no such lexicon file")
-    return files
-
-
-def known_profiles(extra_files: list[Path]) -> dict[str, str]:
-    """Profile names and descriptions of the shipped and the users' lexicon files, read without
-    the lexicon itself."""
-    from .data_files import data_dir
-    from .profiles import load_profiles
-
-    profiles = load_profiles([data_dir("lexicons") / "profiles.yaml", *extra_files])
-    return {name: profile.description for name, profile in profiles.items()}
-
-
-def known_product_classes() -> dict[str, str]:
-    from .lexicon import load_product_classes
-
-    return load_product_classes()
-
-
-def valid_profile(name: str, profiles: Collection[str]) -> str:
-    if name not in profiles:
-        _fail(
-            f"未知的词库配置 / unknown profile '{name}' "
-            f"(可选 known: {', '.join(sorted(profiles))}; 见 see `qinglang lexicon profiles`)"
-        )
-    return name
-
-
-def valid_product_class(name: str | None, classes: Collection[str]) -> str | None:
-    if name is not None and name not in classes:
-        _fail(f"未知的商品类别 / unknown product class '{name}' (可选 known: {', '.join(classes)})")
-    return name
-
-
-def _checker(extra_files: list[Path], settings: Settings, classifier: bool = True) -> Checker:
-    """The lexicon checker (from its cache unless QINGLANG_CHECKER_CACHE=false), then the
-    classifier unless --no-classifier or QINGLANG_CLASSIFIER=false."""
-    if settings.checker_cache:
-        from .checker_cache import cached_lexicon_checker
-
-        checker = cached_lexicon_checker(extra_files)
-    else:
-        from .checker import Checker
-
-        checker = Checker.from_files(extra_files, use_classifier=False)
-    if classifier and settings.classifier:
-        return checker.with_classifier(settings.model_folder())
-    return checker
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
