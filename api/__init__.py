@@ -3,6 +3,6 @@
 The API only translates: requests to `monitor` calls, results and errors to JSON.
 """
 
-from .app import create_app
+from api.core.app import create_app
 
 __all__ = ["create_app"]

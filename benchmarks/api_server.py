@@ -14,10 +14,10 @@ import uvicorn
 from fastapi import Depends
 
 from api import create_app
-from api.auth import require_roles
-from api.schemas import CheckRequest
-from monitor.api_keys import ROLES, Principal
+from api.core.auth import require_roles
+from api.v1.schemas.check import CheckRequest
 from monitor.settings import Settings
+from monitor.store.api_keys import ROLES, Principal
 
 
 def main(db: str, port: int) -> None:

@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from monitor.api_keys import create_key
-from monitor.db import open_db
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
 
 from .corpus import livestream_text
 
@@ -185,7 +185,7 @@ BARE_MODEL = """
 import resource, sys
 from pathlib import Path
 from faster_whisper import WhisperModel
-from monitor.asr_model import resolve_model
+from monitor.speech.asr_model import resolve_model
 clip = sorted(Path("tests/data/audio").glob("*.wav"))[0]
 model = WhisperModel(resolve_model("base-offline"), device="cpu", compute_type="int8")
 list(model.transcribe(str(clip), language="zh", vad_filter=True)[0])

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from monitor.asr_model import resolve_model
-from monitor.media import SAMPLE_RATE, decode_file, is_media_file
-from monitor.transcriber import AsrOptions, Transcriber
+from monitor.sources.media import SAMPLE_RATE, decode_file, is_media_file
+from monitor.speech.asr_model import resolve_model
+from monitor.speech.transcriber import AsrOptions, Transcriber
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDIO_DIR = ROOT / "tests" / "data" / "audio"
@@ -231,7 +231,7 @@ def run() -> None:
             [
                 sys.executable,
                 "-m",
-                "monitor.cli",
+                "monitor.cli.main",
                 "transcribe",
                 str(path),
                 "--json",
@@ -244,7 +244,7 @@ def run() -> None:
         imports = _alternating_best(
             {
                 name: _Command([sys.executable, "-c", f"import {name}"], env)
-                for name in ("faster_whisper", "monitor.cli")
+                for name in ("faster_whisper", "monitor.cli.main")
             },
             REPEATS,
         )
@@ -272,10 +272,10 @@ def run() -> None:
     print("goal: overhead of everything around the model <= 10 %")
     print(_overhead_line("in process (b)/(a)", in_process["qinglang"], in_process["raw"]))
     print(_overhead_line("as a command (c)/(d)", commands["qinglang"], commands["raw"]))
-    extra = imports["monitor.cli"] - imports["faster_whisper"]
+    extra = imports["monitor.cli.main"] - imports["faster_whisper"]
     print(
-        f"start-up imports (best of {REPEATS}): python -c 'import monitor.cli' "
-        f"{imports['monitor.cli']:.2f} s, 'import faster_whisper' "
+        f"start-up imports (best of {REPEATS}): python -c 'import monitor.cli.main' "
+        f"{imports['monitor.cli.main']:.2f} s, 'import faster_whisper' "
         f"{imports['faster_whisper']:.2f} s; "
         f"the difference, {extra:.2f} s, is {extra / commands['raw']:.0%} of (d)"
     )

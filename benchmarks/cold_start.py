@@ -40,7 +40,7 @@ def _seconds(command: list[str], env: dict[str, str], expected: int) -> float:
 
 
 def run() -> None:
-    python, cli = sys.executable, [sys.executable, "-m", "monitor.cli"]
+    python, cli = sys.executable, [sys.executable, "-m", "monitor.cli.main"]
     with tempfile.TemporaryDirectory(prefix="qinglang-cold-start-") as folder:
         root = Path(folder)
         (root / "empty.txt").write_bytes(b"")

@@ -28,8 +28,8 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
-from monitor.credit import ViolationRecord, credit_at, iso_z
-from monitor.credit_policy import CreditPolicy, load_policy
+from monitor.credit.policy import CreditPolicy, load_policy
+from monitor.credit.rules import ViolationRecord, credit_at, iso_z
 
 ANCHORS = 100_000
 VIOLATIONS = 1_000_000

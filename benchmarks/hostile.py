@@ -23,8 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from monitor.api_keys import create_key
-from monitor.db import open_db
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
 
 from .api_speed import free_port, rss_mb, start_server
 

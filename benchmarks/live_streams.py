@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from monitor import Checker
-from monitor.live import StreamMonitor
-from monitor.media import SAMPLE_RATE
-from monitor.transcriber import AsrOptions, Transcriber
+from monitor.live.stream_monitor import StreamMonitor
+from monitor.sources.media import SAMPLE_RATE
+from monitor.speech.transcriber import AsrOptions, Transcriber
 
 from .asr_speed import test_audio
 

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from monitor import Checker
-from monitor.corpus import load_corpus
+from monitor.model.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 

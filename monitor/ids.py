@@ -17,7 +17,7 @@ import re
 import unicodedata
 from functools import cache
 
-from .errors import InputError
+from monitor.errors import InputError
 
 MAX_ID_LENGTH = 64
 MAX_STREAM_ID_LENGTH = 100  # room for the live rooms' default, `<anchor id>:live-<room>`

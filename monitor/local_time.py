@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InputError
+from monitor.errors import InputError
 
 DEFAULT_ZONE = "Asia/Shanghai"
 _ZONE_NAMES = {"Asia/Shanghai": "北京时间 Beijing time"}

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .docx_input import DocxLimits
-from .evidence_files import EvidenceLimits
-from .room_quotas import RoomQuotas
-from .text_input import MAX_TEXT_BYTES
-from .vocabulary import MEDIA_MAX_SECONDS
+from monitor.live.room_quotas import RoomQuotas
+from monitor.review.evidence_files import EvidenceLimits
+from monitor.sources.docx_input import DocxLimits
+from monitor.sources.text_input import MAX_TEXT_BYTES
+from monitor.vocabulary import MEDIA_MAX_SECONDS
 
 
 class Settings(BaseSettings):

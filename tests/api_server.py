@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from api.server import server_config
+from api.core.server import server_config
 
 
 @contextmanager

@@ -23,14 +23,14 @@ def checker() -> Checker:
 @pytest.fixture(scope="session")
 def transcriber():
     """The shipped offline Whisper base model, Mandarin by default."""
-    from monitor.transcriber import AsrOptions, Transcriber
+    from monitor.speech.transcriber import AsrOptions, Transcriber
 
     return Transcriber(AsrOptions(language="zh"))
 
 
 @pytest.fixture(scope="session")
 def transcriber_en():
-    from monitor.transcriber import AsrOptions, Transcriber
+    from monitor.speech.transcriber import AsrOptions, Transcriber
 
     return Transcriber(AsrOptions(language="en"))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from monitor.credit_policy import load_policy
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.credit.policy import load_policy
+from monitor.review.flags import record_violation
+from monitor.store.registry import add_anchor, add_workshop
 
 
 def anchor_with_violation(db: sqlite_utils.Database, anchor_name: str = "王阿姨") -> int:

@@ -7,14 +7,14 @@ import ipaddress
 
 import pytest
 
-from monitor.address_policy import (
+from monitor.errors import InputError
+from monitor.live.address_policy import (
     AddressPolicyError,
     AllowList,
     load_special_addresses,
     refusal,
 )
-from monitor.errors import InputError
-from monitor.url_policy import AddressNotAllowed, check_target
+from monitor.live.url_policy import AddressNotAllowed, check_target
 
 # (address, the range named as the reason); each of these passes ipaddress.is_global
 SLIPS_THROUGH_IS_GLOBAL = [

@@ -16,14 +16,14 @@ import pytest
 from api_server import auth, free_port, no_traceback, running, wait_for_service
 
 from api import create_app
-from monitor.api_keys import Principal, authenticate, create_key, list_keys, revoke_key
-from monitor.credit_policy import load_policy
-from monitor.db import open_db, schema_version
+from monitor.credit.policy import load_policy
 from monitor.errors import InputError
-from monitor.flag_store import record_utterance
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import decide_flag
+from monitor.review.flags import decide_flag
 from monitor.settings import Settings
+from monitor.store.api_keys import Principal, authenticate, create_key, list_keys, revoke_key
+from monitor.store.db import open_db, schema_version
+from monitor.store.flag_store import record_utterance
+from monitor.store.registry import add_anchor, add_workshop
 
 MIGRATIONS = Path(__file__).parent.parent / "monitor" / "migrations"
 MAX_BODY = 4096
@@ -325,7 +325,7 @@ def test_keys_are_bound_to_an_existing_anchor_only_for_the_anchor_role(tmp_path)
 
 def cli(db, *args):
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args, "--db", str(db)],
+        [sys.executable, "-m", "monitor.cli.main", *args, "--db", str(db)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "QINGLANG_ACTOR": "reg-1"},
     )  # fmt: skip
 
@@ -367,7 +367,7 @@ def test_serve_runs_the_api_over_the_given_database(tmp_path):
     path = tmp_path / "served.db"
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve", "--db", str(path), "--port", str(port)],
+        [sys.executable, "-m", "monitor.cli.main", "serve", "--db", str(path), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

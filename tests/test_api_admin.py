@@ -10,13 +10,13 @@ import pytest
 from api_server import auth, no_traceback, running, wait_until
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.audit import entries
-from monitor.credit_policy import default_policy_path, load_policy
-from monitor.db import open_db
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.credit.policy import default_policy_path, load_policy
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.audit import entries
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
 
 TERM = "天下第一甜杨梅"
 LEXICON = """

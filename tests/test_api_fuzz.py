@@ -29,12 +29,12 @@ from schemathesis.checks import (
 from schemathesis.core.transport import Response
 
 from api import create_app
-from api.rate_limit import RateLimiter
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import open_db
-from monitor.demo_data import seed_demo
+from api.core.rate_limit import RateLimiter
+from monitor.credit.policy import load_policy
+from monitor.demo.data import seed_demo
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
 
 EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 4}
 EXCLUDED = {

@@ -17,10 +17,10 @@ from api_server import auth, free_port, no_traceback, running, wait_for_service
 from speech_audio import ffmpeg, silent_flac
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import open_db
-from monitor.registry import add_anchor, add_workshop
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
 
 UPLOAD_LIMIT = 2 * 1024**2
 MAX_SECONDS = 1800  # half an hour: an hour of silence (0.7 MB) is over it
@@ -303,7 +303,7 @@ def test_a_job_interrupted_by_a_killed_server_finishes_after_a_restart(tmp_path,
     env = {**os.environ, "QINGLANG_DB": str(path), "QINGLANG_DATA_DIR": str(files),
            "QINGLANG_ASR_LANGUAGE": "en"}  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "monitor.cli.main", "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -9,12 +9,13 @@ import httpx
 import pytest
 from api_server import auth, no_traceback, running, served_client
 
-from api import check_slots, create_app
-from api.errors import ApiError
-from api.rate_limit import FAILED_AUTH_PER_MINUTE, RateLimiter
-from monitor.api_keys import create_key
-from monitor.db import open_db
+from api import create_app
+from api.core import check_slots
+from api.core.errors import ApiError
+from api.core.rate_limit import FAILED_AUTH_PER_MINUTE, RateLimiter
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
 
 PER_MINUTE = 5
 

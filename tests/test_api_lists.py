@@ -11,14 +11,14 @@ import pytest
 from api_server import auth, no_traceback, running
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import now_iso, open_db, parse_time
-from monitor.decisions import Decision, decide
-from monitor.prereview import submit_script
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import apply_for_repair, record_violation
+from monitor.credit.policy import load_policy
+from monitor.review.decisions import Decision, decide
+from monitor.review.flags import apply_for_repair, record_violation
+from monitor.review.prereview import submit_script
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import now_iso, open_db, parse_time
+from monitor.store.registry import add_anchor, add_workshop
 
 SCRIPTS = [  # anchor, text, require_approval
     ("A1", "这款杨梅是最好吃的，加我微信私聊。", True),

@@ -17,12 +17,12 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import open_db
-from monitor.flag_store import start_stream
-from monitor.media import SAMPLE_RATE, decode_file
-from monitor.registry import add_anchor, add_workshop
 from monitor.settings import Settings
+from monitor.sources.media import SAMPLE_RATE, decode_file
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.flag_store import start_stream
+from monitor.store.registry import add_anchor, add_workshop
 
 CLAIMS = {"en-bestintheworld", "en-lowersbloodpressure"}
 MAX_ROOMS = 2

@@ -9,9 +9,9 @@ from api_server import auth, served_client
 from store_samples import anchor_with_violation
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import open_db
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
 
 
 def _body(boundary: str) -> bytes:

@@ -16,14 +16,14 @@ from api_server import auth, no_traceback, running
 from speech_audio import tone
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import PolicyError, default_policy_path, load_policy
-from monitor.db import open_db, transaction
-from monitor.eligibility import eligibility
-from monitor.flag_store import record_check
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.credit.eligibility import eligibility
+from monitor.credit.policy import PolicyError, default_policy_path, load_policy
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db, transaction
+from monitor.store.flag_store import record_check
+from monitor.store.registry import add_anchor, add_workshop
 
 POLICY = load_policy()
 # stream: (anchor, text, started_at in UTC); S1 and S2 are an hour apart across Beijing midnight
@@ -153,7 +153,7 @@ def test_a_policy_without_the_unregistered_rule_is_refused(tmp_path):
 def test_the_cli_answers_for_an_unregistered_account_too(platform):
     _, _, db = platform
     result = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "eligibility", "kuaishou:newshop", "--json",
+        [sys.executable, "-m", "monitor.cli.main", "eligibility", "kuaishou:newshop", "--json",
          "--db", db.conn.execute("PRAGMA database_list").fetchone()[2]],
         capture_output=True, text=True, timeout=120, env=dict(os.environ),
     )  # fmt: skip

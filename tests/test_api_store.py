@@ -13,13 +13,13 @@ from api_server import auth, no_traceback, running
 from speech_audio import tone
 
 from api import create_app
-from monitor import audit
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import open_db
-from monitor.flag_store import record_check
-from monitor.registry import add_anchor, add_product, add_workshop
+from monitor.credit.policy import load_policy
 from monitor.settings import Settings
+from monitor.store import audit
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.flag_store import record_check
+from monitor.store.registry import add_anchor, add_product, add_workshop
 
 TEXTS = {
     # one hit per sentence, so one flag each (one utterance is one flag)

@@ -7,9 +7,9 @@ import pytest
 from api_server import auth, served_client
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import open_db
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
 
 
 @pytest.fixture(scope="module")

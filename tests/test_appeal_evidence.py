@@ -9,9 +9,8 @@ import hashlib
 import pytest
 from store_samples import anchor_with_violation
 
-from monitor.appeal_evidence import checked_links, evidence_file, evidence_of
-from monitor.db import open_db
-from monitor.evidence_files import (
+from monitor.review.appeal_evidence import checked_links, evidence_file, evidence_of
+from monitor.review.evidence_files import (
     EvidenceLimits,
     EvidenceRefused,
     EvidenceStaging,
@@ -20,7 +19,8 @@ from monitor.evidence_files import (
     TooMuchEvidence,
     safe_file_name,
 )
-from monitor.review import file_appeal
+from monitor.review.flags import file_appeal
+from monitor.store.db import open_db
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(13)

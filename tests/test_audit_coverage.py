@@ -17,14 +17,14 @@ import pytest
 from api_server import auth, no_traceback, running
 
 from api import create_app
-from monitor import audit
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import open_db
-from monitor.flag_store import record_check
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.credit.policy import load_policy
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
+from monitor.store import audit
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.flag_store import record_check
+from monitor.store.registry import add_anchor, add_workshop
 
 POLICY = load_policy()
 FLAGGED = "家人们，这是全网最低价！加我微信私聊下单！这款茶能治疗高血压。"
@@ -104,7 +104,7 @@ def served(tmp_path_factory, checker):
 
 def cli(path, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args, "--db", str(path)],
+        [sys.executable, "-m", "monitor.cli.main", *args, "--db", str(path)],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "QINGLANG_ACTOR": "reg-cli"},
     )  # fmt: skip

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from monitor.caption_text import join_lines
-from monitor.captions import (
+from monitor.errors import InputError
+from monitor.sources.caption_text import join_lines
+from monitor.sources.captions import (
     captions_from_text,
     is_caption_file,
     parse_caption_line,
     parse_caption_lines,
     read_captions,
 )
-from monitor.errors import InputError
-from monitor.segments import Segment
-from monitor.subtitle_files import parse_captions
+from monitor.sources.segments import Segment
+from monitor.sources.subtitle_files import parse_captions
 
 SRT = """1
 00:00:01,000 --> 00:00:03,500

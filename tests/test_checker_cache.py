@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.checker import Checker
-from monitor.checker_cache import cached_lexicon_checker, shipped_inputs
+from monitor.checking.checker import Checker
+from monitor.checking.checker_cache import cached_lexicon_checker, shipped_inputs
 
 DATA = Path(__file__).parent / "data"
 # evasions each step of the pipeline undoes, beside the hand-written livestream utterances

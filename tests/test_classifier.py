@@ -15,11 +15,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from monitor import check
-from monitor.classifier import ClaimClassifier, ModelError
-from monitor.corpus import Example, add_reviewed_examples, load_corpus, read_examples
 from monitor.data_files import data_dir
 from monitor.errors import InputError
-from monitor.training import ARTEFACT, METADATA, candidate_pipelines, train
+from monitor.model.classifier import ClaimClassifier, ModelError
+from monitor.model.corpus import Example, add_reviewed_examples, load_corpus, read_examples
+from monitor.model.training import ARTEFACT, METADATA, candidate_pipelines, train
 
 MODELS = data_dir("models")
 
@@ -200,7 +200,7 @@ def test_train_cli_with_extra_rebuilds_into_the_given_folder(tmp_path, small_cor
         [
             sys.executable,
             "-m",
-            "monitor.cli",
+            "monitor.cli.main",
             "train",
             "--corpus",
             str(corpus),

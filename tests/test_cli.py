@@ -13,20 +13,20 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-QINGLANG = [sys.executable, "-m", "monitor.cli"]
+QINGLANG = [sys.executable, "-m", "monitor.cli.main"]
 VIOLATION = "家人们，这是全网最低价，加我微信私聊下单！"
 CLEAN = "家人们，今天的杨梅是当天现摘的，顺丰冷链发货，坏果包赔。"
 # What a bad input or --help must not wait for: the checker's, the classifier's, the speech
 # model's and the web service's libraries.
 HEAVY = {"jieba", "pypinyin", "opencc", "numpy", "sklearn", "skops", "faster_whisper"}
 HEAVY |= {"ctranslate2", "av", "fastapi", "uvicorn", "docx"}
-# Runs the CLI like `python -m monitor.cli`, then prints the top-level modules it had imported.
+# Runs the CLI like `python -m monitor.cli.main`, then prints the top-level modules it had imported.
 LOADED = (
     "import atexit, json, runpy, sys\n"
     "atexit.register(lambda: print('LOADED', json.dumps(sorted({m.split('.')[0] for m in "
     "sys.modules})), file=sys.stderr))\n"
     "sys.argv = ['qinglang', *sys.argv[1:]]\n"
-    "runpy.run_module('monitor.cli', run_name='__main__')\n"
+    "runpy.run_module('monitor.cli.main', run_name='__main__')\n"
 )
 ENV: dict[str, str] = {}
 BROKEN_SRT = (
@@ -382,7 +382,7 @@ def _chinese_first(text: str | None) -> bool:
 def test_every_help_text_is_chinese_first_with_english_beside_it():
     import click
 
-    from monitor.cli import main
+    from monitor.cli.main import main
 
     missing = []
     for path, command in _commands(main):

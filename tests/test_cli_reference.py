@@ -1,5 +1,5 @@
 """The command reference in docs/cli.md is what the commands say (issue 14 §8, as datasette's docs
-tests): a changed option, help text or command fails here until `python -m monitor.cli_reference`
+tests): a changed option, help text or command fails here until `python -m monitor.cli.reference`
 is run again."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import main as qinglang
-from monitor.cli_reference import reference
+from monitor.cli.main import main as qinglang
+from monitor.cli.reference import reference
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
 def test_docs_cli_md_is_the_reference_the_commands_produce():
     assert DOC.read_text(encoding="utf-8") == reference(qinglang), (
-        "docs/cli.md is out of date: run `python -m monitor.cli_reference`"
+        "docs/cli.md is out of date: run `python -m monitor.cli.reference`"
     )
 
 

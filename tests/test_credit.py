@@ -15,20 +15,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.credit import (
-    CreditFold,
-    RepairRecord,
-    ViolationRecord,
-    credit_at,
-    timeline,
-)
-from monitor.credit_policy import (
+from monitor.credit.policy import (
     PolicyError,
     default_policy_path,
     known_categories,
     load_policy,
     parse_policy,
 )
+from monitor.credit.rules import CreditFold, RepairRecord, ViolationRecord, credit_at, timeline
 from monitor.errors import InputError
 
 # The rules under test, with their own numbers (shaped as monitor/policies/credit.yaml).

@@ -69,9 +69,9 @@ def test_a_bare_number_is_accepted_as_text():
 def test_a_fact_claims_policy_with_an_unknown_severity_is_refused(tmp_path):
     import yaml
 
+    from monitor.checking.detectors.fact_claims_schema import FactClaimsFile
     from monitor.errors import LexiconError
-    from monitor.fact_claims_schema import FactClaimsFile
-    from monitor.lexicon import read_validated
+    from monitor.lexicon.entries import read_validated
 
     shipped = Path(str(files("monitor").joinpath("policies", "fact_claims.yaml")))
     data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
@@ -92,7 +92,7 @@ def test_a_normalisation_rule_out_of_range_is_refused_naming_the_field(tmp_path)
 
     from monitor.data_files import data_dir
     from monitor.errors import LexiconError
-    from monitor.normalization import load_normalizer
+    from monitor.text.normalization import load_normalizer
 
     shipped = data_dir("lexicons") / "normalization.yaml"
     data = yaml.safe_load(shipped.read_text(encoding="utf-8"))

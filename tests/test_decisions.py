@@ -1,4 +1,4 @@
-"""One decision operation (`monitor.decisions.decide`) on a real SQLite store: an appeal, a repair
+"""One decision operation (`monitor.review.decisions.decide`) on a real SQLite store: an appeal, a repair
 application and a script each decided once, with its status, its one audit entry and the
 anchor's credit before and after; the refusals (unknown id, an outcome of another kind, no
 reason, decided already). Then the same Decision through each skin, the CLI, the API and the
@@ -18,16 +18,16 @@ from api_server import auth, running
 from ui_login import log_in
 
 from api import create_app
-from monitor import audit
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import now_iso, open_db, parse_time
-from monitor.decisions import KINDS, OUTCOMES, Decision, decide
+from monitor.credit.policy import load_policy
 from monitor.errors import InputError, MissingRecord, NotPending
-from monitor.prereview import submit_script
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import apply_for_repair, file_appeal, record_violation
+from monitor.review.decisions import KINDS, OUTCOMES, Decision, decide
+from monitor.review.flags import apply_for_repair, file_appeal, record_violation
+from monitor.review.prereview import submit_script
 from monitor.settings import Settings
+from monitor.store import audit
+from monitor.store.api_keys import create_key
+from monitor.store.db import now_iso, open_db, parse_time
+from monitor.store.registry import add_anchor, add_workshop
 
 POLICY = load_policy()
 SCRIPT = "这款杨梅是最好吃的，加我微信私聊。"
@@ -186,7 +186,7 @@ def _through(served, skin: str, decision: Decision) -> tuple[int, str]:
     if skin == "cli":
         flags = {"appeal": "--reason", "repair": "--reason", "script": "--comments"}
         done = subprocess.run(
-            [sys.executable, "-m", "monitor.cli", {"appeal": "appeals", "repair": "repair",
+            [sys.executable, "-m", "monitor.cli.main", {"appeal": "appeals", "repair": "repair",
              "script": "scripts"}[decision.kind], "decide", str(decision.id),
              f"--{decision.outcome}", flags[decision.kind], decision.reason,
              "--actor", decision.actor, "--db", str(served["path"])],

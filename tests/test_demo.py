@@ -22,14 +22,14 @@ import pytest
 from api_server import free_port, wait_for_service
 from ui_login import log_in
 
-from monitor.credit_policy import load_policy
-from monitor.db import open_db
-from monitor.demo_data import load_demo, seed_demo
+from monitor.credit.policy import load_policy
+from monitor.demo.data import load_demo, seed_demo
 from monitor.errors import InputError
-from monitor.flag_queries import list_flags
-from monitor.registry import add_workshop
-from monitor.review import record_violation
-from monitor.stream_views import recording_file
+from monitor.review.flags import record_violation
+from monitor.store.db import open_db
+from monitor.store.flag_queries import list_flags
+from monitor.store.registry import add_workshop
+from monitor.store.stream_views import recording_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = load_demo()
@@ -46,7 +46,7 @@ def words(text: str) -> str:
 def transcribe(path: Path, language: str) -> dict:
     """`qinglang transcribe --json` of a file: the shipped offline Whisper model, as a user runs it."""
     done = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "transcribe", str(path), "--json",
+        [sys.executable, "-m", "monitor.cli.main", "transcribe", str(path), "--json",
          "--language", language],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -193,7 +193,7 @@ def _stop(process: subprocess.Popen) -> None:
 def test_serve_demo_as_make_run_does_shows_every_page_with_content(tmp_path):
     port = free_port()
     process = _start(
-        [sys.executable, "-m", "monitor.cli", "serve", "--demo", "--port", str(port), "--db",
+        [sys.executable, "-m", "monitor.cli.main", "serve", "--demo", "--port", str(port), "--db",
          "demo.db"],  # relative, as `make run` gives it
         tmp_path,
     )  # fmt: skip
@@ -273,7 +273,7 @@ def test_a_second_start_says_it_reuses_the_demo_and_demo_reset_starts_afresh(tmp
     )  # fmt: skip
     violations = db["violations"].count
     db.conn.close()
-    command = [sys.executable, "-m", "monitor.cli", "serve", "--demo", "--db", str(db_path)]
+    command = [sys.executable, "-m", "monitor.cli.main", "serve", "--demo", "--db", str(db_path)]
     process = _start([*command, "--port", str(free_port())], tmp_path)
     try:
         printed = _read_until(process, "anchor key")

@@ -9,9 +9,9 @@ import pytest
 
 import monitor
 from monitor import Checker, Hit
-from monitor.checker_cache import cached_lexicon_checker
-from monitor.detector import CheckContext, DetectorSetup, in_text_order
-from monitor.detectors import names, register, unregister
+from monitor.checking.checker_cache import cached_lexicon_checker
+from monitor.checking.detectors.interface import CheckContext, DetectorSetup, in_text_order
+from monitor.checking.detectors.registry import names, register, unregister
 
 WORDS = {"扫码进群": "off_platform_trading", "拍一发二": "price_fraud"}
 BASIS = ("《电子商务法》第三十八条",)

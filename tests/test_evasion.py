@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.evasion import doubled_forms, filler_forms
-from monitor.normalization import load_normalizer
+from monitor.checking.detectors.evasion import doubled_forms, filler_forms
+from monitor.text.normalization import load_normalizer
 
 
 @pytest.fixture(scope="module")

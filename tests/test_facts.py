@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.facts import ProductFacts
+from monitor.checking.detectors.fact_rules import ProductFacts
 
 CLAIMS = "我们家的杨梅是有机杨梅，产自仙居，还有绿色食品认证"
 

@@ -22,8 +22,8 @@ from docx_samples import (
     with_padding,
 )
 
-from monitor.docx_input import DocxLimits, docx_text
 from monitor.errors import InputTooLarge, InvalidDocument
+from monitor.sources.docx_input import DocxLimits, docx_text
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_the_cli_refuses_a_bomb_or_a_damaged_document_in_one_line(tmp_path, bomb
     path = tmp_path / f"{kind}.docx"
     path.write_bytes(bomb if kind == "bomb" else damaged_docx())
     result = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "check", str(path)],
+        [sys.executable, "-m", "monitor.cli.main", "check", str(path)],
         capture_output=True,
         timeout=120,
         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},

@@ -14,13 +14,20 @@ import numpy as np
 import pytest
 from speech_audio import silent_flac
 
-from monitor.api_keys import create_key
-from monitor.audio_windows import WindowRules, quiet_cut, recording_windows, windows
-from monitor.db import open_db
 from monitor.errors import InputTooLarge
-from monitor.jobs import claim_next, enqueue, get_job, release, requeue_interrupted, retry_or_fail
-from monitor.media import SAMPLE_RATE, check_recording
-from monitor.registry import add_anchor, add_workshop
+from monitor.sources.audio_windows import WindowRules, quiet_cut, recording_windows, windows
+from monitor.sources.media import SAMPLE_RATE, check_recording
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.jobs import (
+    claim_next,
+    enqueue,
+    get_job,
+    release,
+    requeue_interrupted,
+    retry_or_fail,
+)
+from monitor.store.registry import add_anchor, add_workshop
 
 HOUR = 3600
 
@@ -75,7 +82,7 @@ def test_decoding_stops_at_the_limit_when_the_header_is_not_believed(hour_of_sil
 def test_the_cli_refuses_a_recording_over_the_limit_in_one_line(hour_of_silence):
     for command in ("transcribe", "check"):
         result = subprocess.run(
-            [sys.executable, "-m", "monitor.cli", command, str(hour_of_silence)],
+            [sys.executable, "-m", "monitor.cli.main", command, str(hour_of_silence)],
             capture_output=True, text=True, timeout=120,
             env={**os.environ, "QINGLANG_MEDIA_MAX_SECONDS": "1800"},
         )  # fmt: skip
@@ -88,8 +95,8 @@ def test_the_cli_refuses_a_recording_over_the_limit_in_one_line(hour_of_silence)
 # Linux carries over from the process that forked it (a test worker of 1.7 GB with the models).
 PEAK_RSS = """
 import json, re, sys
-from monitor.api_keys import create_key
-from monitor.audio_windows import recording_windows
+from monitor.store.api_keys import create_key
+from monitor.sources.audio_windows import recording_windows
 seconds = sum(len(w.samples) for w in recording_windows(sys.argv[1], 10**6)) / 16000
 with open("/proc/self/status") as status:
     peak_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
@@ -117,7 +124,7 @@ def test_an_hour_is_decoded_in_bounded_memory(hour_of_silence):
 def test_claims_are_found_at_their_second_when_read_in_short_windows(
     transcriber_en, checker, claims_audio
 ):
-    from monitor.timed_check import check_segments
+    from monitor.checking.timed_check import check_segments
 
     path, spans = claims_audio
     rules = WindowRules(window_s=6, search_s=3)

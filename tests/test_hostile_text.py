@@ -19,9 +19,9 @@ import pytest
 from api_server import auth, free_port, no_traceback, running, wait_for_service
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import open_db
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
 
 LINE = "家人们，今天的杨梅是当天现摘的，顺丰冷链发货，全网最低价，加我微信私聊下单！"  # 38 字
 
@@ -112,7 +112,7 @@ def test_serve_stops_within_its_shutdown_time_while_a_long_batch_runs(tmp_path):
     env = {**os.environ, "QINGLANG_DB": str(path), "QINGLANG_API_SHUTDOWN_SECONDS": "2",
            "QINGLANG_API_MAX_BATCH_CHARS": "2000000", "QINGLANG_DATA_DIR": str(tmp_path / "f")}  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "monitor.cli.main", "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -10,18 +10,12 @@ import sys
 
 import pytest
 
-from monitor.db import open_db
-from monitor.demo_schema import load_demo
+from monitor.demo.schema import load_demo
 from monitor.errors import InputError
-from monitor.flag_store import start_stream
-from monitor.ids import (
-    STREAM_ID_PATTERN,
-    id_pattern,
-    registry_id,
-    stream_id,
-    stream_id_from,
-)
-from monitor.registry import add_anchor, add_workshop, parse_account
+from monitor.ids import STREAM_ID_PATTERN, id_pattern, registry_id, stream_id, stream_id_from
+from monitor.store.db import open_db
+from monitor.store.flag_store import start_stream
+from monitor.store.registry import add_anchor, add_workshop, parse_account
 
 DEMO = load_demo()
 LOOK_ALIKES = [
@@ -87,7 +81,10 @@ def test_the_store_refuses_a_stream_id_with_a_slash(tmp_path):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "monitor.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -12,12 +12,12 @@ from playwright.sync_api import Page, expect
 from ui_site import open_page, shot
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import open_db
-from monitor.prereview import submit_script
-from monitor.registry import add_anchor
-from monitor.review import file_appeal
+from monitor.review.flags import file_appeal
+from monitor.review.prereview import submit_script
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}

@@ -10,7 +10,7 @@ import pytest
 
 from monitor import LexiconError, load_lexicon
 from monitor.data_files import data_dir
-from monitor.lexicon import CONFIG_FILES
+from monitor.lexicon.entries import CONFIG_FILES
 
 CATEGORY_IDS = {
     "absolute_terms",

@@ -17,13 +17,13 @@ from api_server import free_port
 from hls_server import LiveHls, cut_into_segments
 from speech_audio import speak
 
-from monitor.captions import parse_caption_line
 from monitor.errors import InputError
-from monitor.live import StreamMonitor
-from monitor.media import SAMPLE_RATE, decode_file
-from monitor.speech_chunker import ChunkRules, SpeechChunker, silero_speech_finder
-from monitor.transcriber import AsrPolicy
-from monitor.url_policy import check_source
+from monitor.live.stream_monitor import StreamMonitor
+from monitor.live.url_policy import check_source
+from monitor.sources.captions import parse_caption_line
+from monitor.sources.media import SAMPLE_RATE, decode_file
+from monitor.speech.speech_chunker import ChunkRules, SpeechChunker, silero_speech_finder
+from monitor.speech.transcriber import AsrPolicy
 
 POLICY = AsrPolicy.load()
 CLAIM_RULES = {"en-bestintheworld", "en-lowersbloodpressure"}  # the claims in `claims_audio`
@@ -171,7 +171,7 @@ def test_operator_may_allow_private_addresses(tmp_path):
 def run_watch(*args: str, allow: str = "", timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "QINGLANG_WATCH_ALLOW": allow}
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "watch", *args],
+        [sys.executable, "-m", "monitor.cli.main", "watch", *args],
         capture_output=True, text=True, timeout=timeout, env=env,
     )  # fmt: skip
 
@@ -221,7 +221,7 @@ def test_watch_follows_live_hls_through_an_origin_drop(live_stream):
     live = LiveHls(folder, segments).start()
     env = {**os.environ, "QINGLANG_WATCH_ALLOW": "127.0.0.1"}
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "watch", live.url, "--json", "--language", "en"],
+        [sys.executable, "-m", "monitor.cli.main", "watch", live.url, "--json", "--language", "en"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     events: list[tuple[float, dict]] = []
@@ -276,9 +276,9 @@ def test_watch_reads_http_flv_over_loopback(tmp_path, claims_audio):
     handler.log_message = lambda *args: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    from monitor.db import open_db
-    from monitor.flag_queries import list_flags
-    from monitor.registry import add_anchor
+    from monitor.store.db import open_db
+    from monitor.store.flag_queries import list_flags
+    from monitor.store.registry import add_anchor
 
     db = open_db(tmp_path / "store.db")
     add_anchor(db, "A1", "王阿姨", accounts=["douyin:wang"])
@@ -304,7 +304,7 @@ def test_ctrl_c_stops_watch_cleanly(claims_audio):
     import signal
 
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "watch", str(claims_audio[0]), "--json", "--language", "en"],
+        [sys.executable, "-m", "monitor.cli.main", "watch", str(claims_audio[0]), "--json", "--language", "en"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     first = json.loads(watcher.stdout.readline())

@@ -13,13 +13,13 @@ from hls_server import LiveHls, cut_into_segments
 from ui_login import log_in
 
 from api import create_app
-from api.context import Services
-from monitor.api_keys import create_key
-from monitor.db import open_db
-from monitor.live_rooms import LiveRooms
-from monitor.registry import add_anchor, add_workshop
-from monitor.segments import Segment
+from api.core.context import Services
+from monitor.live.rooms import LiveRooms
 from monitor.settings import Settings
+from monitor.sources.segments import Segment
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
 
 KEYS = [
     ("regulator", "regulator", None), ("platform", "platform", None),

@@ -8,13 +8,13 @@ import pytest
 from api_server import running
 
 from api import create_app
-from monitor.credit_policy import load_policy
-from monitor.db import open_db
+from monitor.credit.policy import load_policy
 from monitor.errors import InputError
 from monitor.local_time import local_date, local_time
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
 
 
 @pytest.mark.parametrize(

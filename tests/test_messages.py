@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from api.schemas_jobs import RoomState
+from api.v1.schemas.jobs import RoomState
 from monitor import messages
-from monitor.api_keys import ROLES
-from monitor.credit_causes import decision_cause, describe, violation_cause
-from monitor.credit_records import EVENT_KINDS, REPAIR_KINDS
+from monitor.credit.causes import decision_cause, describe, violation_cause
+from monitor.credit.records import EVENT_KINDS, REPAIR_KINDS
 from monitor.errors import LexiconError
-from monitor.flag_queries import FLAG_STATUSES
-from monitor.lexicon import SEVERITIES, load_lexicon
+from monitor.lexicon.entries import SEVERITIES, load_lexicon
 from monitor.messages import catalogue, label, message, words
-from monitor.review import VIOLATION_ORIGINS
-from monitor.store_lists import APPEAL_STATUSES, REPAIR_STATUSES, VIOLATION_STATUSES
+from monitor.review.flags import VIOLATION_ORIGINS
+from monitor.store.api_keys import ROLES
+from monitor.store.flag_queries import FLAG_STATUSES
+from monitor.store.store_lists import APPEAL_STATUSES, REPAIR_STATUSES, VIOLATION_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -75,7 +75,7 @@ def _used_in_code() -> set[tuple[str, str]]:
 def _kinds_in_templates() -> set[str]:
     used = re.compile(r"\|\s*label\(\s*\"(\w+)\"\s*\)")
     kinds = set()
-    for path in ROOT.glob("api/templates/*.html"):
+    for path in ROOT.glob("api/ui/templates/*.html"):
         kinds |= set(used.findall(path.read_text(encoding="utf-8")))
     return kinds
 

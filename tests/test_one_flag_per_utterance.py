@@ -9,15 +9,15 @@ import sqlite3
 
 import pytest
 
-from monitor.credit_policy import load_policy
-from monitor.credit_service import anchor_credit
-from monitor.db import migrations, now_iso, open_db
-from monitor.flag_queries import get_flag, list_flags
-from monitor.flag_store import record_check
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import decide_flag
-from monitor.segments import Segment
-from monitor.timed_check import check_segments
+from monitor.checking.timed_check import check_segments
+from monitor.credit.policy import load_policy
+from monitor.credit.service import anchor_credit
+from monitor.review.flags import decide_flag
+from monitor.sources.segments import Segment
+from monitor.store.db import migrations, now_iso, open_db
+from monitor.store.flag_queries import get_flag, list_flags
+from monitor.store.flag_store import record_check
+from monitor.store.registry import add_anchor, add_workshop
 
 POLICY = load_policy()
 # two off-platform hits (加我V信, 私下转账) and two overlapping ones (加我微信 / 微信私聊), each in

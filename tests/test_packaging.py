@@ -37,7 +37,7 @@ def test_the_wheel_carries_the_lexicons_and_checks_outside_the_repo(tmp_path):
     assert "monitor/demo/script.txt" in names
     assert "monitor/demo/audio/funasr_asr_example.mp3" in names  # serve --demo plays it
     assert "monitor/_data/models/asr.yaml" in names
-    assert "monitor/migrations/001_initial.sql" in names
+    assert "monitor/store/migrations/001_initial.sql" in names
     assert {"monitor/policies/credit.yaml", "monitor/policies/fact_claims.yaml"} <= set(names)
     target = tmp_path / "site"
     subprocess.run(
@@ -58,8 +58,8 @@ def test_the_wheel_carries_the_lexicons_and_checks_outside_the_repo(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     script = (
-        "import json, monitor; from monitor.db import open_db; "
-        "from monitor.transcriber import AsrPolicy; r = monitor.check('全网最低价'); "
+        "import json, monitor; from monitor.store.db import open_db; "
+        "from monitor.speech.transcriber import AsrPolicy; r = monitor.check('全网最低价'); "
         "db = open_db('store.db'); p = monitor.load_policy(); AsrPolicy.load(); "
         "print(json.dumps({'file': monitor.__file__, 'hits': len(r.hits), "
         "'tables': len(db.table_names()), 'start': p.start_score}))"

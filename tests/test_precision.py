@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from monitor import Checker
-from monitor.facts import FactRules, ProductFacts
-from monitor.lexicon import load_lexicon
+from monitor.checking.detectors.fact_rules import FactRules, ProductFacts
+from monitor.lexicon.entries import load_lexicon
 
 # Compliant livestream talk of the kinds that fired on real speech, written for this test.
 COMPLIANT = [
@@ -154,7 +154,7 @@ def test_the_model_alone_never_blocks():
 
 
 def test_evidence_inside_a_denial_does_not_count(checker):
-    from monitor.claim_evidence import ClaimEvidence
+    from monitor.checking.detectors.claim_evidence import ClaimEvidence
     from monitor.data_files import data_dir
 
     evidence = ClaimEvidence.load(
@@ -171,7 +171,7 @@ def test_evidence_inside_a_denial_does_not_count(checker):
 
 
 def test_evidence_file_errors_name_the_file_and_field(tmp_path, checker):
-    from monitor.claim_evidence import ClaimEvidence
+    from monitor.checking.detectors.claim_evidence import ClaimEvidence
     from monitor.errors import LexiconError
 
     bad = tmp_path / "claim_evidence.yaml"
@@ -261,6 +261,6 @@ def test_a_free_gift_is_price_fraud_only_with_a_hidden_cost(checker):
     ],
 )
 def test_prices_said_in_speech_are_read(text, prices):
-    from monitor.prices import prices_in
+    from monitor.text.prices import prices_in
 
     assert prices_in(text) == pytest.approx(prices)

@@ -14,7 +14,7 @@ import pytest
 
 from monitor import LexiconError
 from monitor.data_files import data_dir
-from monitor.product_laws import ProductLaws
+from monitor.lexicon.product_laws import ProductLaws
 
 ALCOHOL_AD = "《广告法》第二十三条"
 
@@ -161,7 +161,7 @@ def test_without_a_product_class_the_entry_is_cited_as_written(checker):
 
 def test_the_command_with_the_alcohol_profile_cites_the_alcohol_article():
     done = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "check", "-", "--profile", "alcohol", "--json"],
+        [sys.executable, "-m", "monitor.cli.main", "check", "-", "--profile", "alcohol", "--json"],
         input="一口干了，不醉不归".encode(),
         capture_output=True,
         timeout=120,
@@ -214,7 +214,7 @@ def test_the_laws_file_rejects_an_unknown_class_and_category(checker, laws_file)
 
 
 def test_a_profile_problem_names_file_profile_and_field_in_chinese_then_english(tmp_path):
-    from monitor.profiles import load_profiles
+    from monitor.lexicon.profiles import load_profiles
 
     path = tmp_path / "profiles.yaml"
     path.write_text("profiles:\n  night:\n    min_severity: severe\n    colour: red\n")

@@ -12,25 +12,20 @@ from datetime import timedelta
 
 import pytest
 
-from monitor import audit
-from monitor.credit_policy import load_policy
-from monitor.credit_service import anchor_credit
-from monitor.db import now_iso, open_db, parse_time
-from monitor.decisions import Decision, decide
-from monitor.eligibility import eligibility
+from monitor.credit.eligibility import eligibility
+from monitor.credit.policy import load_policy
+from monitor.credit.service import anchor_credit
+from monitor.credit.workshop_stats import workshop_stats
 from monitor.errors import InputError, StateConflict
-from monitor.flag_queries import get_flag, list_flags
-from monitor.flag_store import record_check
-from monitor.prereview import submit_script
-from monitor.registry import add_anchor, add_product, add_workshop
-from monitor.review import (
-    apply_for_repair,
-    decide_flag,
-    file_appeal,
-    record_violation,
-)
-from monitor.review_corpus import labelled_examples
-from monitor.workshop_stats import workshop_stats
+from monitor.review.decisions import Decision, decide
+from monitor.review.flags import apply_for_repair, decide_flag, file_appeal, record_violation
+from monitor.review.prereview import submit_script
+from monitor.review.training_export import labelled_examples
+from monitor.store import audit
+from monitor.store.db import now_iso, open_db, parse_time
+from monitor.store.flag_queries import get_flag, list_flags
+from monitor.store.flag_store import record_check
+from monitor.store.registry import add_anchor, add_product, add_workshop
 
 POLICY = load_policy()
 
@@ -230,7 +225,7 @@ def test_script_pre_review_and_off_script_claims(store, checker):
 
 
 def test_disclosure_and_workshop_ranking(store, checker):
-    from monitor.disclosure import disclosure, publish
+    from monitor.credit.disclosure import disclosure, publish
 
     ids = flag_stream(store, checker)
     decide_flag(
@@ -278,7 +273,7 @@ def test_repair_application_is_decided_and_audited(store, checker):
 
 def cli(db, *args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args, "--db", str(db)],
+        [sys.executable, "-m", "monitor.cli.main", *args, "--db", str(db)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "QINGLANG_ACTOR": "reg-1", **(env or {})},
     )  # fmt: skip
 

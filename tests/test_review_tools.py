@@ -20,15 +20,15 @@ from ui_login import log_in
 from ui_site import open_page, record_lines, shot
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.audit import entries
-from monitor.credit_policy import load_policy
-from monitor.credit_service import anchor_credit
-from monitor.db import now_iso, open_db, transaction
-from monitor.flag_queries import count_flags, get_flag, list_flags
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.credit.policy import load_policy
+from monitor.credit.service import anchor_credit
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.audit import entries
+from monitor.store.db import now_iso, open_db, transaction
+from monitor.store.flag_queries import count_flags, get_flag, list_flags
+from monitor.store.registry import add_anchor, add_workshop
 
 MANY = 55  # more flags than one page of the queue (50)
 # Beijing is UTC+8: 16:30Z on 2 December is 00:30 on 3 December in Beijing.

@@ -18,18 +18,18 @@ from ui_login import log_in
 from ui_site import open_page, shot
 
 from api import create_app
-from api.errors import ApiError
-from api.limits import check_text_size
+from api.core.errors import ApiError
+from api.core.limits import check_text_size
 from monitor import LexiconError, load_lexicon
-from monitor.api_keys import create_key
-from monitor.corrected_copy import corrected_copy
+from monitor.checking.corrected_copy import corrected_copy
 from monitor.data_files import data_dir
-from monitor.db import open_db
-from monitor.lexicon import CONFIG_FILES
-from monitor.registry import add_anchor, add_product, add_workshop
+from monitor.lexicon.entries import CONFIG_FILES
 from monitor.settings import Settings
 from monitor.sizes import readable_size
-from monitor.store_lists import list_scripts
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_product, add_workshop
+from monitor.store.store_lists import list_scripts
 
 ADVICE_LINE = "【建议 / advice："
 

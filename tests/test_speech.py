@@ -14,11 +14,16 @@ import numpy as np
 import pytest
 from speech_audio import ffmpeg
 
-from monitor.asr_model import OFFLINE_MODEL, ModelUnavailable, offline_model_folder, resolve_model
+from monitor.checking.timed_check import check_segments
 from monitor.errors import InputError
-from monitor.media import SAMPLE_RATE, decode_bytes, decode_file
-from monitor.timed_check import check_segments
-from monitor.transcriber import AsrPolicy
+from monitor.sources.media import SAMPLE_RATE, decode_bytes, decode_file
+from monitor.speech.asr_model import (
+    OFFLINE_MODEL,
+    ModelUnavailable,
+    offline_model_folder,
+    resolve_model,
+)
+from monitor.speech.transcriber import AsrPolicy
 
 AUDIO = Path(__file__).parent / "data" / "audio"
 REFERENCES = json.loads((AUDIO / "references.json").read_text(encoding="utf-8"))
@@ -31,7 +36,7 @@ def cer(reference: str, hypothesis: str) -> float:
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args],
+        [sys.executable, "-m", "monitor.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=240,

@@ -12,10 +12,10 @@ import textwrap
 
 import pytest
 
-from monitor import audit
-from monitor.db import apply_migrations, migrations, open_db, schema_version
 from monitor.errors import InputError, StateConflict
-from monitor.registry import (
+from monitor.store import audit
+from monitor.store.db import apply_migrations, migrations, open_db, schema_version
+from monitor.store.registry import (
     add_anchor,
     add_product,
     add_workshop,
@@ -44,7 +44,7 @@ def test_an_existing_database_is_upgraded_without_loss(tmp_path, monkeypatch):
     db = open_db(path)
     add_workshop(db, "W1", "梁弄杨梅工坊")
     db.close()
-    from monitor import db as db_module
+    from monitor.store import db as db_module
 
     upgrade = (
         99,
@@ -59,8 +59,8 @@ def test_an_existing_database_is_upgraded_without_loss(tmp_path, monkeypatch):
 
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
-    from monitor import db as db_module
-    from monitor.db import StoreError
+    from monitor.store import db as db_module
+    from monitor.store.db import StoreError
 
     path = tmp_path / "x.db"
     open_db(path).close()
@@ -78,7 +78,7 @@ def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_a_database_newer_than_the_program_is_refused(tmp_path):
-    from monitor.db import StoreError
+    from monitor.store.db import StoreError
 
     db = open_db(tmp_path / "new.db")
     db.execute(
@@ -92,8 +92,8 @@ def test_a_database_newer_than_the_program_is_refused(tmp_path):
 WRITER = textwrap.dedent(
     """
     import sys
-    from monitor.db import open_db
-    from monitor.registry import add_workshop
+    from monitor.store.db import open_db
+    from monitor.store.registry import add_workshop
     db = open_db(sys.argv[1])
     for i in range(100000):
         add_workshop(db, f"W{i}", f"工坊{i}", "余姚")

@@ -17,13 +17,13 @@ import pytest
 from api_server import auth, no_traceback, running
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import BUSY_RETRY_AFTER_S, open_db
-from monitor.flag_store import record_check
-from monitor.registry import add_anchor, add_workshop
-from monitor.segments import Segment
+from monitor.checking.timed_check import check_segments
 from monitor.settings import Settings
-from monitor.timed_check import check_segments
+from monitor.sources.segments import Segment
+from monitor.store.api_keys import create_key
+from monitor.store.db import BUSY_RETRY_AFTER_S, open_db
+from monitor.store.flag_store import record_check
+from monitor.store.registry import add_anchor, add_workshop
 
 VIOLATION = {"anchor": "A1", "category": "price_fraud", "severity": "high",
              "evidence": "2026-05-01 直播回放 12:30 虚构原价", "origin": "complaint"}  # fmt: skip
@@ -106,7 +106,7 @@ def test_a_page_that_writes_to_a_locked_store_says_so(quick_to_give_up):
 def test_the_cli_says_a_locked_store_is_busy_in_one_line(tmp_path):
     path = tmp_path / "cli.db"
     _store(path)
-    command = [sys.executable, "-m", "monitor.cli", "violations", "record", "--db", str(path),
+    command = [sys.executable, "-m", "monitor.cli.main", "violations", "record", "--db", str(path),
                "--anchor", "A1", "--category", "price_fraud", "--severity", "high",
                "--evidence", "虚构原价截图"]  # fmt: skip
     env = {**os.environ, "QINGLANG_ACTOR": "reg-1", "QINGLANG_DB_BUSY_TIMEOUT_SECONDS": "0.2"}

@@ -21,9 +21,9 @@ from ssrf_servers import (
 )
 
 from monitor.errors import InputError
-from monitor.guarded_http import StreamFetcher
-from monitor.stream_sources import open_source
-from monitor.url_policy import AddressNotAllowed
+from monitor.live.guarded_http import StreamFetcher
+from monitor.live.stream_sources import open_source
+from monitor.live.url_policy import AddressNotAllowed
 
 ALLOWED = "127.0.0.2"
 NOT_ALLOWED = "地址不允许 / address not allowed"

@@ -20,28 +20,28 @@ from speech_audio import speak
 from ui_site import open_page, shot
 
 from api import create_app
-from monitor.api_keys import create_key
+from monitor.checking.report import ReportWarning
+from monitor.checking.timed_check import check_segments
+from monitor.cli.terminal_report import render_report
 from monitor.data_files import data_dir
-from monitor.db import open_db
 from monitor.errors import LexiconError
-from monitor.flag_store import record_check
-from monitor.job_runner import run_job
-from monitor.jobs import claim_next, enqueue
-from monitor.live import StreamMonitor
-from monitor.media import decode_file
-from monitor.registry import add_anchor
-from monitor.report import ReportWarning
-from monitor.segments import Segment
+from monitor.live.stream_monitor import StreamMonitor
 from monitor.settings import Settings
-from monitor.terminal_report import render_report
-from monitor.timed_check import check_segments
-from monitor.transcriber import AsrPolicy
-from monitor.transcript_reliability import (
+from monitor.sources.media import decode_file
+from monitor.sources.segments import Segment
+from monitor.speech.job_runner import run_job
+from monitor.speech.transcriber import AsrPolicy
+from monitor.speech.transcript_reliability import (
     ISSUES,
     WARNING_PREFIX,
     segment_issues,
     transcript_warnings,
 )
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.flag_store import record_check
+from monitor.store.jobs import claim_next, enqueue
+from monitor.store.registry import add_anchor
 
 AUDIO = Path(__file__).parent / "data" / "audio"
 CLEAR_CLIP = "funasr_asr_example.wav"  # 欢迎大家来体验达摩院推出的语音识别模型
@@ -320,7 +320,7 @@ def test_stream_page_marks_low_confidence_segments(browser, store):
 
 def test_check_cli_warns_and_exits_1_for_garbled_speech(garbled_clip):
     result = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "check", str(garbled_clip), "--color", "never"],
+        [sys.executable, "-m", "monitor.cli.main", "check", str(garbled_clip), "--color", "never"],
         capture_output=True,
         text=True,
         timeout=600,

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from ui_login import log_in
 from ui_site import SCRIPT, open_page, shot
 
-from monitor.credit_service import anchor_credit
-from monitor.flag_queries import get_flag, list_flags
+from monitor.credit.service import anchor_credit
+from monitor.store.flag_queries import get_flag, list_flags
 
 
 def test_regulator_confirms_top_flag_by_keyboard_and_anchor_grade_changes(browser, site):

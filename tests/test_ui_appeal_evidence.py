@@ -18,12 +18,12 @@ from ui_login import log_in
 from ui_site import open_page, shot
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import open_db
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.credit.policy import load_policy
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
 
 LINK = "https://cx.cnca.cn/CertECloud/result/skipResultDetail?certNo=123OP2600001"
 

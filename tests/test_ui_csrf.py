@@ -16,10 +16,10 @@ from store_samples import anchor_with_violation
 from ui_login import log_in
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.db import open_db
 from monitor.settings import Settings
-from monitor.store_lists import list_appeals
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.store_lists import list_appeals
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_REFUSED = "表单已过期或来源不明，请刷新页面重试 / CSRF token missing or invalid"

@@ -19,15 +19,15 @@ from ui_login import log_in
 from ui_site import open_page, shot
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.credit_service import anchor_credit
-from monitor.db import open_db
-from monitor.eligibility import SCRIPT_APPROVAL
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
+from monitor.credit.eligibility import SCRIPT_APPROVAL
+from monitor.credit.policy import load_policy
+from monitor.credit.service import anchor_credit
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
-from monitor.store_lists import get_appeal, get_repair, get_script
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
+from monitor.store.store_lists import get_appeal, get_repair, get_script
 
 SCRIPT = "这款杨梅是最好吃的，吃了能降血压，有问题加我微信私聊。"
 
@@ -318,7 +318,7 @@ def test_forms_work_without_javascript(site):
 
 def test_a_checked_script_with_blocking_problems_shows_as_failed(browser, site):
     """Issue 12: a script with a block verdict showed as 已检查（无需审批）; it does not count for
-    going live (monitor/eligibility.py), so the anchor must see that it failed."""
+    going live (monitor/credit/eligibility.py), so the anchor must see that it failed."""
     anchor = open_page(browser, site, site["keys"]["A4"])
     anchor.goto("/ui/self-check")
     anchor.fill("#script", SCRIPT)

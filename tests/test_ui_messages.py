@@ -13,14 +13,14 @@ from playwright.sync_api import expect
 from ui_login import log_in
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.credit_records import EVENT_KINDS
-from monitor.db import open_db
-from monitor.flag_store import record_utterance
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import decide_flag, record_violation
+from monitor.credit.policy import load_policy
+from monitor.credit.records import EVENT_KINDS
+from monitor.review.flags import decide_flag, record_violation
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.flag_store import record_utterance
+from monitor.store.registry import add_anchor, add_workshop
 
 FLAGGED = "想要的加我微信私聊，给你便宜。"
 ROLES = [("regulator", None), ("platform", None), ("anchor", "A3")]

@@ -14,10 +14,10 @@ from api_server import running
 from ui_login import SESSION_COOKIE, log_in
 
 from api import create_app
-from api.rate_limit import FAILED_AUTH_PER_MINUTE
-from monitor.api_keys import create_key, revoke_key
-from monitor.db import open_db, transaction
+from api.core.rate_limit import FAILED_AUTH_PER_MINUTE
 from monitor.settings import Settings
+from monitor.store.api_keys import create_key, revoke_key
+from monitor.store.db import open_db, transaction
 
 SESSION_HOURS = 2.0
 

@@ -17,14 +17,14 @@ from ui_login import log_in
 from ui_site import open_page, shot
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import open_db
-from monitor.demo_data import load_demo, seed_demo
-from monitor.flag_queries import count_flags, list_flags
-from monitor.segments import Segment
+from monitor.credit.policy import load_policy
+from monitor.demo.data import load_demo, seed_demo
 from monitor.settings import Settings
-from monitor.stream_views import flag_span
+from monitor.sources.segments import Segment
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.flag_queries import count_flags, list_flags
+from monitor.store.stream_views import flag_span
 
 STREAM = "S-ZJ3-en-demo"  # the demo stream of anchor A-ZJ3, recorded, with flags
 OWN_ANCHOR = "A-ZJ3"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.utterances import UtteranceRules, split_utterances
+from monitor.text.utterances import UtteranceRules, split_utterances
 
 
 def pieces(text: str) -> list[str]:

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page
 from ui_site import open_page
 
-from api.security_headers import CONTENT_SECURITY_POLICY, REDOC_CONTENT_SECURITY_POLICY
+from api.core.security_headers import CONTENT_SECURITY_POLICY, REDOC_CONTENT_SECURITY_POLICY
 
 # Every page a user reaches, by who sees it (None: no login).
 PAGES = {

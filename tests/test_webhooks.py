@@ -17,22 +17,22 @@ import yaml
 from api_server import auth, no_traceback, running, wait_until
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import known_categories, load_policy
-from monitor.db import open_db
+from monitor.credit.policy import known_categories, load_policy
 from monitor.errors import InputError
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import record_violation
-from monitor.settings import Settings
-from monitor.webhook_delivery import (
+from monitor.notify.delivery import (
     DeliveryWorker,
     WebhookPolicyError,
     load_webhook_policy,
     parse_webhook_policy,
 )
-from monitor.webhook_outbox import enqueue_event
-from monitor.webhook_signatures import sign, verify_signature
-from monitor.webhooks import create_subscription
+from monitor.notify.outbox import enqueue_event
+from monitor.notify.signatures import sign, verify_signature
+from monitor.notify.webhooks import create_subscription
+from monitor.review.flags import record_violation
+from monitor.settings import Settings
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
 
 FAST = {
     "version": "test",

@@ -10,7 +10,7 @@ from pathlib import Path
 import jieba
 import pytest
 
-from monitor.word_dictionary import WordDictionary
+from monitor.text.word_dictionary import WordDictionary
 
 DATA = Path(__file__).parent / "data"
 CORPUS = Path(__file__).parent.parent / "models" / "data" / "parts"

@@ -17,16 +17,16 @@ from ui_login import log_in
 from ui_site import open_page, record_lines, shot
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.credit_service import anchor_credit
-from monitor.db import now_iso, open_db, transaction
-from monitor.flag_store import start_stream
+from monitor.credit.policy import load_policy
+from monitor.credit.service import anchor_credit
+from monitor.credit.workshop_stats import workshop_stats
 from monitor.local_time import local_today
-from monitor.registry import add_anchor, add_workshop
-from monitor.review import decide_flag, record_violation
+from monitor.review.flags import decide_flag, record_violation
 from monitor.settings import Settings
-from monitor.workshop_stats import workshop_stats
+from monitor.store.api_keys import create_key
+from monitor.store.db import now_iso, open_db, transaction
+from monitor.store.flag_store import start_stream
+from monitor.store.registry import add_anchor, add_workshop
 
 SEVEN_FLAGS = [
     "我们的茶是全网最低价。", "喝了能降血压。", "这款茶包治百病。", "想要的加我微信私聊。",

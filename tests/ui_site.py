@@ -14,15 +14,15 @@ from playwright.sync_api import Page
 from speech_audio import tone
 
 from api import create_app
-from monitor.api_keys import create_key
-from monitor.credit_policy import load_policy
-from monitor.db import open_db, transaction
-from monitor.flag_store import record_check
-from monitor.registry import add_anchor, add_product, add_workshop
-from monitor.review import record_violation
-from monitor.segments import Segment
+from monitor.checking.timed_check import check_segments
+from monitor.credit.policy import load_policy
+from monitor.review.flags import record_violation
 from monitor.settings import Settings
-from monitor.timed_check import check_segments
+from monitor.sources.segments import Segment
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db, transaction
+from monitor.store.flag_store import record_check
+from monitor.store.registry import add_anchor, add_product, add_workshop
 
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 STREAM = [

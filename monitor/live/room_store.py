@@ -1,0 +1,149 @@
+"""The live rooms' rows and numbered events in the store: opening a room's row, marking it
+stopped (or interrupted when a killed process left it active), reading a room with its last
+events, and appending and reading events. Every room start and stop is audited. Holds no
+monitor and no thread: those live in live_rooms.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlite_utils
+
+from monitor.ids import stream_id_from
+from monitor.store import audit
+from monitor.store.db import now_iso, transaction, where_equal
+
+LAST_EVENTS = 10  # events a room's summary carries
+SYSTEM_ACTOR = "system"  # who the audit log names for rooms stopped by the service itself
+
+
+def interrupt_active_rooms(db: sqlite_utils.Database) -> None:
+    """Mark the rooms a killed process left active `interrupted` (at start-up)."""
+    with transaction(db):
+        left = db.execute("SELECT id, anchor_id FROM live_rooms WHERE state = 'active'")
+        error = "服务重启 / the service restarted while the room was active"
+        for room_id, anchor_id in left.fetchall():
+            db.execute(
+                "UPDATE live_rooms SET state = 'interrupted', stopped_at = ?, error = ? "
+                "WHERE id = ?",
+                [now_iso(), error, room_id],
+            )
+            _audit_stop(db, SYSTEM_ACTOR, room_id, anchor_id, "interrupted", error)
+
+
+def insert_room(
+    db: sqlite_utils.Database,
+    *,
+    owner_key_id: int,
+    anchor_id: str,
+    stream_id: str | None,
+    product_id: str | None,
+    profile: str | None,
+    source_url: str | None,
+    actor: str,
+) -> tuple[int, str]:
+    """A new active room's row, its start audited as `actor`'s; returns its id and stream id
+    (`<anchor>:live-<room id>` when none was given)."""
+    with transaction(db):
+        room_id = db.execute(
+            "INSERT INTO live_rooms (owner_key_id, anchor_id, stream_id, product_id, "
+            "profile, source_url, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [owner_key_id, anchor_id, stream_id or "", product_id, profile,
+             source_url, now_iso()],
+        ).lastrowid  # fmt: skip
+        stream_id = stream_id or stream_id_from(f"{anchor_id}:live-{room_id}")
+        db.execute("UPDATE live_rooms SET stream_id = ? WHERE id = ?", [stream_id, room_id])
+        audit.append(
+            db, actor, "room.start", f"anchor:{anchor_id}",
+            {"room_id": room_id, "stream_id": stream_id, "owner_key_id": owner_key_id,
+             "source": _without_query(source_url) if source_url else "push"},
+        )  # fmt: skip
+    return room_id, stream_id
+
+
+def mark_stopped(
+    db: sqlite_utils.Database,
+    room_id: int,
+    anchor_id: str,
+    state: str,
+    error: str | None,
+    actor: str,
+) -> None:
+    """Record that an active room stopped (`state`: stopped, ended, failed, interrupted), audited
+    as `actor`'s; a room no longer active is left as it is."""
+    with transaction(db):
+        stopped = db.execute(
+            "UPDATE live_rooms SET state = ?, stopped_at = ?, error = ? "
+            "WHERE id = ? AND state = 'active'",
+            [state, now_iso(), error, room_id],
+        ).rowcount
+        if stopped:
+            _audit_stop(db, actor, room_id, anchor_id, state, error)
+
+
+def count_result(
+    db: sqlite_utils.Database, room_id: int, audio_s: float, segments: int, flags: int
+) -> None:
+    """Add a result's segments and flags to the room's counts, and how much audio it heard."""
+    db.execute(
+        "UPDATE live_rooms SET audio_s = ?, segments = segments + ?, flags = flags + ? "
+        "WHERE id = ?",
+        [round(audio_s, 3), segments, flags, room_id],
+    )
+
+
+def get_room(db: sqlite_utils.Database, room_id: int) -> dict[str, Any] | None:
+    """The room's row with its last LAST_EVENTS events, oldest first (None if there is none)."""
+    row = next(db.query("SELECT * FROM live_rooms WHERE id = ?", [room_id]), None)
+    if row is None:
+        return None
+    row["last_events"] = list(reversed(room_events(db, room_id, None, LAST_EVENTS, newest=True)))
+    return row
+
+
+def room_ids(
+    db: sqlite_utils.Database, owner_key_id: int | None = None, anchor_id: str | None = None
+) -> list[int]:
+    """The newest 200 rooms' ids, newest first, of one key or anchor when given."""
+    clause, params = where_equal(("owner_key_id", owner_key_id), ("anchor_id", anchor_id))
+    sql = f"SELECT id FROM live_rooms {clause} ORDER BY id DESC LIMIT 200"
+    return [r[0] for r in db.execute(sql, params)]
+
+
+def add_event(db: sqlite_utils.Database, room_id: int, kind: str, body: dict) -> dict:
+    """Append the room's next numbered event; returns it as the events list shows it."""
+    seq = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM live_events WHERE room_id = ?", [room_id]
+    ).fetchone()[0]
+    at = now_iso()
+    db.execute(
+        "INSERT INTO live_events (room_id, seq, at, type, payload) VALUES (?, ?, ?, ?, ?)",
+        [room_id, seq, at, kind, json.dumps(body, ensure_ascii=False)],
+    )
+    return {"seq": seq, "at": at, "type": kind, **body}
+
+
+def room_events(
+    db: sqlite_utils.Database, room_id: int, after: int | None, limit: int, *, newest: bool
+) -> list[dict]:
+    """The room's events after number `after`, oldest first (newest first when `newest`)."""
+    order = "DESC" if newest else "ASC"
+    rows = db.execute(
+        f"SELECT seq, at, type, payload FROM live_events WHERE room_id = ? AND seq > ? "
+        f"ORDER BY seq {order} LIMIT ?",
+        [room_id, after or 0, limit],
+    ).fetchall()
+    return [{"seq": s, "at": at, "type": t, **json.loads(p)} for s, at, t, p in rows]
+
+
+def _audit_stop(db, actor: str, room_id: int, anchor_id: str, state: str, error) -> None:
+    detail = {"room_id": room_id, "state": state, "error": error}
+    audit.append(db, actor, "room.stop", f"anchor:{anchor_id}", detail)
+
+
+def _without_query(url: str) -> str:
+    """A watched address as the audit log keeps it: no query or fragment (they may hold tokens)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))

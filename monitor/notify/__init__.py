@@ -1,0 +1,1 @@
+"""Telling platforms: webhook subscriptions, the outbox and its delivery worker."""
