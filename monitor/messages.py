@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, RootModel, StringConstraints, model_validator
 
 from monitor.data_files import data_dir
-from monitor.lexicon.entries import read_validated, read_yaml
+from monitor.yaml_files import read_validated, read_yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("messages.yaml")
 CATEGORY = "category"  # the kind whose names are the lexicon's categories

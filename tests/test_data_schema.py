@@ -71,7 +71,7 @@ def test_a_fact_claims_policy_with_an_unknown_severity_is_refused(tmp_path):
 
     from monitor.checking.detectors.fact_claims_schema import FactClaimsFile
     from monitor.errors import LexiconError
-    from monitor.lexicon.entries import read_validated
+    from monitor.yaml_files import read_validated
 
     shipped = Path(str(files("monitor").joinpath("policies", "fact_claims.yaml")))
     data = yaml.safe_load(shipped.read_text(encoding="utf-8"))

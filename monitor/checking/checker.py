@@ -21,11 +21,12 @@ from monitor.checking.report import Hit, Report, SentenceVerdict
 from monitor.checking.scoring import ScoringRules
 from monitor.checking.scoring_schema import ScoringFile
 from monitor.data_files import data_dir
-from monitor.lexicon.entries import Lexicon, load_lexicon, read_validated
+from monitor.lexicon.entries import Lexicon, load_lexicon
 from monitor.lexicon.product_laws import ProductLaws
 from monitor.lexicon.profiles import Profile, find_profile, load_profiles
 from monitor.text.normalization import Normalizer, load_normalizer
 from monitor.text.utterances import split_utterances
+from monitor.yaml_files import read_validated
 
 
 class Checker:

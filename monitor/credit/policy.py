@@ -20,7 +20,7 @@ from monitor.credit.policy_schema import POLICY_NOUNS, CreditPolicyFile, Restric
 from monitor.data_files import data_dir
 from monitor.data_schema import validate
 from monitor.errors import InputError, LexiconError
-from monitor.lexicon.entries import read_yaml
+from monitor.yaml_files import read_yaml
 
 
 class PolicyError(InputError):

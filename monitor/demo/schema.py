@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from monitor.lexicon.entries import read_validated
+from monitor.yaml_files import read_validated
 
 DEMO_FOLDER = Path(__file__).resolve().parent
 

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from monitor.data_files import data_dir
-from monitor.data_schema import problems_of, validate
+from monitor.data_schema import validate
 from monitor.errors import LexiconError
 from monitor.lexicon.rewordings import RewordingRules
 from monitor.lexicon.schema import (
@@ -26,10 +25,10 @@ from monitor.lexicon.schema import (
     whitelist_item,
 )
 from monitor.vocabulary import SEVERITIES as SEVERITIES  # re-exported: callers import it from here
+from monitor.yaml_files import read_validated, read_yaml
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
 CONFIG_FILES = frozenset(
     {
         "categories",
@@ -108,45 +107,6 @@ class Lexicon:
     categories: Mapping[str, Category]
     product_classes: Mapping[str, str]
     files: tuple[str, ...] = field(default=())
-
-
-def validated(
-    model: type[ModelT], data: object, where: str, context: Mapping[str, object] | None = None
-) -> ModelT:
-    """`data` validated by a pydantic model (its validators see `context`), or LexiconError
-    naming `where` and the field."""
-    try:
-        return model.model_validate(data, context=dict(context) if context else None)
-    except ValidationError as exc:
-        raise LexiconError(problems_of(exc, where)) from exc
-
-
-def read_validated(
-    path: Path, model: type[ModelT], context: Mapping[str, object] | None = None
-) -> ModelT:
-    """One YAML file validated by a pydantic model, or LexiconError naming the file and field."""
-    return validated(model, read_yaml(path), str(path), context)
-
-
-def read_yaml(path: Path) -> dict:
-    """Parse one YAML file into a mapping, or raise LexiconError naming the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LexiconError([f"{path}: cannot read ({exc})"]) from exc
-    try:
-        data = yaml.load(text, Loader=_SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise LexiconError(
-            [f"{path}:{where} invalid YAML ({getattr(exc, 'problem', exc)})"]
-        ) from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise LexiconError([f"{path}: top level must be a mapping with an 'entries' list"])
-    return data
 
 
 def _load_categories(path: Path) -> tuple[dict[str, Category], dict[str, str]]:

@@ -35,7 +35,7 @@ class ProductLaws:
         cls, path: Path, categories: Iterable[str], product_classes: Iterable[str]
     ) -> ProductLaws:
         """The file validated: every class and category it names must exist (LexiconError)."""
-        from monitor.lexicon.entries import read_validated
+        from monitor.yaml_files import read_validated
 
         data = read_validated(path, _LawsFile)
         known_classes, known_categories = set(product_classes), set(categories)

@@ -11,8 +11,9 @@ from pydantic import Field
 
 from monitor.data_schema import DataModel, validate
 from monitor.errors import LexiconError, UnknownProfileError
-from monitor.lexicon.entries import SEVERITIES, Entry, read_yaml
+from monitor.lexicon.entries import SEVERITIES, Entry
 from monitor.messages import label
+from monitor.yaml_files import read_yaml
 
 
 @dataclass(frozen=True)

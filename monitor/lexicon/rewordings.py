@@ -35,7 +35,7 @@ class RewordingRules:
 
     @classmethod
     def load(cls, path: Path) -> RewordingRules:
-        from monitor.lexicon.entries import read_validated
+        from monitor.yaml_files import read_validated
 
         data = read_validated(path, _RewordingFile)
         return cls(data.max_length, data.max_length_en, tuple(data.adds_claims))

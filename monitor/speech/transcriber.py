@@ -18,7 +18,6 @@ import numpy as np
 import opencc
 
 from monitor.data_files import data_dir
-from monitor.lexicon.entries import read_validated, validated
 from monitor.sources.audio_windows import WindowRules, recording_windows
 from monitor.sources.media import SAMPLE_RATE, check_recording
 from monitor.sources.segments import Segment, Transcript, Word
@@ -31,6 +30,7 @@ from monitor.speech.transcript_reliability import (
     word_confidence,
 )
 from monitor.vocabulary import MEDIA_MAX_SECONDS
+from monitor.yaml_files import read_validated, validated
 
 Progress = Callable[[float, float], None]  # (seconds transcribed, total seconds)
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)

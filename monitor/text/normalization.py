@@ -15,9 +15,9 @@ from pathlib import Path
 
 from monitor.checking.detectors.evasion import EvasionRestorer, EvasionRules
 from monitor.data_files import data_dir
-from monitor.lexicon.entries import read_validated, read_yaml, validated
 from monitor.text.normalization_schema import NormalizationFile
 from monitor.text.offsets import Rewrite, delete_with_map, rewrite_spans, rewrite_with_map
+from monitor.yaml_files import read_validated, read_yaml, validated
 
 # Code points scanned when building tables: everything up to the CJK extension planes.
 _SCAN_LIMIT = 0x2FFFF

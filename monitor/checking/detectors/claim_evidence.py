@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitor.checking.detectors.scope import Scopes
 from monitor.errors import LexiconError
-from monitor.lexicon.entries import read_validated
 from monitor.text.prices import largest_gap
+from monitor.yaml_files import read_validated
 
 
 class EvidenceRule(BaseModel):

@@ -21,10 +21,11 @@ from monitor.checking.detectors.claim_evidence import ClaimEvidence
 from monitor.checking.detectors.interface import CheckContext, DetectorSetup, in_text_order
 from monitor.checking.detectors.lexicon import LexiconDetector, LexiconFindings
 from monitor.checking.report import Hit, Reason
-from monitor.lexicon.entries import Category, read_validated
+from monitor.lexicon.entries import Category
 from monitor.lexicon.profiles import Profile
 from monitor.model.policy_schema import ClassifierPolicyFile
 from monitor.text.normalization import NormalizedText
+from monitor.yaml_files import read_validated
 
 if TYPE_CHECKING:  # scikit-learn is imported only when a classifier is built (start-up time)
     from monitor.model.classifier import CategoryScores, ClaimClassifier

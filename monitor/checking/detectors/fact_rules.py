@@ -12,7 +12,7 @@ from pathlib import Path
 
 from monitor.checking.detectors.fact_claims_schema import FactClaimsFile
 from monitor.checking.report import Hit, Reason
-from monitor.lexicon.entries import read_validated
+from monitor.yaml_files import read_validated
 
 FACTS_CATEGORY = "quality_origin_claims"  # the category of every facts hit
 

@@ -14,12 +14,13 @@ from monitor.checking.detectors.scope import Scopes
 from monitor.checking.report import Hit
 from monitor.checking.scoring import ScoringRules
 from monitor.lexicon.context_schema import ContextFile
-from monitor.lexicon.entries import Entry, Lexicon, read_validated, read_yaml
+from monitor.lexicon.entries import Entry, Lexicon
 from monitor.lexicon.matcher import Candidate, LexiconMatcher
 from monitor.lexicon.profiles import Profile
 from monitor.text.normalization import NormalizedText, Normalizer
 from monitor.text.pinyin_stream import PinyinStreamMatcher
 from monitor.text.utterances import TextSegments
+from monitor.yaml_files import read_validated, read_yaml
 
 # Reasons that say the words are there but the context makes them no claim; a missing required
 # context ("原价" without a second price) clears nothing.

@@ -10,12 +10,13 @@ from collections.abc import Callable, Collection, Sequence
 
 from monitor.checking.detectors.negation import NegationRule
 from monitor.checking.detectors.scope import ScopeFinder, ScopeRules, Scopes
-from monitor.lexicon.entries import Entry, WhitelistPhrase, validated
+from monitor.lexicon.entries import Entry, WhitelistPhrase
 from monitor.lexicon.matcher import Candidate, WhitelistMatcher
 from monitor.text.normalization import NormalizedText
 from monitor.text.prices import largest_gap
 from monitor.text.utterances import SENTENCE_END, TextSegments
 from monitor.text.word_boundaries import WordBoundaryJudge
+from monitor.yaml_files import validated
 
 
 class ContextJudge:
