@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.checking.detectors.evasion import doubled_forms, filler_forms
+from monitor.text.evasion import doubled_forms, filler_forms
 from monitor.text.normalization import load_normalizer
 
 

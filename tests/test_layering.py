@@ -18,6 +18,15 @@ PACKAGES = ("monitor", "api")
 
 CLI = ("monitor.cli", "monitor.cli.*")  # the `qinglang` command, at the edge
 WEB = ("api", "api.*")  # the HTTP API and the web UI
+# the pure core: text in, hits out; it never reaches the store, the network or a stage after it
+PURE = tuple(
+    f"monitor.{p}{s}" for p in ("text", "lexicon", "model", "checking") for s in ("", ".*")
+)
+STAGES = tuple(
+    f"monitor.{p}{s}"
+    for p in ("store", "review", "credit", "notify", "live", "speech", "demo")
+    for s in ("", ".*")
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,12 @@ class Rule:
 RULES = (
     Rule(("monitor", "monitor.*"), WEB + CLI, exempt=CLI, why="the core imports no skin"),
     Rule(WEB, CLI, why="the API and UI do not import the command line"),
+    Rule(PURE, STAGES, why="the check is pure: no store, network, review or credit"),
+    Rule(
+        ("monitor.store", "monitor.store.*"),
+        ("monitor.notify", "monitor.notify.*", "monitor.live", "monitor.live.*"),
+        why="the store does not send or fetch",
+    ),
 )
 
 
@@ -102,16 +117,19 @@ def test_the_scan_sees_the_imports_the_cli_may_make():
 
 
 def test_a_core_module_importing_a_skin_is_reported(tmp_path):
-    (tmp_path / "monitor").mkdir()
-    (tmp_path / "api").mkdir()
-    (tmp_path / "monitor" / "__init__.py").write_text("")
-    (tmp_path / "monitor" / "cli_tool.py").write_text("from api import app\n")
-    (tmp_path / "monitor" / "scoring.py").write_text(
-        "def serve():\n    from api.core.app import create_app\n\nfrom . import cli_tool\n"
+    for folder in ("monitor/cli", "monitor/checking", "monitor/store", "api"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / "monitor" / "cli" / "tool.py").write_text("from api import app\n")
+    (tmp_path / "monitor" / "checking" / "scoring.py").write_text(
+        "def serve():\n    from api.core.app import create_app\n\n"
+        "from monitor.cli import tool\nfrom monitor.store import db\n"
     )
-    (tmp_path / "api" / "__init__.py").write_text("from monitor.cli_tool import main\n")
+    (tmp_path / "api" / "__init__.py").write_text("from monitor.cli.tool import main\n")
     assert violations(import_edges(tmp_path)) == [
-        "api imports monitor.cli_tool: the API and UI do not import the command line",
+        "api imports monitor.cli.tool: the API and UI do not import the command line",
         "monitor.checking.scoring imports api.core.app: the core imports no skin",
-        "monitor.checking.scoring imports monitor.cli_tool: the core imports no skin",
+        "monitor.checking.scoring imports monitor.cli.tool: the core imports no skin",
+        "monitor.checking.scoring imports monitor.store: the check is pure: no store, network, "
+        "review or credit",
     ]

@@ -13,8 +13,8 @@ import sys
 import pytest
 
 from monitor import LexiconError
+from monitor.checking.product_laws import ProductLaws
 from monitor.data_files import data_dir
-from monitor.lexicon.product_laws import ProductLaws
 
 ALCOHOL_AD = "《广告法》第二十三条"
 

@@ -103,7 +103,7 @@ def _segment_pieces(segment: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _verdict(segment: dict[str, Any]) -> str:
-    """The check's verdict on the segment, from its flags (DESIGN.md: block = a blocking hit);
+    """The check's verdict on the segment, from its flags (docs/architecture.md: block = a blocking hit);
     a line speech recognition doubts is never a pass (a person listens)."""
     if not segment["flags"]:
         return "review" if segment["issues"] else "pass"

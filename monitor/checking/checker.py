@@ -17,12 +17,12 @@ from monitor.checking.detectors.fact_rules import ProductFacts
 from monitor.checking.detectors.interface import CheckContext, Detector, DetectorSetup
 from monitor.checking.detectors.lexicon import LexiconDetector
 from monitor.checking.detectors.registry import build_detectors
+from monitor.checking.product_laws import ProductLaws
 from monitor.checking.report import Hit, Report, SentenceVerdict
 from monitor.checking.scoring import ScoringRules
 from monitor.checking.scoring_schema import ScoringFile
 from monitor.data_files import data_dir
 from monitor.lexicon.entries import Lexicon, load_lexicon
-from monitor.lexicon.product_laws import ProductLaws
 from monitor.lexicon.profiles import Profile, find_profile, load_profiles
 from monitor.text.normalization import Normalizer, load_normalizer
 from monitor.text.utterances import split_utterances

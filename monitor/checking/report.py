@@ -1,4 +1,4 @@
-"""The check report: hits, sentence verdicts and the overall verdict (DESIGN.md, "Check report")."""
+"""The check report: hits, sentence verdicts and the overall verdict (docs/architecture.md, "Check report")."""
 
 from __future__ import annotations
 

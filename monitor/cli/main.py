@@ -1,6 +1,6 @@
 """The `qinglang` command: a thin skin over the library that adds files, flags and exit codes.
 
-Exit codes (DESIGN.md): 0 every verdict is pass, 1 any review or block, 2 bad input or usage.
+Exit codes (docs/architecture.md): 0 every verdict is pass, 1 any review or block, 2 bad input or usage.
 """
 
 from __future__ import annotations

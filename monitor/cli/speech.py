@@ -189,9 +189,7 @@ def watch_command(
     target = RecordTarget.open(settings, db_path, anchor, stream, product, default_stream=source)
     facts, product_class = target.facts(product_class)
     from monitor.cli.terminal_report import clock
-    from monitor.live.stream_monitor import (
-        StreamMonitor,  # the stream, speech and check libraries: input is valid
-    )
+    from monitor.live.stream_monitor import StreamMonitor  # stream, speech, check: input valid
     from monitor.live.watch import watch
 
     checker = _checker(extra_files, settings, classifier=not no_classifier)

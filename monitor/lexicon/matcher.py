@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from monitor.lexicon.entries import Entry, WhitelistPhrase
-from monitor.text.variants import homophone_key, homophone_table, is_cjk_word, match_forms
+from monitor.lexicon.variants import homophone_key, homophone_table, is_cjk_word, match_forms
 
 _LATIN = re.compile(r"[a-z0-9]")
 

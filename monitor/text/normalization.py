@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from monitor.checking.detectors.evasion import EvasionRestorer, EvasionRules
 from monitor.data_files import data_dir
+from monitor.text.evasion import EvasionRestorer, EvasionRules
 from monitor.text.normalization_schema import NormalizationFile
 from monitor.text.offsets import Rewrite, delete_with_map, rewrite_spans, rewrite_with_map
 from monitor.yaml_files import read_validated, read_yaml, validated

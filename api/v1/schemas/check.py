@@ -1,6 +1,6 @@
 """Request and response models, so that the OpenAPI schema documents every body.
 
-The response models mirror the library's `to_dict()` output key for key (DESIGN.md, "Check
+The response models mirror the library's `to_dict()` output key for key (docs/architecture.md, "Check
 report"); a drift between the two fails the API tests rather than passing silently.
 """
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitor.text.variants import syllable_of
+from monitor.lexicon.variants import syllable_of
 
 Restoration = tuple[int, int, str, str]  # start, end, stem, kind (in the text given)
 _PRIVATE = 0xF0000  # fuzzy syllable codes: Supplementary Private Use Area-A, never in real text

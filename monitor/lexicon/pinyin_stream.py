@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from monitor.lexicon.entries import Entry
 from monitor.lexicon.matcher import Automaton, Candidate
-from monitor.text.variants import syllable_of, syllables
+from monitor.lexicon.variants import syllable_of, syllables
 
 
 def _letters(form: str) -> str:
