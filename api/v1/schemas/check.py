@@ -1,7 +1,7 @@
 """Request and response models, so that the OpenAPI schema documents every body.
 
-The response models mirror the library's `to_dict()` output key for key (docs/architecture.md, "Check
-report"); a drift between the two fails the API tests rather than passing silently.
+The check report's models (Hit, Sentence, Reason, ReportWarning) are derived from the library's
+dataclasses field for field (`mirror`, docs/architecture.md "Check report"), so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.v1.schemas.common import KNOWN_PRODUCT_CLASSES, KNOWN_PROFILES
+from api.v1.schemas.mirror import mirror
+from monitor.checking import report
 
 Verdict = Literal["pass", "review", "block"]
 Severity = Literal["low", "medium", "high"]
@@ -37,57 +39,38 @@ class CheckRequest(BaseModel):
     )
 
 
-class Reason(BaseModel):
-    source: str
-    rule: str
-    score: float
-    detail: str
+_TIMES = ("time_start", "time_end")  # stream times: only timed reports carry them (TimedHit)
 
-
-class Hit(BaseModel):
-    start: int = Field(description="Character offset into the text as given.")
-    end: int
-    text: str
-    normalized: str
-    category: str
-    category_name: str
-    severity: Severity
-    source: str = Field(description="lexicon | classifier | facts")
-    rule: str
-    score: float
-    basis: list[str] = Field(description="Laws and articles the claim breaks.")
-    explanation: str
-    suggestion: str = Field(
-        description="What to say or do instead (a compliant way to say it, or advice)."
-    )
-    rewording: str | None = Field(
-        default=None,
-        description="Words that may replace the hit where it stands, claiming nothing more; "
+Reason = mirror(report.Reason)
+Hit = mirror(
+    report.Hit,
+    omit=_TIMES,
+    narrow={"severity": Severity},
+    nested={report.Reason: Reason},
+    describe={
+        "start": "Character offset into the text as given.",
+        "source": "lexicon | classifier | facts",
+        "basis": "Laws and articles the claim breaks.",
+        "suggestion": "What to say or do instead (a compliant way to say it, or advice).",
+        "rewording": "Words that may replace the hit where it stands, claiming nothing more; "
         "null when only advice fits (the hit must be rewritten by hand).",
-    )
-    match: str
-    term: str
-    blocking: bool
-    reasons: list[Reason]
-
-
-class Sentence(BaseModel):
-    start: int
-    end: int
-    verdict: Verdict
-    categories: list[str]
-    score: float
-
-
-class ReportWarning(BaseModel):
-    code: str = Field(
-        description="Stable id: asr_low_confidence, asr_repetition, asr_not_chinese, "
+        "match": "How it was found: exact, variant, pinyin, initials, filler, doubled, "
+        "homophone, euphemism, pattern, model or facts.",
+        "blocking": "High severity at high confidence: this hit alone makes the verdict block.",
+    },
+)
+Sentence = mirror(report.SentenceVerdict, name="Sentence", omit=_TIMES, narrow={"verdict": Verdict})
+ReportWarning = mirror(
+    report.ReportWarning,
+    describe={
+        "code": "Stable id: asr_low_confidence, asr_repetition, asr_not_chinese, "
         "asr_digit_string, asr_unrecognised_speech or asr_language_uncertain (the transcript "
-        "may not be what was said)."
-    )
-    message: str = Field(description="What it means and what to do, Chinese / English.")
-    segments: int = Field(description="Segments it concerns.")
-    share: float = Field(description="Their share of the speech time, 0–1.")
+        "may not be what was said).",
+        "message": "What it means and what to do, Chinese / English.",
+        "segments": "Segments it concerns.",
+        "share": "Their share of the speech time, 0–1.",
+    },
+)
 
 
 class CheckReport(BaseModel):
