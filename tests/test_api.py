@@ -25,7 +25,7 @@ from monitor.store.db import open_db, schema_version
 from monitor.store.flag_store import record_utterance
 from monitor.store.registry import add_anchor, add_workshop
 
-MIGRATIONS = Path(__file__).parent.parent / "monitor" / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "monitor" / "store" / "migrations"
 MAX_BODY = 4096
 MAX_TEXT = 300
 FLAGGED = "全网最低价，加我微信"

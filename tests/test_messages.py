@@ -67,7 +67,7 @@ def _used_in_code() -> set[tuple[str, str]]:
     """(kind, key) pairs named literally in calls of the catalogue in api/ and monitor/."""
     call = re.compile(r"\b(?:label|message|words|name)\(\s*\"(\w+)\",\s*\"(\w+)\"")
     pairs = set()
-    for path in [*ROOT.glob("api/*.py"), *ROOT.glob("monitor/*.py")]:
+    for path in [*ROOT.glob("api/**/*.py"), *ROOT.glob("monitor/**/*.py")]:
         pairs |= set(call.findall(path.read_text(encoding="utf-8")))
     return pairs
 
