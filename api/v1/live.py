@@ -1,5 +1,5 @@
 """Live rooms: monitor a stream URL, or take pushed caption lines (HTTP) and audio (WebSocket,
-routes_live_audio.py); results come back at once and are kept as numbered events
+v1/live_audio.py); results come back at once and are kept as numbered events
 (`/events?after=SEQ`).
 
 Roles: platform and regulator keys; an anchor key only for its own anchor, and only for rooms it

@@ -1,4 +1,4 @@
-"""The text check: normalise once, run the registered detectors (detectors.py: lexicon, then
+"""The text check: normalise once, run the registered detectors (checking/detectors/registry.py: lexicon, then
 classifier, then facts) over one context, cite the product class's laws, and combine the hits
 into a report with a verdict per utterance and overall.
 

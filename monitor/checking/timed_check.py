@@ -3,7 +3,7 @@ every hit and sentence given its time in the stream.
 
 The check sees the segments as one text so that sentence context (negation, whitelist phrases)
 works as for scripts; a line break separates segments, and utterances never cross one. Warnings
-about the transcript (transcript_reliability.py) go into the report, so an unreliable transcript
+about the transcript (speech/transcript_reliability.py) go into the report, so an unreliable transcript
 is never a silent `pass`.
 """
 

@@ -1,5 +1,5 @@
 """The credit policy: every number of the anchor credit rules, read from a YAML data file,
-validated by pydantic models (credit_policy_schema.py, the file key for key) into frozen
+validated by pydantic models (credit/policy_schema.py, the file key for key) into frozen
 dataclasses.
 
 This module reads and checks the policy file; it does not compute credit (see credit.py).

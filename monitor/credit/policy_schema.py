@@ -1,7 +1,7 @@
 """The credit policy file (monitor/policies/credit.yaml) as pydantic models, key for key: types,
 ranges, grades ordered best first down to 0, deductions growing with severity. Errors name the
 file, the entry and the field (data_schema.validate). Turning the file into the policy's values
-is credit_policy.py."""
+is credit/policy.py."""
 
 from __future__ import annotations
 

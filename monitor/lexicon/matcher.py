@@ -30,7 +30,7 @@ class Candidate:
 
 class Automaton:
     """An Aho-Corasick automaton over `patterns` that pickles as its patterns and is rebuilt when
-    loaded (milliseconds), so that a compiled checker can be kept on disk (checker_cache.py)."""
+    loaded (milliseconds), so that a compiled checker can be kept on disk (checking/checker_cache.py)."""
 
     def __init__(self, patterns: Sequence[str]):
         self.patterns = list(patterns)

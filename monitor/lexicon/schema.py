@@ -2,7 +2,7 @@
 file. Checks that need the rest of the lexicon (known categories and product classes, rewording
 rules) read them from the validation context.
 
-This module validates values; it reads no files and builds no entries (see lexicon.py).
+This module validates values; it reads no files and builds no entries (see lexicon/entries.py).
 """
 
 from __future__ import annotations

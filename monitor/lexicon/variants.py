@@ -3,7 +3,7 @@
 Generated forms (rules in lexicons/normalization.yaml, `generated`): pinyin initials (zdj); a
 filler syllable inside the word (免某力); and a homophone key under which any character with the
 same toneless pinyin matches (醉低价 for 最低价). Whole or mixed pinyin is matched by
-pinyin_stream.py. Pure functions over strings.
+lexicon/pinyin_stream.py. Pure functions over strings.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def match_forms(entry: Entry, normalize, generated: dict) -> Iterator[MatchForm]
     `normalize` maps a string to its normalised form (the same one applied to checked text).
     """
     if entry.pattern:
-        return  # matched by its regex (lexicon_detector.py), never by its label
+        return  # matched by its regex (checking/detectors/lexicon.py), never by its label
     term = normalize(entry.term)
     yield MatchForm(term, "exact")
     for variant in entry.variants:

@@ -1,7 +1,7 @@
 """A live room as this process holds it (its monitor, owner, locks and watch thread), and what
 it does with each check result: record its flags for the room's anchor and stream, count it,
 keep it as a numbered event, and hand a `block` to `on_block` (the service posts it to
-webhooks). Opening, feeding and stopping rooms is live_rooms.py."""
+webhooks). Opening, feeding and stopping rooms is live/rooms.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The live rooms' rows and numbered events in the store: opening a room's row, marking it
 stopped (or interrupted when a killed process left it active), reading a room with its last
 events, and appending and reading events. Every room start and stop is audited. Holds no
-monitor and no thread: those live in live_rooms.py."""
+monitor and no thread: those live in live/rooms.py."""
 
 from __future__ import annotations
 

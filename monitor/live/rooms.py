@@ -3,8 +3,8 @@ stream URL watched in a thread; every result is recorded as flags of the room's 
 stream (idempotent), kept as a numbered event, and, when its verdict is `block`, handed to
 `on_block` (the service posts it to webhooks).
 
-Rooms and their events live in the store (live_room_store.py); the monitors live in this
-process (live_room_results.py records what they find). At start-up, rooms a killed process left
+Rooms and their events live in the store (live/room_store.py); the monitors live in this
+process (live/room_results.py records what they find). At start-up, rooms a killed process left
 active are marked `interrupted` (a URL room is not restarted on its own:
 the platform starts a new room, so nothing is fetched that nobody asked for now).
 

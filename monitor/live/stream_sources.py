@@ -4,7 +4,7 @@ Every URL of a network source is fetched by `guarded_http.StreamFetcher` (each h
 URL policy) or, for RTMP, opened by FFmpeg at the checked address; FFmpeg never opens a URL of
 an http(s) source itself, it decodes the bytes fetched for it.
 
-- HLS (an answer starting with #EXTM3U, whatever its path) is read by hls_reader.py.
+- HLS (an answer starting with #EXTM3U, whatever its path) is read by live/hls_reader.py.
 - Anything else FFmpeg reads (RTMP, HTTP-FLV, a local file) is decoded continuously; after a
   reconnect, audio whose stream time was already delivered is dropped by the chunker, and a
   timestamp reset (a new RTMP session starting at 0) is shifted to follow on.

@@ -3,7 +3,7 @@ floors of the model's hits, and per category its severity, legal basis, explanat
 suggestion. Category ids and product classes are checked against the lexicon's when the loader
 passes them (`categories`, `product_classes` in the validation context).
 
-This module validates values; it reads no files and runs no model (see classifier_detector.py).
+This module validates values; it reads no files and runs no model (see checking/detectors/classifier.py).
 """
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ def _best_thresholds(
     """Per category, the lowest threshold whose out-of-fold precision reaches TARGET_PRECISION
     (every hit costs a reviewer's time, so precision comes first); where none does, the most
     precise threshold on the grid. `probabilities` are already zeroed where the sentence has no
-    evidence of the category's claim, as the checker decides (classifier_detector.py)."""
+    evidence of the category's claim, as the checker decides (checking/detectors/classifier.py)."""
     grid = np.round(np.arange(0.30, 0.96, 0.05), 2)
     chosen = {}
     for k, category in enumerate(categories):

@@ -1,6 +1,6 @@
 """The webhook outbox: `enqueue_event` writes one delivery row per matching active subscription
 inside the caller's transaction, so an event exists exactly when the change that caused it
-commits; the delivery worker (webhook_delivery.py), woken in this process, sends it. Reading a
+commits; the delivery worker (notify/delivery.py), woken in this process, sends it. Reading a
 subscription's deliveries with their attempts. No network I/O."""
 
 from __future__ import annotations

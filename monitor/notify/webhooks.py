@@ -1,6 +1,6 @@
 """Webhook subscriptions of platforms: the events they may subscribe to, checking a receiver's
 URL, and creating, listing and deactivating subscriptions. Enqueuing events is the outbox
-(webhook_outbox.py), signing them webhook_signatures.py, sending them webhook_delivery.py. This
+(notify/outbox.py), signing them notify/signatures.py, sending them notify/delivery.py. This
 module does no network I/O besides resolving a subscription's host name to check that it is
 public.
 """

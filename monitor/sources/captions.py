@@ -1,5 +1,5 @@
 """Captions turned into `Segment`s: a caption file by its suffix or decoded caption text by its
-format (subtitle files are parsed by subtitle_files.py), and live captions, which arrive one JSON
+format (subtitle files are parsed by sources/subtitle_files.py), and live captions, which arrive one JSON
 object per line: ``{"t": 12.5, "text": "..."}`` (optionally ``"d"``: duration in seconds) or
 ``{"start": 12.5, "end": 14.0, "text": "..."}``.
 

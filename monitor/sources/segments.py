@@ -31,7 +31,7 @@ class Segment:
     words: tuple[Word, ...] = field(default=())
     # Speech recognition only (captions have neither): how sure the model was of the words, the
     # geometric mean of their probabilities (0–1), and what makes the text doubtful
-    # (transcript_reliability.py: low_confidence, repetition, not_chinese, digit_string).
+    # (speech/transcript_reliability.py: low_confidence, repetition, not_chinese, digit_string).
     confidence: float | None = None
     issues: tuple[str, ...] = ()
 

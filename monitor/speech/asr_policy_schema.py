@@ -2,7 +2,7 @@
 mode, voice activity detection, live chunking and Whisper's known hallucinations. The
 `reliability` section has its own model (transcript_reliability.ReliabilityPolicy).
 
-This module validates values; it reads no files and runs no model (see transcriber.py).
+This module validates values; it reads no files and runs no model (see speech/transcriber.py).
 """
 
 from __future__ import annotations

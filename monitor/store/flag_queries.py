@@ -1,6 +1,6 @@
 """Reading stored flags and streams back for review: the flag queue filtered, searched and
 ordered, one flag with its decision, and a stream with its flags counted by status. Writing them
-is flag_store.py."""
+is store/flag_store.py."""
 
 from __future__ import annotations
 

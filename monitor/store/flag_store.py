@@ -4,7 +4,7 @@ decided and, if confirmed, punished once.
 
 Idempotent: a segment is keyed by (stream, seq) and a flag by a hash of where its utterance was
 said, so checking the same stream again (after a restart) adds nothing twice. Reading flags back
-is flag_queries.py.
+is store/flag_queries.py.
 """
 
 from __future__ import annotations

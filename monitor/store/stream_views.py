@@ -149,7 +149,7 @@ def check_stream_anchor(db: sqlite_utils.Database, stream_id: str, anchor_id: st
 
 def stream_transcript(db: sqlite_utils.Database, stream_id: str) -> dict[str, Any]:
     """The stream's segments in order, each with its speech-recognition `confidence`, its
-    reliability `issues` (transcript_reliability.py) and `flags` (those said in it, with `span`:
+    reliability `issues` (speech/transcript_reliability.py) and `flags` (those said in it, with `span`:
     their (start, end) in the segment's text, or None when the text is not found there); all the
     stream's flags in time order (`flags`); and those that belong to no segment (`unplaced`)."""
     segments = list(

@@ -1,8 +1,8 @@
 """The schema of the normalisation rules (lexicons/normalization.yaml) as pydantic models: the
 character and phrase maps, the clause boundaries, the noise classes, and the rules for generated
-spellings (pinyin, initials, fillers, homophones) that variants.py and the matcher read.
+spellings (pinyin, initials, fillers, homophones) that lexicon/variants.py and the matcher read.
 
-This module validates values; it reads no files and normalises no text (see normalization.py).
+This module validates values; it reads no files and normalises no text (see text/normalization.py).
 """
 
 from __future__ import annotations

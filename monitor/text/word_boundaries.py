@@ -1,6 +1,6 @@
 """Whether a matched term is a word of its sentence or a piece of a longer word (第一 in 第一次).
 
-jieba's segmentation (word_dictionary.py) cuts only a small window around each candidate (it is
+jieba's segmentation (text/word_dictionary.py) cuts only a small window around each candidate (it is
 ~200x slower than the automaton), with the lexicon's terms in its dictionary so that it knows them
 as words. jieba itself is imported only to build that dictionary; a judge loaded from the checker
 cache needs neither jieba nor its loading time.

@@ -1,5 +1,5 @@
 """jieba's word dictionary and its segmentation without HMM, in a form that loads in milliseconds,
-so that a checker loaded from its cache (checker_cache.py) judges word boundaries without
+so that a checker loaded from its cache (checking/checker_cache.py) judges word boundaries without
 importing jieba or building its 500,000-entry dictionary (seconds).
 
 `token_ends` cuts as `jieba.Tokenizer.cut(text, HMM=False)` does (jieba 0.42: the same blocks, word

@@ -5,7 +5,7 @@ models/classifier.yaml.
 
 Precision first: a hit of the model alone needs (1) a probability at the category's `model_only`
 bar, far above the bar for confirming a rule's hit, and (2) evidence of the claim's shape in the
-utterance outside any denied or rejected stretch (claim_evidence.py): topic words alone (a price,
+utterance outside any denied or rejected stretch (checking/detectors/claim_evidence.py): topic words alone (a price,
 a dosage, a symptom named) are not a claim. A model-only hit never blocks: `block` needs a rule.
 Registered after the lexicon detector, whose findings it reads."""
 

@@ -3,7 +3,7 @@ gaps, the price gap that makes a price claim implausible, the word-boundary and 
 the cues that name a product class, and the scopes of reported, answered, rejecting and denied
 claims (scope.ScopeRules). Every section may be left out; the detector then uses its default.
 
-This module validates values; it reads no files and checks no text (see lexicon_detector.py,
+This module validates values; it reads no files and checks no text (see checking/detectors/lexicon.py,
 negation.py, scope.py).
 """
 

@@ -2,7 +2,7 @@
 `CheckContext` the checker builds once per text (the text as given, its normalised form with
 offsets, the utterances, the profile, the product class and its registered facts).
 
-Detectors run in registration order (detectors.py); each returns the hits once it has looked:
+Detectors run in registration order (checking/detectors/registry.py); each returns the hits once it has looked:
 those `found` before it, some confirmed or superseded, and its own, in text order. Pure: no I/O.
 """
 

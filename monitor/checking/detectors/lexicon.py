@@ -1,6 +1,6 @@
 """The lexicon detector: match every form of every entry, drop what context makes compliant, and
 turn the rest into hits. Pure over a normalised text; compiled once, safe from many threads.
-Registered first (detectors.py): the detectors after it read its findings."""
+Registered first (checking/detectors/registry.py): the detectors after it read its findings."""
 
 from __future__ import annotations
 

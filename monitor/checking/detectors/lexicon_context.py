@@ -1,7 +1,7 @@
 """Why a lexicon match's context makes it compliant, or None when it is a claim: the whitelist,
 an entry's exceptions, context an entry requires (a second price, a cue), the product class, a
 negation or a denied scope, and word boundaries a short term must not cut. Pure; compiled once
-per lexicon, safe from many threads. Finding the matches is lexicon_detector.py."""
+per lexicon, safe from many threads. Finding the matches is checking/detectors/lexicon.py."""
 
 from __future__ import annotations
 
