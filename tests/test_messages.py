@@ -12,13 +12,13 @@ import pytest
 
 from api.v1.schemas.jobs import RoomState
 from monitor import messages
-from monitor.credit.causes import decision_cause, describe, violation_cause
 from monitor.credit.records import EVENT_KINDS, REPAIR_KINDS
 from monitor.errors import LexiconError
 from monitor.lexicon.entries import SEVERITIES, load_lexicon
 from monitor.messages import catalogue, label, message, words
 from monitor.review.flags import VIOLATION_ORIGINS
 from monitor.store.api_keys import ROLES
+from monitor.store.credit_causes import decision_cause, describe, violation_cause
 from monitor.store.flag_queries import FLAG_STATUSES
 from monitor.store.store_lists import APPEAL_STATUSES, REPAIR_STATUSES, VIOLATION_STATUSES
 

@@ -9,11 +9,11 @@ from datetime import datetime
 
 import sqlite_utils
 
-from monitor.credit.causes import RECOMPUTE, describe, violation_of
 from monitor.credit.policy import CreditPolicy, Restriction
 from monitor.credit.rules import CreditState, RepairRecord, ViolationRecord, credit_at
 from monitor.notify.outbox import enqueue_event
 from monitor.store import audit
+from monitor.store.credit_causes import RECOMPUTE, describe, violation_of
 from monitor.store.db import now_iso, parse_time, transaction
 from monitor.store.registry import find_anchor
 

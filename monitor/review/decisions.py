@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from monitor.credit.causes import decision_cause
 from monitor.credit.policy import CreditPolicy
 from monitor.credit.service import refresh_credit
 from monitor.errors import InputError, MissingRecord, NotPending
 from monitor.review.decision_effects import credit_snapshot
 from monitor.store import audit
+from monitor.store.credit_causes import decision_cause
 from monitor.store.db import now_iso, transaction
 
 DecisionKind = Literal["appeal", "repair", "script"]

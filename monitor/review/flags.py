@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 
 import sqlite_utils
 
-from monitor.credit.causes import violation_cause
 from monitor.credit.policy import CreditPolicy
 from monitor.credit.service import anchor_credit, refresh_credit
 from monitor.errors import InputError, StateConflict
@@ -18,6 +17,7 @@ from monitor.review.appeal_evidence import checked_links, insert_evidence
 from monitor.review.evidence_files import EvidenceLimits, StoredFile
 from monitor.review.repair_offer import repair_offer
 from monitor.store import audit
+from monitor.store.credit_causes import violation_cause
 from monitor.store.db import now_iso, parse_time, transaction
 from monitor.store.flag_queries import get_flag
 from monitor.store.registry import find_anchor

@@ -68,12 +68,3 @@ def submit_script(
             },
         )
     return {"script_id": script_id, "status": record["status"], "report": report.to_dict()}
-
-
-def approved_script(db: sqlite_utils.Database, anchor_id: str) -> str | None:
-    """The latest approved script of the anchor, the reference for their streams' flags."""
-    row = db.execute(
-        "SELECT text FROM scripts WHERE anchor_id = ? AND status = 'approved' ORDER BY decided_at DESC, id DESC LIMIT 1",
-        [anchor_id],
-    ).fetchone()
-    return row[0] if row else None

@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlite_utils
 
-from monitor.credit.causes import describe, violation_of
 from monitor.errors import InputError
+from monitor.store.credit_causes import describe, violation_of
 from monitor.store.db import now_iso, where_equal
 
 # A violation stands, is under a pending appeal, or was overturned by an upheld one.
@@ -239,7 +239,7 @@ def pending_counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 def with_worded_reason(db: sqlite_utils.Database, rows: Iterable[dict]) -> list[dict]:
     """Blacklist rows with `cause` (the stored reason), the `violation_id` it names, and `reason`
-    in words, Chinese first, naming the violation's category (monitor.credit.causes)."""
+    in words, Chinese first, naming the violation's category (monitor.store.credit_causes)."""
     rows = [
         {**row, "cause": row["reason"], "violation_id": violation_of(row["reason"])} for row in rows
     ]
@@ -267,3 +267,12 @@ def _page(
 def _known(status: str | None, known: tuple[str, ...]) -> None:
     if status is not None and status not in known:
         raise InputError(f"未知状态 / unknown status {status!r} (known: {', '.join(known)})")
+
+
+def approved_script(db: sqlite_utils.Database, anchor_id: str) -> str | None:
+    """The latest approved script of the anchor, the reference for their streams' flags."""
+    row = db.execute(
+        "SELECT text FROM scripts WHERE anchor_id = ? AND status = 'approved' ORDER BY decided_at DESC, id DESC LIMIT 1",
+        [anchor_id],
+    ).fetchone()
+    return row[0] if row else None
