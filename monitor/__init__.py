@@ -38,10 +38,10 @@ _HOMES = {
     "NormalizedText": "text.normalization",
     "Normalizer": "text.normalization",
     "load_normalizer": "text.normalization",
-    "Hit": "checking.report",
-    "Report": "checking.report",
-    "SentenceVerdict": "checking.report",
-    "ReportWarning": "checking.report",
+    "Hit": "report",
+    "Report": "report",
+    "SentenceVerdict": "report",
+    "ReportWarning": "report",
 }
 
 __all__ = sorted(_HOMES)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.v1.schemas.check import Hit, Sentence
 from api.v1.schemas.mirror import mirror
-from monitor.checking import report
+from monitor import report
 
 
 @dataclass(frozen=True)

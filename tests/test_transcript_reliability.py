@@ -20,12 +20,12 @@ from speech_audio import speak
 from ui_site import open_page, shot
 
 from api import create_app
-from monitor.checking.report import ReportWarning
 from monitor.checking.timed_check import check_segments
 from monitor.cli.terminal_report import render_report
 from monitor.data_files import data_dir
 from monitor.errors import LexiconError
 from monitor.live.stream_monitor import StreamMonitor
+from monitor.report import ReportWarning
 from monitor.settings import Settings
 from monitor.sources.media import decode_file
 from monitor.sources.segments import Segment

@@ -18,12 +18,12 @@ from monitor.checking.detectors.interface import CheckContext, Detector, Detecto
 from monitor.checking.detectors.lexicon import LexiconDetector
 from monitor.checking.detectors.registry import build_detectors
 from monitor.checking.product_laws import ProductLaws
-from monitor.checking.report import Hit, Report, SentenceVerdict
-from monitor.checking.scoring import ScoringRules
-from monitor.checking.scoring_schema import ScoringFile
 from monitor.data_files import data_dir
 from monitor.lexicon.entries import Lexicon, load_lexicon
 from monitor.lexicon.profiles import Profile, find_profile, load_profiles
+from monitor.lexicon.scoring import ScoringRules
+from monitor.lexicon.scoring_schema import ScoringFile
+from monitor.report import Hit, Report, SentenceVerdict
 from monitor.text.normalization import Normalizer, load_normalizer
 from monitor.text.utterances import split_utterances
 from monitor.yaml_files import read_validated

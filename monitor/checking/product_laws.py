@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitor.checking.report import Hit
 from monitor.errors import LexiconError
+from monitor.report import Hit
 
 Citations = list[str]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from monitor.checking.checker import Checker
 from monitor.checking.detectors.fact_rules import ProductFacts
-from monitor.checking.report import Report, ReportWarning, with_warnings
+from monitor.report import Report, ReportWarning, with_warnings
 from monitor.sources.segments import Segment
 
 SEPARATOR = "\n"

@@ -10,7 +10,7 @@ import click
 
 if TYPE_CHECKING:
     from monitor.checking.detectors.fact_rules import ProductFacts
-    from monitor.checking.report import Report
+    from monitor.report import Report
     from monitor.settings import Settings
 
 

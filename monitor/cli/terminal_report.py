@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 import click
 
-from monitor.checking.report import Hit, Report, ReportWarning
 from monitor.messages import words
+from monitor.report import Hit, Report, ReportWarning
 
 _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan"}
 _MATCH_ZH = {

@@ -18,8 +18,8 @@ import numpy as np
 
 from monitor.checking.checker import Checker
 from monitor.checking.detectors.fact_rules import ProductFacts
-from monitor.checking.report import Report, ReportWarning
 from monitor.checking.timed_check import check_segments
+from monitor.report import Report, ReportWarning
 from monitor.sources.media import SAMPLE_RATE, decode_bytes
 from monitor.sources.segments import Segment
 from monitor.speech.speech_chunker import Chunk, ChunkRules, SpeechChunker, silero_speech_finder

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from monitor.checking.report import ReportWarning
+from monitor.report import ReportWarning
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitor.checking.report import ReportWarning
+from monitor.report import ReportWarning
 from monitor.sources.segments import Segment
 
 ISSUES = ("low_confidence", "repetition", "not_chinese", "digit_string")

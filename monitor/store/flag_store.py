@@ -17,9 +17,9 @@ from dataclasses import replace
 
 import sqlite_utils
 
-from monitor.checking.report import Hit, Report
 from monitor.errors import InputError
 from monitor.ids import stream_id as checked_stream_id
+from monitor.report import Hit, Report
 from monitor.sources.segments import Segment
 from monitor.store.db import now_iso, transaction, write_in_batches
 from monitor.store.store_lists import approved_script

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.v1.schemas.common import KNOWN_PRODUCT_CLASSES, KNOWN_PROFILES
 from api.v1.schemas.mirror import mirror
-from monitor.checking import report
+from monitor import report
 
 Verdict = Literal["pass", "review", "block"]
 Severity = Literal["low", "medium", "high"]

@@ -1,5 +1,5 @@
 """API response models derived from the library's result dataclasses, field for field: a field
-added to or renamed in `monitor.checking.report` appears in the OpenAPI schema without an edit
+added to or renamed in `monitor.report` appears in the OpenAPI schema without an edit
 here. What the API states beyond the dataclass (a narrower type such as a Literal, a description)
 is given by name, and naming a field the dataclass lacks is an error at import."""
 

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 from monitor.checking.detectors.claim_evidence import ClaimEvidence
 from monitor.checking.detectors.interface import CheckContext, DetectorSetup, in_text_order
 from monitor.checking.detectors.lexicon import LexiconDetector, LexiconFindings
-from monitor.checking.report import Hit, Reason
 from monitor.lexicon.entries import Category
 from monitor.lexicon.profiles import Profile
 from monitor.model.policy_schema import ClassifierPolicyFile
+from monitor.report import Hit, Reason
 from monitor.text.normalization import NormalizedText
 from monitor.yaml_files import read_validated
 

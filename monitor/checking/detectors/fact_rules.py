@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from monitor.checking.detectors.fact_claims_schema import FactClaimsFile
-from monitor.checking.report import Hit, Reason
+from monitor.report import Hit, Reason
 from monitor.yaml_files import read_validated
 
 FACTS_CATEGORY = "quality_origin_claims"  # the category of every facts hit

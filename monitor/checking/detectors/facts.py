@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 
 from monitor.checking.detectors.fact_rules import FACTS_CATEGORY, FactRules, apply_facts
 from monitor.checking.detectors.interface import CheckContext, DetectorSetup
-from monitor.checking.report import Hit
 from monitor.lexicon.entries import Category
+from monitor.report import Hit
 
 
 class FactsDetector:

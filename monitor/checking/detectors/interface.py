@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from monitor.checking.report import Hit
+from monitor.report import Hit
 
 if TYPE_CHECKING:
     from monitor.checking.detectors.fact_rules import ProductFacts
-    from monitor.checking.scoring import ScoringRules
     from monitor.lexicon.entries import Lexicon
     from monitor.lexicon.profiles import Profile
+    from monitor.lexicon.scoring import ScoringRules
     from monitor.text.normalization import NormalizedText, Normalizer
 
 T = TypeVar("T")

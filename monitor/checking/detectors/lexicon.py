@@ -12,12 +12,12 @@ from monitor.checking.detectors.context_schema import ContextFile
 from monitor.checking.detectors.interface import CheckContext, DetectorSetup, in_text_order
 from monitor.checking.detectors.lexicon_context import ContextJudge, written_disguise
 from monitor.checking.detectors.scope import Scopes
-from monitor.checking.report import Hit
-from monitor.checking.scoring import ScoringRules
 from monitor.lexicon.entries import Entry, Lexicon
 from monitor.lexicon.matcher import Candidate, LexiconMatcher
 from monitor.lexicon.pinyin_stream import PinyinStreamMatcher
 from monitor.lexicon.profiles import Profile
+from monitor.lexicon.scoring import ScoringRules
+from monitor.report import Hit
 from monitor.text.normalization import NormalizedText, Normalizer
 from monitor.text.utterances import TextSegments
 from monitor.yaml_files import read_validated, read_yaml

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.checking.report import Hit
+from monitor.report import Hit
 
 
 @dataclass(frozen=True)
