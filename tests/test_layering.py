@@ -128,8 +128,8 @@ def test_a_core_module_importing_a_skin_is_reported(tmp_path):
     (tmp_path / "api" / "__init__.py").write_text("from monitor.cli.tool import main\n")
     assert violations(import_edges(tmp_path)) == [
         "api imports monitor.cli.tool: the API and UI do not import the command line",
-        "monitor.lexicon.scoring imports api.core.app: the core imports no skin",
-        "monitor.lexicon.scoring imports monitor.cli.tool: the core imports no skin",
-        "monitor.lexicon.scoring imports monitor.store: the check is pure: no store, network, "
+        "monitor.checking.scoring imports api.core.app: the core imports no skin",
+        "monitor.checking.scoring imports monitor.cli.tool: the core imports no skin",
+        "monitor.checking.scoring imports monitor.store: the check is pure: no store, network, "
         "review or credit",
     ]
