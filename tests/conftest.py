@@ -57,6 +57,15 @@ def claims_audio(tmp_path_factory):
     return path, spans
 
 
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server of the test's own on loopback (tests/redis_server.py)."""
+    from redis_server import running_redis
+
+    with running_redis(tmp_path) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, checker):
     """The web UI's test site (tests/ui_site.py), served for the module's tests."""
