@@ -27,6 +27,7 @@ STAGES = tuple(
     for p in ("store", "review", "credit", "notify", "live", "speech", "demo")
     for s in ("", ".*")
 )
+BROKER = ("monitor.broker", "monitor.broker.*")  # the work transport (Redis), past one machine
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ RULES = (
         ("monitor.store", "monitor.store.*"),
         ("monitor.notify", "monitor.notify.*", "monitor.live", "monitor.live.*"),
         why="the store does not send or fetch",
+    ),
+    Rule(
+        ("monitor.store", "monitor.store.*", *PURE),
+        BROKER,
+        why="the store is the truth and the check is pure: neither knows the broker",
     ),
 )
 
@@ -117,7 +123,7 @@ def test_the_scan_sees_the_imports_the_cli_may_make():
 
 
 def test_a_core_module_importing_a_skin_is_reported(tmp_path):
-    for folder in ("monitor/cli", "monitor/checking", "monitor/store", "api"):
+    for folder in ("monitor/cli", "monitor/checking", "monitor/store", "monitor/broker", "api"):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "__init__.py").write_text("")
     (tmp_path / "monitor" / "cli" / "tool.py").write_text("from api import app\n")
@@ -126,10 +132,14 @@ def test_a_core_module_importing_a_skin_is_reported(tmp_path):
         "from monitor.cli import tool\nfrom monitor.store import db\n"
     )
     (tmp_path / "api" / "__init__.py").write_text("from monitor.cli.tool import main\n")
+    (tmp_path / "monitor" / "broker" / "queue.py").write_text("import monitor.store\n")
+    (tmp_path / "monitor" / "store" / "jobs.py").write_text("from monitor.broker import queue\n")
     assert violations(import_edges(tmp_path)) == [
         "api imports monitor.cli.tool: the API and UI do not import the command line",
         "monitor.checking.scoring imports api.core.app: the core imports no skin",
         "monitor.checking.scoring imports monitor.cli.tool: the core imports no skin",
         "monitor.checking.scoring imports monitor.store: the check is pure: no store, network, "
         "review or credit",
+        "monitor.store.jobs imports monitor.broker.queue: the store is the truth and the check is "
+        "pure: neither knows the broker",
     ]

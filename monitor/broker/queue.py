@@ -1,0 +1,79 @@
+"""Putting work on the broker: enqueueing a room or a media job, and refilling the queues from the
+store's unfinished work (at the API node's start and when Redis comes back empty).
+
+Enqueueing is idempotent: an item id is held once however often it is enqueued. A "queued" marker
+per id (`SET NX`, keys.queued_key) and the stream entry are written together by one Lua script, so
+no crash leaves a marker without its entry or an entry without its marker. The marker goes when the
+item is finished (leases.finish), so a room or job can be queued again after that. A Redis that
+lost its data lost the markers with the streams: re-enqueueing the unfinished ids then queues each
+once, and re-enqueueing while Redis still holds them changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import redis
+
+from monitor.broker.keys import GROUP, ITEM_FIELD, KINDS, Kind, queued_key, stream_key
+
+# KEYS[1] the marker, KEYS[2] the stream; ARGV[1] the item id. The entry id, or nil when queued.
+_ENQUEUE = """
+if not redis.call('SET', KEYS[1], '', 'NX') then
+  return false
+end
+local entry = redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[1])
+redis.call('SET', KEYS[1], entry)
+return entry
+"""
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """One stream's work: `waiting` for a worker, `held` by one (pending, not yet finished)."""
+
+    kind: Kind
+    waiting: int
+    held: int
+
+
+def ensure_group(client: redis.Redis, kind: Kind) -> None:
+    """Create the kind's stream and its consumer group when missing (after a wipe too)."""
+    try:
+        client.xgroup_create(stream_key(kind), GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def enqueue(client: redis.Redis, kind: Kind, item_id: str | int) -> str | None:
+    """Queue a room or job for the workers; the stream entry id, or None when it is already
+    queued (waiting or held)."""
+    ensure_group(client, kind)
+    entry = client.eval(
+        _ENQUEUE, 2, queued_key(kind, str(item_id)), stream_key(kind), str(item_id), ITEM_FIELD
+    )
+    return as_text(entry) if entry else None
+
+
+def requeue_unfinished(client: redis.Redis, kind: Kind, item_ids: Iterable[str | int]) -> list[str]:
+    """Enqueue every unfinished item the store lists; the ids that were missing from Redis (all of
+    them after a wipe, none when Redis kept its data)."""
+    return [str(i) for i in item_ids if enqueue(client, kind, i) is not None]
+
+
+def depths(client: redis.Redis) -> list[QueueDepth]:
+    """Waiting and held counts of every kind's queue, for the admin status. A finished item's entry
+    is deleted with its acknowledgement, so the stream holds exactly the waiting and held items."""
+    found = []
+    for kind in KINDS:
+        ensure_group(client, kind)
+        held = client.xpending(stream_key(kind), GROUP)["pending"]
+        found.append(QueueDepth(kind, waiting=client.xlen(stream_key(kind)) - held, held=held))
+    return found
+
+
+def as_text(value: str | bytes) -> str:
+    """A Redis reply as text, whether or not the client decodes responses."""
+    return value.decode() if isinstance(value, bytes) else value
