@@ -3,7 +3,9 @@ without imports, so that the CLI offers them as choices, and tells a caption or 
 script, without loading the modules that use them."""
 
 SEVERITIES = ("low", "medium", "high")
-ROLES = ("regulator", "platform", "anchor")
+ROLES = ("regulator", "platform", "anchor")  # people's keys: a route open to any key admits these
+WORKER_ROLE = "worker"  # a `qinglang worker` process: only the work it holds (issue 15)
+KEY_ROLES = (*ROLES, WORKER_ROLE)  # every role a key may have (api_keys.role)
 CERTIFICATION_TYPES = (
     "organic",  # 有机产品认证
     "green_food",  # 绿色食品

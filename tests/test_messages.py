@@ -17,16 +17,16 @@ from monitor.errors import LexiconError
 from monitor.lexicon.entries import SEVERITIES, load_lexicon
 from monitor.messages import catalogue, label, message, words
 from monitor.review.flags import VIOLATION_ORIGINS
-from monitor.store.api_keys import ROLES
 from monitor.store.credit_causes import decision_cause, describe, violation_cause
 from monitor.store.flag_queries import FLAG_STATUSES
 from monitor.store.store_lists import APPEAL_STATUSES, REPAIR_STATUSES, VIOLATION_STATUSES
+from monitor.vocabulary import KEY_ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Each kind the catalogue words, and the machine values the code defines for it.
 ENUMS = {
-    "role": ROLES,
+    "role": KEY_ROLES,
     "violation_origin": ("flag", *VIOLATION_ORIGINS),
     "violation_status": VIOLATION_STATUSES,
     "credit_event": EVENT_KINDS,

@@ -18,7 +18,8 @@ from monitor.errors import InputError
 from monitor.store import audit
 from monitor.store.db import now_iso, transaction
 from monitor.store.registry import find_anchor
-from monitor.vocabulary import ROLES
+from monitor.vocabulary import KEY_ROLES
+from monitor.vocabulary import ROLES as ROLES  # re-exported: the roles "any key" routes admit
 
 KEY_PREFIX = "ql_"
 SHOWN_PREFIX_CHARS = 8
@@ -54,8 +55,8 @@ def create_key(
 ) -> tuple[int, str]:
     """A new key for `role` (an anchor key is bound to `anchor_id`, an id or PLATFORM:ACCOUNT);
     returns (key id, key). The key itself is not stored and cannot be shown again."""
-    if role not in ROLES:
-        raise InputError(f"未知角色 / unknown role {role!r} (known: {', '.join(ROLES)})")
+    if role not in KEY_ROLES:
+        raise InputError(f"未知角色 / unknown role {role!r} (known: {', '.join(KEY_ROLES)})")
     if role != "anchor" and anchor_id:
         raise InputError(
             f"只有主播密钥绑定主播 / only an anchor key is bound to an anchor, not a {role} key"
