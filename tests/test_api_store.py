@@ -59,6 +59,7 @@ def store(tmp_path_factory, checker):
         "platform": create_key(db, "platform", actor="test")[1],
         "anchor": create_key(db, "anchor", "A1", actor="test")[1],
         "anchor4": create_key(db, "anchor", "A4", actor="test")[1],
+        "worker": create_key(db, "worker", actor="test")[1],
     }
     app = create_app(path, Settings(db=str(path)))
     with (
@@ -121,6 +122,21 @@ def test_store_reads_need_a_key(store, path):
 def test_an_anchor_key_may_not_read_other_anchors_or_the_registry(store, path):
     client, headers = _as(store, "anchor")
     assert client.get(path, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path", [*STORE_READS, "/v1/anchors/A1/credit", "/v1/anchors/A1/eligibility", "/v1/jobs"]
+)
+def test_a_worker_key_may_not_read_flags_credit_or_the_registry(store, path):
+    client, headers = _as(store, "worker")
+    response = client.get(path, headers=headers)
+    assert response.status_code == 403
+    assert "工作节点" in response.json()["message"]
+
+
+def test_a_worker_key_may_not_check_text(store):
+    client, headers = _as(store, "worker")
+    assert client.post("/v1/check", json={"text": "全网最低价"}, headers=headers).status_code == 403
 
 
 def test_an_anchor_key_may_not_read_another_anchors_flag(store):

@@ -26,7 +26,9 @@ SESSION_HOURS = 2.0
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sessions")
     db = open_db(folder / "q.db")
-    keys = {role: create_key(db, role, actor="test") for role in ("regulator", "platform")}
+    keys = {
+        role: create_key(db, role, actor="test") for role in ("regulator", "platform", "worker")
+    }
     settings = Settings(
         db=str(folder / "q.db"), ui_session_hours=SESSION_HOURS, trusted_proxies="127.0.0.1"
     )
@@ -65,6 +67,18 @@ def test_the_session_cookie_is_a_random_id_not_the_key(site):
         header = _login_cookie_header(one, key)
         assert "HttpOnly" in header and "SameSite=strict" in header and "Secure" not in header
         assert f"Max-Age={int(SESSION_HOURS * 3600)}" in header
+
+
+def test_a_worker_key_cannot_log_in_to_the_web_ui(site):
+    _, key = site["keys"]["worker"]
+    with _client(site) as client:
+        form = client.get("/ui/login")
+        token = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
+        response = client.post("/ui/login", data={"key": key, "login_csrf": token})
+        assert response.status_code == 403
+        assert "不能登录网页" in response.text and "a worker key cannot log in" in response.text
+        assert SESSION_COOKIE not in client.cookies
+        assert site["db"]["ui_sessions"].count_where("key_id = ?", [site["keys"]["worker"][0]]) == 0
 
 
 def test_each_session_has_its_own_csrf_token_and_refuses_anothers(site):

@@ -169,17 +169,20 @@ def login(
         raise UiError(403, "登录表单已过期，请刷新后重试 / the login form expired: reload it")
     key = key.strip()
     found = authenticate(db, key) if key else None
-    if found is None:
+    if found is None or found.role not in HOME_BY_ROLE:
         token = secrets.token_urlsafe(24)
+        refused = found is not None  # a worker key: for `qinglang worker`, never for a person
         response = render(
             request,
             "login.html",
             {
                 "next": _safe_next(next),
                 "login_csrf": token,
-                "error": "API 密钥无效或已吊销 / invalid or revoked API key",
+                "error": "此密钥不能登录网页（工作节点专用）/ a worker key cannot log in to the web UI"
+                if refused
+                else "API 密钥无效或已吊销 / invalid or revoked API key",
             },
-            status=401,
+            status=403 if refused else 401,
         )
         response.set_cookie(
             LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
