@@ -363,6 +363,14 @@ def test_keys_create_refuses_an_anchor_for_other_roles(tmp_path):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_keys_create_makes_a_worker_key(tmp_path):
+    path = tmp_path / "q.db"
+    db = _store(path)
+    created = cli(path, "keys", "create", "--role", "worker", "--label", "gpu-1")
+    assert created.returncode == 0, created.stderr
+    assert authenticate(db, created.stdout.strip()) == Principal(1, "worker", None, "gpu-1")
+
+
 def test_serve_runs_the_api_over_the_given_database(tmp_path):
     path = tmp_path / "served.db"
     port = free_port()

@@ -14,7 +14,7 @@ import click
 
 from monitor.cli.group import _clear_errors, echo_json
 from monitor.cli.inputs import acting, db_option, open_store
-from monitor.vocabulary import ROLES
+from monitor.vocabulary import KEY_ROLES
 
 if TYPE_CHECKING:
     from monitor.settings import Settings
@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 
 @click.group("keys")
 def keys_group() -> None:
-    """网页服务的接口密钥（角色：regulator 监管、platform 平台、anchor 主播）/ API keys for the
-    HTTP service (roles: regulator, platform, anchor)."""
+    """网页服务的接口密钥（角色：regulator 监管、platform 平台、anchor 主播、worker 工作节点）/
+    API keys for the HTTP service (roles: regulator, platform, anchor, worker)."""
 
 
 @keys_group.command("create")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="角色 / role.")
+@click.option("--role", type=click.Choice(KEY_ROLES), required=True, help="角色 / role.")
 @click.option(
     "--anchor",
     help="主播密钥绑定的主播（编号或 平台:账号）/ "
