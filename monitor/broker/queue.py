@@ -51,16 +51,25 @@ def enqueue(client: redis.Redis, kind: Kind, item_id: str | int) -> str | None:
     """Queue a room or job for the workers; the stream entry id, or None when it is already
     queued (waiting or held)."""
     ensure_group(client, kind)
-    entry = client.eval(
-        _ENQUEUE, 2, queued_key(kind, str(item_id)), stream_key(kind), str(item_id), ITEM_FIELD
-    )
+    entry = _enqueue_one(client, kind, str(item_id))
     return as_text(entry) if entry else None
 
 
 def requeue_unfinished(client: redis.Redis, kind: Kind, item_ids: Iterable[str | int]) -> list[str]:
-    """Enqueue every unfinished item the store lists; the ids that were missing from Redis (all of
-    them after a wipe, none when Redis kept its data)."""
-    return [str(i) for i in item_ids if enqueue(client, kind, i) is not None]
+    """Enqueue every unfinished item the store lists, in one round trip; the ids that were missing
+    from Redis (all of them after a wipe, none when Redis kept its data)."""
+    ids = [str(i) for i in item_ids]
+    ensure_group(client, kind)
+    pipe = client.pipeline(transaction=False)
+    for item_id in ids:
+        _enqueue_one(pipe, kind, item_id)
+    return [item_id for item_id, entry in zip(ids, pipe.execute(), strict=True) if entry]
+
+
+def _enqueue_one(client: redis.Redis | redis.client.Pipeline, kind: Kind, item_id: str):
+    return client.eval(
+        _ENQUEUE, 2, queued_key(kind, item_id), stream_key(kind), item_id, ITEM_FIELD
+    )
 
 
 def depths(client: redis.Redis) -> list[QueueDepth]:
