@@ -1,7 +1,7 @@
 """The broker (monitor/broker/) against a real redis-server on loopback: one item is held by one
 worker, a worker that stops heartbeating loses its items to another within the documented bound,
-a Redis that lost its data is refilled from the store's unfinished ids, and an id enqueued twice
-is held once."""
+a Redis that lost its data is refilled from the store's active rooms and unfinished jobs, and an
+id enqueued twice is held once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from api_server import wait_until
 from monitor.broker.keys import stream_key
 from monitor.broker.leases import LeaseOptions, claim_next, finish, heartbeat, take_over
 from monitor.broker.queue import QueueDepth, depths, enqueue, requeue_unfinished
+from monitor.live.room_store import active_room_ids, insert_room, mark_stopped
+from monitor.store import jobs
+from monitor.store.api_keys import create_key
+from monitor.store.db import open_db
+from monitor.store.registry import add_anchor, add_workshop
 
 # a short lease so that the takeover test waits about a second, not ten
 QUICK = LeaseOptions(heartbeat_s=0.2, lease_s=1.0, takeover_every_s=0.1)
@@ -104,3 +109,34 @@ def test_a_worker_whose_redis_was_wiped_claims_again_without_an_error(redis_serv
     assert claim_next(client, "job", "worker-a") is None
     enqueue(client, "job", 9)
     assert claim_next(client, "job", "worker-a").item_id == "9"
+
+
+def _claim_all(client, kind):
+    claimed = []
+    while item := claim_next(client, kind, "worker-a"):
+        claimed.append(int(item.item_id))
+    return sorted(claimed)
+
+
+def test_a_wiped_redis_is_refilled_with_the_stores_active_rooms_and_unfinished_jobs(
+    redis_server, client, tmp_path
+):
+    db = open_db(tmp_path / "store.db")
+    add_workshop(db, "W1", "梁弄杨梅工坊", "余姚市梁弄镇")
+    add_anchor(db, "A1", "王阿姨", "W1", [])
+    key_id, _ = create_key(db, "platform")
+    room = {"owner_key_id": key_id, "anchor_id": "A1", "stream_id": None, "product_id": None,
+            "profile": None, "source_url": None, "actor": "test"}  # fmt: skip
+    rooms = [insert_room(db, **room)[0] for _ in range(3)]
+    mark_stopped(db, rooms[1], "A1", "stopped", None, "test")
+    job = {"owner_key_id": key_id, "file_path": "a.wav", "file_name": "a.wav", "size_bytes": 1}
+    job_ids = [jobs.enqueue(db, **job)[0]["id"] for _ in range(4)]
+    running = jobs.claim_next(db)["id"]  # the oldest: now running, still unfinished
+    jobs.finish(db, job_ids[1], {})
+    jobs.fail(db, job_ids[2], "坏文件 / bad file")
+
+    redis_server.restart()
+    requeue_unfinished(client, "room", active_room_ids(db))
+    requeue_unfinished(client, "job", jobs.unfinished_job_ids(db))
+    assert _claim_all(client, "room") == [rooms[0], rooms[2]]
+    assert _claim_all(client, "job") == [running, job_ids[3]]

@@ -112,6 +112,13 @@ def room_ids(
     return [r[0] for r in db.execute(sql, params)]
 
 
+def active_room_ids(db: sqlite_utils.Database) -> list[int]:
+    """Every active room's id, oldest first: the rooms a broker must hold (issue 15)."""
+    return [
+        r[0] for r in db.execute("SELECT id FROM live_rooms WHERE state = 'active' ORDER BY id")
+    ]
+
+
 def add_event(db: sqlite_utils.Database, room_id: int, kind: str, body: dict) -> dict:
     """Append the room's next numbered event; returns it as the events list shows it."""
     seq = db.execute(

@@ -172,6 +172,12 @@ def requeue_interrupted(
     return again, [job_id for job_id, _ in given_up]
 
 
+def unfinished_job_ids(db: sqlite_utils.Database) -> list[int]:
+    """Every queued or running job's id, oldest first: the jobs a broker must hold (issue 15)."""
+    sql = "SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY id"
+    return [r[0] for r in db.execute(sql)]
+
+
 def get_job(db: sqlite_utils.Database, job_id: int) -> dict[str, Any] | None:
     row = next(db.query(f"SELECT {_PUBLIC}, owner_key_id FROM jobs WHERE id = ?", [job_id]), None)
     return _public(row) if row else None
