@@ -6,7 +6,9 @@ per id (`SET NX`, keys.queued_key) and the stream entry are written together by 
 no crash leaves a marker without its entry or an entry without its marker. The marker goes when the
 item is finished (leases.finish), so a room or job can be queued again after that. A Redis that
 lost its data lost the markers with the streams: re-enqueueing the unfinished ids then queues each
-once, and re-enqueueing while Redis still holds them changes nothing.
+once, and re-enqueueing while Redis still holds them changes nothing. Redis must not evict keys
+(`maxmemory-policy noeviction`, its default): a marker evicted without its entry, or the reverse,
+would break the pairing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import redis
 
 from monitor.broker.keys import GROUP, ITEM_FIELD, KINDS, Kind, queued_key, stream_key
 
-# KEYS[1] the marker, KEYS[2] the stream; ARGV[1] the item id. The entry id, or nil when queued.
+# KEYS[1] the marker, KEYS[2] the stream; ARGV[1] the item id, ARGV[2] its field name. The new
+# entry id, or nil when the item was queued already.
 _ENQUEUE = """
 if not redis.call('SET', KEYS[1], '', 'NX') then
   return false
