@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from monitor.data_schema import problems_of
+from monitor.data_schema import ModelT, problems_of
 from monitor.errors import LexiconError
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
 
 

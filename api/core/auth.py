@@ -96,11 +96,16 @@ def readable_anchor(caller: Principal, db: DatabaseDep, anchor_id: AnchorRef) ->
     except InputError:
         found = None
     found_id = found["id"] if found else None
-    if caller.role == "anchor" and found_id != caller.anchor_id:
+    check_own(caller, found_id)
+    return found_id
+
+
+def check_own(caller: Principal, anchor_id: str | None) -> None:
+    """An anchor key reads only its own anchor's records (403 for any other, or for none)."""
+    if caller.role == "anchor" and caller.anchor_id != anchor_id:
         raise ApiError(
             403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
         )
-    return found_id
 
 
 def anchor_id_for(caller: Principal, db: DatabaseDep, anchor_id: AnchorRef) -> str:

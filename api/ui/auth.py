@@ -67,10 +67,16 @@ class UiCaller:
 
 
 def _caller(request: Request, db: DatabaseDep) -> UiCaller | None:
+    """The session's user, looked up once per request: the CSRF dependency and the route's role
+    check share it (and pages read it from `request.state`)."""
+    if hasattr(request.state, "ui_caller"):
+        return request.state.ui_caller
     session = find_session(db, request.cookies.get(SESSION_COOKIE, ""))
-    if session is None:
-        return None
-    caller = UiCaller(session.principal, session.principal.label, session.csrf)
+    caller = (
+        None
+        if session is None
+        else UiCaller(session.principal, session.principal.label, session.csrf)
+    )
     request.state.ui_caller = caller
     return caller
 

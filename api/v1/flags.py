@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 
-from api.core.auth import anchor_id_for, require_roles
+from api.core.auth import anchor_id_for, check_own, require_roles
 from api.core.context import DatabaseDep, ServicesDep
 from api.core.errors import ApiError, ErrorBody
 from api.v1.schemas.common import (
@@ -243,10 +243,7 @@ def _readable_flag(db, caller: Principal, flag_id: int) -> dict[str, Any]:
         found = get_flag(db, flag_id)
     except InputError:
         raise ApiError(404, "flag_not_found", f"标记不存在 / no flag {flag_id}") from None
-    if caller.role == "anchor" and found["anchor_id"] != caller.anchor_id:
-        raise ApiError(
-            403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
-        )
+    check_own(caller, found["anchor_id"])
     return found
 
 
@@ -255,10 +252,7 @@ def _readable_stream(db, caller: Principal, stream_id: str) -> dict[str, Any]:
         row = get_stream(db, stream_id)
     except InputError:
         raise ApiError(404, "stream_not_found", f"直播不存在 / no stream {stream_id}") from None
-    if caller.role == "anchor" and row["anchor_id"] != caller.anchor_id:
-        raise ApiError(
-            403, "forbidden", "主播密钥只能查看本人 / an anchor key sees only its own anchor"
-        )
+    check_own(caller, row["anchor_id"])
     return row
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
-
-from pydantic import BaseModel
 
 from monitor.data_files import data_dir
 from monitor.data_schema import validate
@@ -26,8 +23,6 @@ from monitor.lexicon.schema import (
 )
 from monitor.vocabulary import SEVERITIES as SEVERITIES  # re-exported: callers import it from here
 from monitor.yaml_files import read_validated, read_yaml
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 CONFIG_FILES = frozenset(
     {

@@ -20,6 +20,7 @@ from monitor.review.decision_effects import credit_snapshot
 from monitor.store import audit
 from monitor.store.credit_causes import decision_cause
 from monitor.store.db import now_iso, transaction
+from monitor.store.store_lists import get_violation
 
 DecisionKind = Literal["appeal", "repair", "script"]
 
@@ -74,7 +75,7 @@ class _Kind:
 
 
 def _appeal(db, row: dict, decision: Decision, status: str) -> tuple[str, dict, str | None]:
-    violation = next(db.query("SELECT * FROM violations WHERE id = ?", [row["violation_id"]]))
+    violation = get_violation(db, row["violation_id"])
     detail = {"appeal_id": decision.id, "violation_id": violation["id"], "reason": decision.reason}
     return violation["anchor_id"], detail, decision_cause("appeal", decision.id, status)
 

@@ -167,7 +167,7 @@ def file_appeal(
     links = checked_links(links, limits or EvidenceLimits())
     with transaction(db):
         violation = _violation(db, violation_id)
-        check_appealable(get_violation(db, violation_id))
+        check_appealable(violation)
         named = [{"name": f.file_name, "sha256": f.sha256} for f in files]
         evidence = {"files": named, "links": links} if files or links else None
         appeal_id = _file_pending(
@@ -267,7 +267,7 @@ def _insert_violation(db, **record) -> int:
 
 
 def _violation(db, violation_id: int) -> dict:
-    row = next(db.query("SELECT * FROM violations WHERE id = ?", [violation_id]), None)
+    row = get_violation(db, violation_id)
     if row is None:
         raise InputError(f"违规记录不存在 / no violation {violation_id}")
     return row

@@ -11,7 +11,7 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
-from api.core.auth import require_roles
+from api.core.auth import check_own, require_roles
 from api.core.context import DatabaseDep, ServicesDep
 from api.core.errors import ApiError, ErrorBody
 from api.v1.due_process.appeal_evidence import (
@@ -29,7 +29,6 @@ from api.v1.due_process.shared import (
     Anyone,
     Regulator,
     anchor_filter,
-    check_own,
 )
 from api.v1.schemas.common import AnchorFilter, Limit, Offset, RecordId
 from api.v1.schemas.due_process import (

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.core.auth import check_own
 from api.core.context import DatabaseDep, ServicesDep
 from api.core.errors import ApiError, ErrorBody
-from api.v1.due_process.shared import ONE, WRITE, Anyone, Regulator, anchor_filter, check_own
+from api.v1.due_process.shared import ONE, WRITE, Anyone, Regulator, anchor_filter
 from api.v1.schemas.common import AnchorFilter, Limit, Offset, RecordId
 from api.v1.schemas.due_process import (
     Script,
