@@ -56,6 +56,22 @@ return 1
 """
 
 
+# KEYS[1] the stream, KEYS[2] the item's marker; ARGV as for _FINISH plus ARGV[4] the item id and
+# ARGV[5] its field name. The new entry id when the consumer held the entry and it is now queued
+# again at the tail, else false.
+_GIVE_BACK = """
+local pending = redis.pcall('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if type(pending) ~= 'table' or pending.err or not pending[1] or pending[1][2] ~= ARGV[2] then
+  return false
+end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+local entry = redis.call('XADD', KEYS[1], '*', ARGV[5], ARGV[4])
+redis.call('SET', KEYS[2], entry)
+return entry
+"""
+
+
 @dataclass(frozen=True)
 class LeaseOptions:
     """How long a worker holds work without a sign of life. Seconds."""
@@ -134,6 +150,30 @@ def finish(client: redis.Redis, consumer: str, item: WorkItem) -> bool:
         item.entry_id,
     )
     return bool(done)
+
+
+def give_back(client: redis.Redis, consumer: str, item: WorkItem) -> str | None:
+    """Put a held item back at the tail of its queue for another worker (this one cannot keep up);
+    the new entry id, or None when `consumer` no longer held it. Atomic: the item is never both
+    held and waiting, nor lost between the two."""
+    entry = client.eval(
+        _GIVE_BACK, 2, stream_key(item.kind), queued_key(item.kind, item.item_id),
+        GROUP, consumer, item.entry_id, item.item_id, ITEM_FIELD,
+    )  # fmt: skip
+    return as_text(entry) if entry else None
+
+
+def holder(client: redis.Redis, kind: Kind, item_id: str | int) -> str | None:
+    """The consumer holding the item now (None: it waits for a worker, or is not queued). The API
+    node asks this before it lets a worker read an item's inputs or post its results."""
+    entry = client.get(queued_key(kind, str(item_id)))
+    if not entry:
+        return None
+    try:
+        found = client.xpending_range(stream_key(kind), GROUP, min=entry, max=entry, count=1)
+    except redis.ResponseError:  # no group: Redis lost its data
+        return None
+    return as_text(found[0]["consumer"]) if found else None
 
 
 def _read(client: redis.Redis, kind: Kind, consumer: str, block_ms: int | None):

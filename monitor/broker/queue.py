@@ -86,6 +86,30 @@ def depths(client: redis.Redis) -> list[QueueDepth]:
     return found
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """An item queued and not yet taken by any worker, and how long it has waited."""
+
+    item_id: str
+    waited_s: float
+
+
+def waiting(client: redis.Redis, kind: Kind, now_ms: int, limit: int = 100) -> list[Waiting]:
+    """The items no worker has taken yet, oldest first, up to `limit`: the entries after the group's
+    last delivered one (an entry id starts with the milliseconds it was added at)."""
+    ensure_group(client, kind)
+    group = next(g for g in client.xinfo_groups(stream_key(kind)) if as_text(g["name"]) == GROUP)
+    last = as_text(group["last-delivered-id"])
+    entries = client.xrange(stream_key(kind), min=f"({last}", max="+", count=limit)
+    return [
+        Waiting(
+            as_text(fields.get(ITEM_FIELD) or fields.get(ITEM_FIELD.encode())),
+            max(0.0, (now_ms - int(as_text(entry_id).split("-")[0])) / 1000),
+        )
+        for entry_id, fields in entries
+    ]
+
+
 def as_text(value: str | bytes) -> str:
     """A Redis reply as text, whether or not the client decodes responses."""
     return value.decode() if isinstance(value, bytes) else value
