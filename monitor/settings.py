@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     room_idle_seconds: float = 300.0
     """A live room with no input (pushed audio or captions, or audio from its URL) for this long
     stops with an idle-timeout event, in seconds (0: never)."""
+    broker_url: str = ""
+    """Redis for speech workers on other machines, e.g. `redis://10.0.0.5:6379/0` (docs/scaling.md).
+    Unset: this process transcribes live rooms and media jobs itself, as on one machine. Set: rooms
+    and jobs are queued for `qinglang worker` processes, and this process transcribes nothing
+    unless `local_workers` is set."""
+    local_workers: int = 0
+    """With `broker_url`: worker processes the service starts beside itself (0: none)."""
+    room_placement_seconds: float = 30.0
+    """With `broker_url`: when a room has waited this long for a worker, new rooms are refused
+    (503 with Retry-After) until the waiting rooms are placed, in seconds."""
     webhook_allow: str = ""
     """Non-public webhook addresses allowed (as QINGLANG_WATCH_ALLOW), e.g. for a local receiver."""
     credit_recompute_hours: float = 24.0

@@ -41,6 +41,7 @@ from api.v1.due_process import repairs as routes_repairs
 from api.v1.due_process import scripts as routes_scripts
 from api.v1.due_process import violations as routes_violations
 from api.v1.schemas.check import Health
+from monitor.broker.connect import client_for
 from monitor.settings import Settings
 from monitor.store.db import open_db, schema_version
 
@@ -61,6 +62,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> FastAPI
     app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
     app.state.failed_auth_limiter = RateLimiter(FAILED_AUTH_PER_MINUTE)
     app.state.services = build_services(Path(db_path), settings)
+    app.state.broker = client_for(settings.broker_url) if settings.broker_url else None
     install_error_handlers(app)
     install_error_schemas(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes, path_limits={"/v1/media": settings.api_max_upload_bytes})  # fmt: skip

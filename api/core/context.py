@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Protocol
 
+import redis
 import sqlite_utils
 from fastapi import Depends, Request
 
@@ -47,6 +48,11 @@ class Background(Protocol):
 
 def services(request: Request) -> Services:
     return request.app.state.services
+
+
+def broker(request: Request) -> redis.Redis | None:
+    """The broker's client when QINGLANG_BROKER_URL is set (speech runs on workers), else None."""
+    return request.app.state.broker
 
 
 def database(request: Request) -> Iterator[sqlite_utils.Database]:
