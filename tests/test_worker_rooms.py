@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from api_server import auth, no_traceback, running, wait_until
+from fastapi import FastAPI
 from ui_login import log_in
 from websockets.sync.client import connect
 
@@ -37,18 +40,24 @@ def _store(folder):
     return db, keys
 
 
+@contextmanager
+def _served(folder, **settings) -> Iterator[tuple[FastAPI, httpx.Client]]:
+    """An API node over the store in `folder`, served, with a client of it."""
+    path = folder / "q.db"
+    app = create_app(path, Settings(db=str(path), data_dir=str(folder / "files"), **settings))
+    with (
+        running(app) as base,
+        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as http,
+    ):
+        yield app, http
+
+
 @pytest.fixture
 def node(tmp_path, redis_server):
     """An API node with a broker, its store, its keys ({name: (id, key)}) and a broker client."""
     db, keys = _store(tmp_path)
-    settings = Settings(
-        db=str(tmp_path / "q.db"), data_dir=str(tmp_path / "files"),
-        broker_url=redis_server.url, room_placement_seconds=600,
-    )  # fmt: skip
-    app = create_app(tmp_path / "q.db", settings)
     with (
-        running(app) as base,
-        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as http,
+        _served(tmp_path, broker_url=redis_server.url, room_placement_seconds=600) as (_app, http),
         redis_server.client() as broker,
     ):
         yield http, keys, db, broker
@@ -269,11 +278,7 @@ def test_a_worker_ends_its_room(node):
 
 def test_without_a_broker_the_worker_routes_do_not_exist(tmp_path):
     _db, keys = _store(tmp_path)
-    app = create_app(tmp_path / "q.db", Settings(db=str(tmp_path / "q.db")))
-    with (
-        running(app) as base,
-        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as http,
-    ):
+    with _served(tmp_path) as (_app, http):
         answer = http.get("/v1/worker/rooms/1", headers=_as_worker(keys))
         assert (answer.status_code, answer.json()["error"]) == (404, "no_broker")
         status = http.get("/v1/admin/status", headers=auth(keys["regulator"][1]))
@@ -320,13 +325,8 @@ def test_the_admin_status_shows_the_broker_its_workers_and_the_rooms_waiting(nod
 
 def test_new_rooms_are_refused_while_a_room_waits_too_long_for_a_worker(tmp_path, redis_server):
     _db, keys = _store(tmp_path)
-    settings = Settings(
-        db=str(tmp_path / "q.db"), broker_url=redis_server.url, room_placement_seconds=0.2
-    )
-    app = create_app(tmp_path / "q.db", settings)
     with (
-        running(app) as base,
-        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as http,
+        _served(tmp_path, broker_url=redis_server.url, room_placement_seconds=0.2) as (_app, http),
         redis_server.client() as broker,
     ):
         waiting = _open_room(http, keys)  # no worker takes it
@@ -352,21 +352,12 @@ def test_the_node_requeues_active_rooms_when_redis_lost_them_and_interrupts_none
     tmp_path, redis_server
 ):
     _db, keys = _store(tmp_path)
-    settings = Settings(db=str(tmp_path / "q.db"), broker_url=redis_server.url)
-    app = create_app(tmp_path / "q.db", settings)
-    with (
-        running(app) as base,
-        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as http,
-    ):
+    with _served(tmp_path, broker_url=redis_server.url) as (_app, http):
         first = _open_room(http, keys)
         stopped = _open_room(http, keys)
         http.post(f"/v1/live/rooms/{stopped['id']}/stop", headers=auth(keys["platform"][1]))
     # the node stops and starts again: with a broker its active rooms stay active
-    app = create_app(tmp_path / "q.db", settings)
-    with (
-        running(app) as base,
-        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as http,
-    ):
+    with _served(tmp_path, broker_url=redis_server.url) as (app, http):
         seen = http.get(f"/v1/live/rooms/{first['id']}", headers=auth(keys["platform"][1]))
         assert seen.json()["state"] == "active"
         redis_server.restart()  # Redis comes back with nothing
@@ -395,14 +386,7 @@ def test_the_node_requeues_active_rooms_when_redis_lost_them_and_interrupts_none
 
 def test_a_room_no_one_pushes_to_and_no_worker_posts_for_stops_idle(tmp_path, redis_server):
     _db, keys = _store(tmp_path)
-    settings = Settings(
-        db=str(tmp_path / "q.db"), broker_url=redis_server.url, room_idle_seconds=1.0
-    )
-    app = create_app(tmp_path / "q.db", settings)
-    with (
-        running(app) as base,
-        httpx.Client(base_url=base, timeout=60, event_hooks={"response": [no_traceback]}) as http,
-    ):
+    with _served(tmp_path, broker_url=redis_server.url, room_idle_seconds=1.0) as (_app, http):
         room = _open_room(http, keys)
 
         def stopped():

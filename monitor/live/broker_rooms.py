@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -28,6 +29,7 @@ import redis
 from monitor.broker import queue, room_input
 from monitor.broker.keys import input_key
 from monitor.broker.queue import as_text
+from monitor.errors import InputError
 from monitor.ids import stream_id as checked_stream_id
 from monitor.live.room_results import OnBlock
 from monitor.live.room_store import (
@@ -38,7 +40,13 @@ from monitor.live.room_store import (
     insert_room,
     stop_active,
 )
-from monitor.live.stored_rooms import RoomNotActive, RoomQuotaFull, StoredRooms, room_refs
+from monitor.live.stored_rooms import (
+    RoomNotActive,
+    RoomQuotaFull,
+    StoredRooms,
+    idle_message,
+    room_refs,
+)
 from monitor.sources.segments import Segment
 from monitor.store.db import transaction
 
@@ -94,10 +102,17 @@ class BrokerRooms(StoredRooms):
         product_id: str | None = None,
         profile: str | None = None,
         source_url: str | None = None,
+        replay_file: Path | None = None,
         actor: str = SYSTEM_ACTOR,
     ) -> dict[str, Any]:
         """A room queued for a worker; refused like `LiveRooms.create` (product, stream, per-key
-        quotas), with `NoWorker` while rooms wait too long, and `BrokerUnavailable`."""
+        quotas), with `NoWorker` while rooms wait too long, and `BrokerUnavailable`. A local
+        recording (`replay_file`, the demo's room) is on this machine only: refused."""
+        if replay_file is not None:
+            raise InputError(
+                "回放直播间只在单机模式下运行 / a replayed recording runs only without a broker "
+                "(QINGLANG_BROKER_URL): workers cannot read this machine's files"
+            )
         if stream_id:
             stream_id = checked_stream_id(stream_id)
         settings = self.services.settings
@@ -178,7 +193,7 @@ class BrokerRooms(StoredRooms):
             if now - heard >= idle_s:
                 stale.append(room_id)
         for room_id in stale:
-            message = f"空闲超时 / idle timeout: no input for {idle_s:g} s"
+            message = idle_message(idle_s)
             db = self._db()
             try:
                 with transaction(db):
@@ -200,7 +215,7 @@ class BrokerRooms(StoredRooms):
 
     def _push(self, room_id: int, inputs: list[tuple[str, bytes]]) -> dict[str, Any]:
         if not self.is_live(room_id):
-            raise RoomNotActive(f"直播间 {room_id} 未在监测 / room {room_id} is not active")
+            raise RoomNotActive(room_id)
         entry = None
         try:
             for kind, data in inputs:

@@ -33,7 +33,13 @@ from monitor.live.room_store import (
     interrupt_active_rooms,
     mark_stopped,
 )
-from monitor.live.stored_rooms import RoomNotActive, RoomQuotaFull, StoredRooms, room_refs
+from monitor.live.stored_rooms import (
+    RoomNotActive,
+    RoomQuotaFull,
+    StoredRooms,
+    idle_message,
+    room_refs,
+)
 from monitor.live.stream_monitor import LiveResult, StreamMonitor
 from monitor.live.watch import watch
 from monitor.sources.segments import Segment
@@ -210,7 +216,7 @@ class LiveRooms(StoredRooms):
         for room in stale:
             if not self.is_live(room.id):  # stopped meanwhile
                 continue
-            message = f"空闲超时 / idle timeout: no input for {idle_s:g} s"
+            message = idle_message(idle_s)
             self._event(room.id, "idle_timeout", {"idle_s": idle_s, "message": message})
             self.stop_room(room.id, state="ended", error=message)
         return [room.id for room in stale]
@@ -231,7 +237,7 @@ class LiveRooms(StoredRooms):
     def _live(self, room_id: int) -> Room:
         room = self._rooms.get(room_id)
         if room is None:
-            raise RoomNotActive(f"直播间 {room_id} 未在监测 / room {room_id} is not active")
+            raise RoomNotActive(room_id)
         return room
 
     def _result(self, room: Room, result: LiveResult) -> dict:

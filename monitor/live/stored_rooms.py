@@ -19,6 +19,14 @@ from monitor.store.stream_views import check_stream_anchor
 class RoomNotActive(InputError):
     """The room was stopped, ended or interrupted: it takes no more input."""
 
+    def __init__(self, room_id: int):
+        super().__init__(f"直播间 {room_id} 未在监测 / room {room_id} is not active")
+
+
+def idle_message(idle_s: float) -> str:
+    """Why a room that heard nothing for `idle_s` seconds was stopped (its error)."""
+    return f"空闲超时 / idle timeout: no input for {idle_s:g} s"
+
 
 class RoomQuotaFull(Exception):
     """A new room would break a quota (which one, its limit, the rooms counted now)."""
