@@ -423,3 +423,51 @@ def test_the_live_page_shows_which_worker_holds_each_room_and_the_workers(node):
     workers = page[page.index('id="workers"') :].split("</section>")[0]
     assert f'data-worker="{consumer}"' in workers and "gpu-1" in workers
     assert "2026-05-01 16:00" in workers  # the heartbeat in Beijing time
+
+
+def test_a_worker_that_takes_a_room_over_resumes_where_the_store_is_and_the_first_is_refused(
+    node,
+):
+    http, keys, _db, broker = node
+    room = _open_room(http, keys)
+    first, second = _consumer(keys, tail="0001"), _consumer(keys, "worker2", tail="0002")
+    _claim(broker, first)
+    http.get(f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys, consumer=first))
+    posted = http.post(
+        f"/v1/worker/rooms/{room['id']}/results",
+        json={"results": [_result(5.0, CLAIM)], "position": {"stream_s": 9.0, "sequence": 3,
+              "origin": 1.5}, "audio_s": 9.0},
+        headers=_as_worker(keys, consumer=first),
+    )  # fmt: skip
+    assert posted.status_code == 200
+    # the first worker stops heartbeating; the second takes the room over after the lease
+    quick = leases.LeaseOptions(heartbeat_s=0.1, lease_s=0.3, takeover_every_s=0.1)
+    taken = wait_until(lambda: leases.take_over(broker, "room", second, quick), 30, "no takeover")
+    assert [item.item_id for item in taken] == [str(room["id"])]
+    fetched = http.get(
+        f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys, "worker2", consumer=second)
+    )
+    assert fetched.json()["resume"] == {
+        "sequence": 3, "origin": 1.5, "stream_s": 9.0, "input_entry": None
+    }  # fmt: skip
+    late = http.post(
+        f"/v1/worker/rooms/{room['id']}/results",
+        json={"results": [_result(12.0, CLAIM)]},
+        headers=_as_worker(keys, consumer=first),
+    )
+    assert (late.status_code, late.json()["error"]) == (409, "not_held")
+    # a post without segments still moves the position
+    moved = http.post(
+        f"/v1/worker/rooms/{room['id']}/results",
+        json={"position": {"stream_s": 20.0, "sequence": 5}, "audio_s": 20.0},
+        headers=_as_worker(keys, "worker2", consumer=second),
+    )
+    assert moved.json() == {"recorded": [], "state": "active"}
+    seen = http.get(f"/v1/live/rooms/{room['id']}", headers=auth(keys["platform"][1])).json()
+    assert seen["worker"] == second and seen["audio_s"] == 20.0
+    switches = [e for e in seen["last_events"] if e["type"] == "worker"]
+    assert [(e["worker"], e["previous"]) for e in switches] == [(first, None), (second, first)]
+    again = http.get(
+        f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys, "worker2", consumer=second)
+    )
+    assert again.json()["resume"]["sequence"] == 5 and again.json()["resume"]["origin"] == 1.5

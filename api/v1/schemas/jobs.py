@@ -165,13 +165,17 @@ class CaptionPush(BaseModel):
 class RoomEvent(BaseModel):
     seq: int
     at: str
-    type: str = Field(description="result | started | stopped | reconnecting | gap | end | error …")
+    type: str = Field(
+        description="result | started | stopped | reconnecting | gap | end | error | worker …"
+    )
     verdict: Verdict | None = None
     latency_s: float | None = None
     segments: list[dict[str, Any]] | None = None
     hits: list[TimedHit] | None = None
     flag_ids: list[int] | None = None
     detail: dict[str, Any] | None = None
+    worker: str | None = Field(None, description="`worker`: the worker holding the room now.")
+    previous: str | None = Field(None, description="`worker`: the one that held it before.")
 
 
 class Room(BaseModel):
