@@ -90,6 +90,6 @@ def post_results(
 def end_room(room_id: RecordId, body: RoomEnd, db: DatabaseDep, worker: Worker) -> dict:
     """The worker is done with the room: `ended` (its source ended), `failed` (with `error`) or
     `stopped`; a room already stopped stays as it is. Then the worker finishes its lease."""
-    room = _held_room(db, worker, room_id)
-    stop_active(db, room_id, room["anchor_id"], body.state, body.error, worker.caller.actor)
+    _held_room(db, worker, room_id)
+    stop_active(db, room_id, body.state, body.error, worker.caller.actor)
     return get_room(db, room_id)

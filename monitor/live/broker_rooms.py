@@ -166,7 +166,7 @@ class BrokerRooms(StoredRooms):
         if room["state"] == "active":
             db = self._db()
             try:
-                stop_active(db, room_id, room["anchor_id"], state, error, actor)
+                stop_active(db, room_id, state, error, actor)
             finally:
                 db.conn.close()
             try:

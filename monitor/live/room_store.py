@@ -84,22 +84,17 @@ def mark_stopped(
 
 
 def stop_active(
-    db: sqlite_utils.Database,
-    room_id: int,
-    anchor_id: str,
-    state: str,
-    error: str | None,
-    actor: str,
+    db: sqlite_utils.Database, room_id: int, state: str, error: str | None, actor: str
 ) -> bool:
     """`mark_stopped` with the room's `stopped` event, in one transaction, for a room held by a
     worker; False (and nothing changes) when the room was no longer active."""
     with transaction(db):
         active = db.execute(
-            "SELECT 1 FROM live_rooms WHERE id = ? AND state = 'active'", [room_id]
+            "SELECT anchor_id FROM live_rooms WHERE id = ? AND state = 'active'", [room_id]
         ).fetchone()
         if active:
             add_event(db, room_id, "stopped", {"detail": {"state": state}})
-            mark_stopped(db, room_id, anchor_id, state, error, actor)
+            mark_stopped(db, room_id, active[0], state, error, actor)
     return bool(active)
 
 
