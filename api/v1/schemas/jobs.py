@@ -191,11 +191,20 @@ class Room(BaseModel):
     audio_s: float
     segments: int
     flags: int
+    worker: str | None = None  # with a broker: the worker holding the room (None: waiting)
+    worker_seen_at: str | None = None
     last_events: list[RoomEvent]
 
 
 class RoomList(BaseModel):
     rooms: list[Room]
+
+
+class InputQueued(BaseModel):
+    """Pushed input queued for the worker holding the room (with a broker)."""
+
+    queued: int
+    input_entry: str | None
 
 
 class CaptionResults(BaseModel):
