@@ -15,10 +15,10 @@ from fastapi.responses import FileResponse
 
 from api.core.context import DatabaseDep, ServicesDep
 from api.core.errors import ApiError, ErrorBody
-from api.core.worker_auth import WorkerDep
 from api.v1.schemas.common import RecordId
 from api.v1.schemas.jobs import Job
 from api.v1.schemas.worker_jobs import JobFailure, JobProgress, JobTranscript, WorkerJob
+from api.v1.worker_auth import Worker
 from monitor.errors import QinglangError
 from monitor.speech.job_runner import complete_job, discard_upload, failure_message
 from monitor.store.jobs import (
@@ -30,13 +30,13 @@ from monitor.store.jobs import (
     take_for_worker,
 )
 
-router = APIRouter(prefix="/v1/worker/jobs", tags=["workers"])
+router = APIRouter(prefix="/v1/worker/jobs", tags=["worker"])
 _E = {"model": ErrorBody}
 _ERRORS = {401: _E, 403: _E, 404: _E, 409: _E, 422: _E, 503: _E}
 
 
-def _held_job(db, worker: WorkerDep, job_id: int) -> dict:
-    worker.require_held("job", job_id)
+def _held_job(db, worker: Worker, job_id: int) -> dict:
+    worker.check_holds("job", job_id)
     job = job_for_work(db, job_id)
     if job is None:
         raise ApiError(404, "job_not_found", f"任务不存在 / no job {job_id}")
@@ -44,10 +44,10 @@ def _held_job(db, worker: WorkerDep, job_id: int) -> dict:
 
 
 @router.get("/{job_id}", response_model=WorkerJob, responses=_ERRORS)
-def take_job(job_id: RecordId, db: DatabaseDep, worker: WorkerDep) -> dict:
+def take_job(job_id: RecordId, db: DatabaseDep, worker: Worker) -> dict:
     """The job this worker holds, now running under its name (a new holder is one more attempt);
     409 `job_failed` when it was taken too often already (it is failed now)."""
-    worker.require_held("job", job_id)
+    worker.check_holds("job", job_id)
     job = take_for_worker(db, job_id, worker.consumer)
     if job is None:
         raise ApiError(404, "job_not_found", f"任务不存在 / no job {job_id}")
@@ -61,7 +61,7 @@ def take_job(job_id: RecordId, db: DatabaseDep, worker: WorkerDep) -> dict:
     response_class=FileResponse,
     responses={**_ERRORS, 200: {"content": {"application/octet-stream": {}}}},
 )
-def job_upload(job_id: RecordId, db: DatabaseDep, worker: WorkerDep) -> FileResponse:
+def job_upload(job_id: RecordId, db: DatabaseDep, worker: Worker) -> FileResponse:
     """The job's stored recording as uploaded, streamed in chunks (never read whole)."""
     job = _held_job(db, worker, job_id)
     path = Path(job["file_path"])
@@ -73,9 +73,7 @@ def job_upload(job_id: RecordId, db: DatabaseDep, worker: WorkerDep) -> FileResp
 
 
 @router.post("/{job_id}/progress", status_code=204, responses=_ERRORS)
-def job_progress(
-    job_id: RecordId, body: JobProgress, db: DatabaseDep, worker: WorkerDep
-) -> Response:
+def job_progress(job_id: RecordId, body: JobProgress, db: DatabaseDep, worker: Worker) -> Response:
     """How far the worker has transcribed; `/v1/jobs/{id}` shows it (a running job only)."""
     _held_job(db, worker, job_id)
     report_progress(db, job_id, body.fraction, body.eta_s)
@@ -88,7 +86,7 @@ def job_result(
     body: JobTranscript,
     db: DatabaseDep,
     services: ServicesDep,
-    worker: WorkerDep,
+    worker: Worker,
 ) -> dict:
     """The worker's timed transcript: checked here with the job's profile, product class and
     facts, its flags recorded when it names an anchor and a stream, and the job done; the job as
@@ -107,7 +105,7 @@ def job_result(
 
 
 @router.post("/{job_id}/fail", response_model=Job, responses=_ERRORS)
-def job_fail(job_id: RecordId, body: JobFailure, db: DatabaseDep, worker: WorkerDep) -> dict:
+def job_fail(job_id: RecordId, body: JobFailure, db: DatabaseDep, worker: Worker) -> dict:
     """The worker could not transcribe the job: failed with its message, or queued again for
     another worker when `retry` and attempts remain; the job."""
     job = _held_job(db, worker, job_id)
