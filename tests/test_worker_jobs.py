@@ -254,6 +254,8 @@ def test_a_worker_failing_a_job_fails_it_or_queues_it_again(site, tmp_path, retr
     assert answer.status_code == 200
     assert answer.json()["status"] == status and answer.json()["error"].startswith(message)
     assert answer.json()["worker"] == (None if retry else consumer)
+    late = client.get(f"/v1/worker/jobs/{job_id}/upload", headers=headers)
+    assert late.status_code == 409 and late.json()["error"] == "job_not_running"
 
 
 def test_the_upload_is_streamed_in_chunks(site, tmp_path):

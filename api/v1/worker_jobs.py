@@ -65,7 +65,13 @@ def job_upload(job_id: RecordId, db: DatabaseDep, worker: Worker) -> FileRespons
     """The job's stored recording as uploaded, streamed in chunks (never read whole)."""
     job = _held_job(db, worker, job_id)
     path = Path(job["file_path"])
-    if job["status"] != "running" or not path.is_file():
+    if job["status"] != "running":
+        raise ApiError(
+            409, "job_not_running",
+            f"任务 {job_id} 未在处理中 / job {job_id} is {job['status']}, not running: "
+            f"GET /v1/worker/jobs/{job_id} takes it",
+        )  # fmt: skip
+    if not path.is_file():
         raise ApiError(
             404, "upload_missing", f"任务 {job_id} 的上传文件已不在 / job {job_id} has no upload"
         )

@@ -3,6 +3,9 @@ job row), check the timed transcript, and, when the job names an anchor and a st
 stream's segments and flags and point the stream at the recording so that a reviewer can play
 it from the flagged second.
 
+The second half, `complete_job` (check, record, done), is also where a transcript posted by a
+worker on another machine ends (issue 15): the API node checks whoever transcribed.
+
 What the job recorded is stored in bounded batches (`recording.record_check`), then the stream's
 recording and the job's being done are committed together; recording is idempotent, so a job run
 again after a crash between the two adds nothing twice, and a long transcript never holds the
