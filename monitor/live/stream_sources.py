@@ -18,13 +18,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from monitor.errors import InputError
-from monitor.live.audio_blocks import AudioBlock, Backoff, EventSink, wait_to_retry
+from monitor.live.audio_blocks import AudioBlock, Backoff, EventSink, Resume, wait_to_retry
 from monitor.live.guarded_http import FETCH_FAILED, BodyReader, FetchFailed, StreamFetcher
 from monitor.live.hls_reader import hls_blocks, is_playlist
 from monitor.live.url_policy import AddressNotAllowed, check_target
@@ -46,25 +47,52 @@ def open_source(
     realtime: bool = False,
     max_outage_s: float = 300.0,
     is_file: bool = False,
+    resume: Resume | None = None,
 ) -> Iterator[AudioBlock]:
     """Audio blocks of `source`. A network source is read under the URL policy with the
     operator's `allow` list (QINGLANG_WATCH_ALLOW), every hop checked; a policy refusal ends it
-    with AddressNotAllowed (an InputError, never retried)."""
+    with AddressNotAllowed (an InputError, never retried). `resume`: continue another reader's
+    stream (HLS after its last sequence, with its time origin); audio before `resume.stream_s`
+    is skipped, whatever the source."""
     reading = {"stop": stop, "on_event": on_event, "max_outage_s": max_outage_s}
     if is_file:
-        return ffmpeg_blocks(
+        blocks = ffmpeg_blocks(
             source, lambda: nullcontext(source), None, realtime=realtime, is_file=True, **reading
         )
-    if urlsplit(source).scheme.lower() in RTMP_SCHEMES:
-        return ffmpeg_blocks(
+    elif urlsplit(source).scheme.lower() in RTMP_SCHEMES:
+        blocks = ffmpeg_blocks(
             source, lambda: nullcontext(_rtmp_address(source, allow)), _rtmp_options(source),
             realtime=realtime, is_file=False, **reading,
         )  # fmt: skip
-    return http_blocks(source, allow, **reading)
+    else:
+        blocks = http_blocks(source, allow, resume=resume, **reading)
+    if resume is None or resume.stream_s is None:
+        return blocks
+    return skip_before(blocks, resume.stream_s)
+
+
+def skip_before(blocks: Iterator[AudioBlock], stream_s: float) -> Iterator[AudioBlock]:
+    """The blocks with the audio before stream time `stream_s` cut off (done by another reader)."""
+    for block in blocks:
+        if block.start is None:
+            yield block
+            continue
+        skip = round((stream_s - block.start) * SAMPLE_RATE)
+        if skip >= len(block.samples):
+            continue
+        if skip > 0:
+            block = replace(block, start=stream_s, samples=block.samples[skip:])
+        yield block
 
 
 def http_blocks(
-    url: str, allow: str, *, stop: threading.Event, on_event: EventSink, max_outage_s: float
+    url: str,
+    allow: str,
+    *,
+    stop: threading.Event,
+    on_event: EventSink,
+    max_outage_s: float,
+    resume: Resume | None = None,
 ) -> Iterator[AudioBlock]:
     """An http(s) source: whatever the path says, an answer that starts with #EXTM3U is read as
     HLS by us; anything else is handed to FFmpeg as bytes (it never fetches a URL itself)."""
@@ -76,7 +104,7 @@ def http_blocks(
                 is_file=False, **reading,
             )  # fmt: skip
         except _Playlist as found:
-            yield from hls_blocks(found.url, fetcher, hop=found.hop, **reading)
+            yield from hls_blocks(found.url, fetcher, hop=found.hop, resume=resume, **reading)
 
 
 class _Playlist(Exception):
