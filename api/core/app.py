@@ -36,6 +36,7 @@ from api.v1 import public as routes_public
 from api.v1 import registry as routes_registry
 from api.v1 import streams as routes_streams
 from api.v1 import webhooks as routes_webhooks
+from api.v1 import worker_identity as routes_worker_identity
 from api.v1.due_process import appeals as routes_appeals
 from api.v1.due_process import repairs as routes_repairs
 from api.v1.due_process import scripts as routes_scripts
@@ -93,6 +94,7 @@ _ROUTE_MODULES = (
     routes_appeals,
     routes_repairs,
     routes_scripts,
+    routes_worker_identity,
     routes_public,
     routes_jobs,
     routes_live,
