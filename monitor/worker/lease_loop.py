@@ -119,19 +119,21 @@ class Worker:
     def _claim(self, take_over: bool) -> None:
         if self._can_take_room():
             item = leases.claim_next(self.broker, "room", self.consumer)
-            if item is None and take_over:
-                item = next(iter(self._take_over("room")), None)
             if item is not None:
                 self._start_room(item)
+            elif take_over:  # a dead worker's rooms, as many as this one has room for
+                free = self.options.max_rooms - len(self.rooms)
+                for item in self._take_over("room", free):
+                    self._start_room(item)
         if self.job is None:
             item = leases.claim_next(self.broker, "job", self.consumer)
             if item is None and take_over:
-                item = next(iter(self._take_over("job")), None)
+                item = next(iter(self._take_over("job", 1)), None)
             if item is not None:
                 self._start_job(item)
 
-    def _take_over(self, kind: Kind) -> list[WorkItem]:
-        taken = leases.take_over(self.broker, kind, self.consumer, self.options.lease, count=1)
+    def _take_over(self, kind: Kind, count: int) -> list[WorkItem]:
+        taken = leases.take_over(self.broker, kind, self.consumer, self.options.lease, count=count)
         for item in taken:
             logger.info("took over %s %s", kind, item.item_id)
         return taken
