@@ -65,6 +65,7 @@ def worker_command(broker_url, api_url, key, max_rooms, **asr) -> None:
     from monitor.worker.lease_loop import Worker, WorkerOptions, consumer_name
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     settings = Settings()
     broker = client_for(broker_url)
     try:

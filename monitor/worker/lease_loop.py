@@ -9,8 +9,9 @@
   for `lease_s` (10 s): a dead worker's room is resumed by another within 15 s.
 - A room whose real-time factor over the last minute passes 1 is given back (its results posted
   first), and no room is claimed for a minute after.
-- `stop()` (SIGTERM, Ctrl-C): claim nothing more, give every room back after posting its results,
-  give the current job back (another worker starts it again), forget the presence, return.
+- `stop()` (SIGTERM, Ctrl-C): claim nothing more, give every room back after posting its results
+  (retried for up to 10 s), stop the current job at its next progress report and give it back
+  (another worker starts it again), forget the presence, return. Leases are renewed until then.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from monitor.worker.room_runner import RoomRunner
 logger = logging.getLogger("qinglang")
 POLL_S = 0.5  # how often the loop looks for new work
 SLOW_COOLDOWN_S = 60.0  # after giving a room back for slowness, claim no room for this long
-JOIN_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -183,8 +183,8 @@ class Worker:
         runners = [*self.rooms.values(), *([self.job] if self.job else [])]
         for runner in runners:
             runner.release()
-        for runner in runners:
-            runner.thread.join(timeout=JOIN_S)
+        for runner in runners:  # heartbeats go on meanwhile: nothing is taken over under them
+            runner.thread.join()
 
     # --- heartbeats ------------------------------------------------------------------------
 
