@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,11 +23,12 @@ from monitor.broker.leases import WorkItem
 from monitor.errors import InputError
 from monitor.speech.job_runner import PROGRESS_EVERY_S, JobStopped
 from monitor.worker.api_client import ApiRefused, ApiUnavailable, NotHeld, WorkerApi
+from monitor.worker.held import Held
 
 logger = logging.getLogger("qinglang")
 
 
-class JobRunner:
+class JobRunner(Held):
     def __init__(
         self,
         item: WorkItem,
@@ -41,28 +41,11 @@ class JobRunner:
         on_done: Callable[[JobRunner], None] = lambda runner: None,
         clock: Callable[[], float] = time.monotonic,
     ):
-        self.item, self.job_id = item, item.item_id
+        super().__init__(item, on_done, f"qinglang-job-{item.item_id}")
+        self.job_id = item.item_id
         self.api, self.broker, self.transcriber = api, broker, transcriber
         self.max_bytes, self.max_seconds = max_bytes, max_seconds
-        self.on_done, self._clock = on_done, clock
-        self.outcome: str | None = None  # finished, lost, released
-        self._lost = threading.Event()
-        self._released = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"qinglang-job-{self.job_id}")
-
-    def start(self) -> JobRunner:
-        self.thread.start()
-        return self
-
-    def lose(self) -> None:
-        self._lost.set()
-
-    def release(self) -> None:
-        self._released.set()
-
-    @property
-    def done(self) -> bool:
-        return self.outcome is not None
+        self._clock = clock
 
     def _run(self) -> None:
         try:

@@ -34,6 +34,7 @@ from monitor.live.speech_stream import Heard, SpeechStream
 from monitor.live.watch import watch
 from monitor.sources.media import SAMPLE_RATE, decode_bytes
 from monitor.worker.api_client import ApiRefused, ApiUnavailable, NotHeld, WorkerApi, backoff_s
+from monitor.worker.held import Held
 from monitor.worker.outbox import Outbox
 from monitor.worker.room_position import RoomPosition
 from monitor.worker.rtf import RtfMeter
@@ -45,7 +46,7 @@ INPUT_BLOCK_MS = 1000
 _NOT_POSTED = {"end", "started"}  # reader events the API node hears otherwise (/end, the GET)
 
 
-class RoomRunner:
+class RoomRunner(Held):
     def __init__(
         self,
         item: WorkItem,
@@ -57,14 +58,12 @@ class RoomRunner:
         allow: str = "",
         on_done: Callable[[RoomRunner], None] = lambda runner: None,
     ):
-        self.item, self.room_id = item, item.item_id
+        super().__init__(item, on_done, f"qinglang-room-{item.item_id}")
+        self.room_id = item.item_id
         self.api, self.broker, self.raw_broker = api, broker, raw_broker
-        self.transcriber, self.allow, self.on_done = transcriber, allow, on_done
+        self.transcriber, self.allow = transcriber, allow
         self.meter = RtfMeter()
-        self.outcome: str | None = None  # finished, lost, released
         self._reading = threading.Event()  # set: stop reading the source and the input
-        self._lost = threading.Event()
-        self._released = threading.Event()
         self._stop_input = False
         self._inactive = False
         self._outbox = Outbox()
@@ -73,27 +72,18 @@ class RoomRunner:
         self._speech: SpeechStream | None = None
         self._position = RoomPosition()
         self._resumed_audio_s = 0.0
-        self.thread = threading.Thread(target=self._run, name=f"qinglang-room-{self.room_id}")
 
     # --- control (from the lease loop) ----------------------------------------------------
 
-    def start(self) -> RoomRunner:
-        self.thread.start()
-        return self
-
     def lose(self) -> None:
         """Another worker holds the room now: drop it at once, post nothing more."""
-        self._lost.set()
+        super().lose()
         self._reading.set()
 
     def release(self) -> None:
         """Give the room back (too slow, or the worker stops) after posting what was produced."""
-        self._released.set()
+        super().release()
         self._reading.set()
-
-    @property
-    def done(self) -> bool:
-        return self.outcome is not None
 
     # --- the room -------------------------------------------------------------------------
 
