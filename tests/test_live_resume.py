@@ -5,6 +5,7 @@ the first reader's time origin, the sequences no longer listed reported as a gap
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 
 import numpy as np
 from hls_server import LiveHls, cut_into_segments
@@ -13,7 +14,7 @@ from monitor.live.audio_blocks import AudioBlock, Resume
 from monitor.live.guarded_http import StreamFetcher
 from monitor.live.hls_reader import hls_blocks
 from monitor.live.speech_stream import SpeechStream
-from monitor.live.stream_sources import skip_before
+from monitor.live.stream_sources import ffmpeg_blocks, skip_before
 from monitor.sources.media import SAMPLE_RATE, decode_file
 
 
@@ -81,3 +82,17 @@ def test_audio_before_the_resume_time_is_skipped():
     kept = list(skip_before(iter(blocks), 1.5))
     assert [b.start for b in kept] == [1.5, 2.0, 3.0]
     assert len(kept[0].samples) == SAMPLE_RATE // 2
+
+
+def test_a_resumed_reader_of_a_source_whose_times_start_again_follows_on(claims_audio):
+    path, _ = claims_audio
+    events: list = []
+    blocks = list(
+        ffmpeg_blocks(
+            str(path), lambda: nullcontext(str(path)), None, stop=threading.Event(),
+            on_event=lambda kind, detail: events.append(kind), realtime=False, max_outage_s=5,
+            is_file=False, resumed_at=30.0,
+        )
+    )  # fmt: skip
+    assert blocks[0].start == 30.0 and "timestamp_reset" in events  # after what was delivered
+    assert blocks[-1].start > 30.0

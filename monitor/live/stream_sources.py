@@ -7,7 +7,8 @@ an http(s) source itself, it decodes the bytes fetched for it.
 - HLS (an answer starting with #EXTM3U, whatever its path) is read by live/hls_reader.py.
 - Anything else FFmpeg reads (RTMP, HTTP-FLV, a local file) is decoded continuously; after a
   reconnect, audio whose stream time was already delivered is dropped by the chunker, and a
-  timestamp reset (a new RTMP session starting at 0) is shifted to follow on.
+  timestamp reset (a new RTMP session starting at 0) is shifted to follow on, also when the
+  reader resumes a stream another reader delivered up to some time.
 A local file can be played at real speed, as if it were live.
 """
 
@@ -62,13 +63,18 @@ def open_source(
     elif urlsplit(source).scheme.lower() in RTMP_SCHEMES:
         blocks = ffmpeg_blocks(
             source, lambda: nullcontext(_rtmp_address(source, allow)), _rtmp_options(source),
-            realtime=realtime, is_file=False, **reading,
+            realtime=realtime, is_file=False, resumed_at=_resumed_at(resume), **reading,
         )  # fmt: skip
     else:
         blocks = http_blocks(source, allow, resume=resume, **reading)
     if resume is None or resume.stream_s is None:
         return blocks
     return skip_before(blocks, resume.stream_s)
+
+
+def _resumed_at(resume: Resume | None) -> float:
+    """Where the stream was delivered up to by the reader this one continues (0: none)."""
+    return (resume.stream_s or 0.0) if resume is not None else 0.0
 
 
 def skip_before(blocks: Iterator[AudioBlock], stream_s: float) -> Iterator[AudioBlock]:
@@ -101,7 +107,7 @@ def http_blocks(
         try:
             yield from ffmpeg_blocks(
                 url, lambda: _media_body(fetcher, url), NETWORK_INPUT, realtime=False,
-                is_file=False, **reading,
+                is_file=False, resumed_at=_resumed_at(resume), **reading,
             )  # fmt: skip
         except _Playlist as found:
             yield from hls_blocks(found.url, fetcher, hop=found.hop, resume=resume, **reading)
@@ -142,11 +148,14 @@ def ffmpeg_blocks(
     realtime: bool,
     max_outage_s: float,
     is_file: bool,
+    resumed_at: float = 0.0,
 ) -> Iterator[AudioBlock]:
     """Decode what `open_input()` gives (a path, a checked RTMP URL, or a fetched body) with
-    FFmpeg `options`, opening it again after a drop."""
+    FFmpeg `options`, opening it again after a drop. `resumed_at`: another reader delivered the
+    stream up to this time, so a source whose timestamps start again from 0 follows on after it
+    (one whose timestamps went on is not shifted: open_source skips what was delivered)."""
     backoff = Backoff(max_outage_s, first_tries=1 if is_file else 3)
-    delivered = 0.0  # stream time just after the last delivered sample
+    delivered = resumed_at  # stream time just after the last delivered sample
     while not stop.is_set():
         shift: float | None = None
         began = time.monotonic()
