@@ -23,6 +23,7 @@ from monitor.store.db import open_db
 from monitor.worker.api_client import ApiRefused, ApiUnavailable, NotHeld, WorkerApi
 from monitor.worker.outbox import Outbox
 from monitor.worker.room_position import RoomPosition
+from monitor.worker.rtf import RtfMeter
 
 
 def run_worker(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -216,3 +217,21 @@ def test_the_position_moves_only_past_what_is_covered():
     assert pushed.snapshot(1.0)["input_entry"] == "1-0"
     done = pushed.snapshot(2.0)
     assert done["input_entry"] == "3-0" and done["origin"] == 2.0
+
+
+def test_a_room_is_behind_when_it_took_longer_than_its_audio_over_the_last_minute():
+    now = [0.0]
+    meter = RtfMeter(clock=lambda: now[0])
+    assert meter.rtf() is None and not meter.behind()
+    for _ in range(10):  # 10 s of audio, 15 s of work: too little audio to judge yet
+        now[0] += 1.5
+        meter.add(busy_s=1.5, audio_s=1.0)
+    assert meter.rtf() == pytest.approx(1.5) and not meter.behind()
+    for _ in range(15):
+        now[0] += 1.5
+        meter.add(busy_s=1.5, audio_s=1.0)
+    assert meter.behind()
+    for _ in range(70):  # a minute of keeping up: the slow stretch leaves the window
+        now[0] += 1.0
+        meter.add(busy_s=0.5, audio_s=1.0)
+    assert meter.rtf() == pytest.approx(0.5) and not meter.behind()
