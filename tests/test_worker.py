@@ -235,3 +235,34 @@ def test_a_room_is_behind_when_it_took_longer_than_its_audio_over_the_last_minut
         now[0] += 1.0
         meter.add(busy_s=0.5, audio_s=1.0)
     assert meter.rtf() == pytest.approx(0.5) and not meter.behind()
+
+
+def test_chunks_of_several_rooms_are_decoded_in_one_batch_each_at_its_times(
+    transcriber_en, claims_audio
+):
+    from monitor.sources.media import SAMPLE_RATE, decode_file
+    from monitor.worker.batched_speech import BatchedRooms
+
+    path, spans = claims_audio
+    audio = decode_file(path, 10**9)
+
+    def sentence(n: int):
+        start, end = spans[n]
+        return audio[int((start - 0.3) * SAMPLE_RATE) : int((end + 0.3) * SAMPLE_RATE)]
+
+    rooms = BatchedRooms(transcriber_en, max_batch=4, gather_s=0.5)
+    heard: dict[int, object] = {}
+    threads = [
+        threading.Thread(target=lambda n=n, at=at: heard.update(
+            {n: rooms.transcribe(sentence(n), live=True, offset=at)}))
+        for n, at in [(1, 100.0), (3, 500.0)]
+    ]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for n, at, words in [(1, 100.0, "world"), (3, 500.0, "blood")]:
+        segments = heard[n].segments
+        assert words in " ".join(s.text for s in segments).lower()
+        length = len(sentence(n)) / SAMPLE_RATE
+        assert all(at <= s.start <= s.end <= at + length + 0.1 for s in segments)

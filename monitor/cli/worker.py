@@ -82,8 +82,13 @@ def worker_command(broker_url, api_url, key, max_rooms, **asr) -> None:
     api.consumer = consumer_name(identity["consumer_prefix"], secrets.token_hex(2))
     api.attempts = 6
     transcriber = make_transcriber(settings, workers=max_rooms + 1, **asr)
+    device = asr.get("device") or settings.asr_device
+    if device == "cuda":  # one GPU, many rooms: their chunks are decoded in batches
+        from monitor.worker.batched_speech import BatchedRooms
+
+        transcriber = BatchedRooms(transcriber, max_batch=max_rooms)
     options = WorkerOptions(
-        max_rooms=max_rooms, device=asr.get("device") or settings.asr_device,
+        max_rooms=max_rooms, device=device,
         allow=settings.watch_allow, max_media_bytes=settings.max_media_bytes,
         media_max_seconds=settings.media_max_seconds,
     )  # fmt: skip
