@@ -37,6 +37,7 @@ from api.v1 import registry as routes_registry
 from api.v1 import streams as routes_streams
 from api.v1 import webhooks as routes_webhooks
 from api.v1 import worker_identity as routes_worker_identity
+from api.v1 import worker_jobs as routes_worker_jobs
 from api.v1 import worker_rooms as routes_worker_rooms
 from api.v1.due_process import appeals as routes_appeals
 from api.v1.due_process import repairs as routes_repairs
@@ -101,6 +102,7 @@ _ROUTE_MODULES = (
     routes_live,
     routes_live_audio,
     routes_webhooks,
+    routes_worker_jobs,
     routes_worker_rooms,
     routes_admin,
     routes_ui,

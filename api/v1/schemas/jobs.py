@@ -121,6 +121,9 @@ class Job(BaseModel):
     progress: float = Field(ge=0, le=1, description="Fraction of the recording transcribed.")
     eta_s: float | None = Field(description="Estimated seconds until done, while running.")
     attempts: int
+    worker: str | None = Field(
+        None, description="The worker process transcribing it, with a broker (else null)."
+    )
     created_at: str
     started_at: str | None
     finished_at: str | None

@@ -10,6 +10,8 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from api.v1.schemas.common import InputModel, Text
 from monitor.live.worker_results import OWN_EVENT_TYPES
+from monitor.report import ReportWarning
+from monitor.sources.segments import Segment
 
 Seconds = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
 MAX_RESULTS = 200  # results in one post
@@ -23,12 +25,22 @@ class PostedSegment(InputModel):
     confidence: float | None = Field(None, ge=0, le=1)
     issues: list[Annotated[str, Field(max_length=40)]] = Field([], max_length=10)
 
+    def to_segment(self) -> Segment:
+        """The library's segment (an end before the start is taken as the start)."""
+        return Segment(
+            self.start, max(self.start, self.end), self.text,
+            confidence=self.confidence, issues=tuple(self.issues),
+        )  # fmt: skip
+
 
 class PostedWarning(InputModel):
     code: str = Field(max_length=40)
     message: Annotated[Text, Field(max_length=500)]
     segments: int = Field(0, ge=0)
     share: float = Field(0.0, ge=0, le=1)
+
+    def to_warning(self) -> ReportWarning:
+        return ReportWarning(**self.model_dump())
 
 
 class PostedResult(InputModel):
