@@ -36,6 +36,7 @@ from api.v1 import public as routes_public
 from api.v1 import registry as routes_registry
 from api.v1 import streams as routes_streams
 from api.v1 import webhooks as routes_webhooks
+from api.v1 import worker_identity as routes_worker_identity
 from api.v1 import worker_jobs as routes_worker_jobs
 from api.v1 import worker_rooms as routes_worker_rooms
 from api.v1.due_process import appeals as routes_appeals
@@ -95,6 +96,7 @@ _ROUTE_MODULES = (
     routes_appeals,
     routes_repairs,
     routes_scripts,
+    routes_worker_identity,
     routes_public,
     routes_jobs,
     routes_live,
