@@ -29,6 +29,7 @@ from .scale_text import RESULT_SEGMENTS
 
 ROOMS = 10_000
 PCM_BYTES_PER_S = 32_000  # 16 kHz s16le mono, per room pushing audio
+REPEATS = 3  # the quick measures are the best of this many (the machine is shared and noisy)
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,23 @@ def _store(checker, folder: Path) -> tuple[scale_store.StoreRate, list[scale_sto
         f"over {scale_store.ROOMS} rooms, reports computed beforehand; text written for the "
         f"benchmark (4 sentences in 20 flagged)"
     )
-    rates = [scale_store.store_rate(folder, results, w) for w in (1, scale_store.WRITERS)]
-    print(f"{'writers':>8}{'results/s':>11}{'segments/s':>12}{'flags/s':>9}{'rows ok':>9}")
+    rates = [
+        min(
+            (
+                scale_store.store_rate(folder / f"scale-{w}-{n}.db", results, w)
+                for n in range(REPEATS)
+            ),
+            key=lambda rate: rate.seconds,
+        )
+        for w in (1, scale_store.WRITERS)
+    ]
+    print(f"best of {REPEATS}, each into a new file")
+    print(f"{'writers':>8}{'results/s':>11}{'segments/s':>12}{'flags/s':>9}{'same rows':>11}")
     for rate in rates:
+        same = (rate.segments, rate.flags) == (rates[0].segments, rates[0].flags)
         print(
             f"{rate.writers:>8}{rate.results_per_s:>11,.0f}{rate.segments_per_s:>12,.0f}"
-            f"{rate.flags_per_s:>9,.0f}{rate.segments == rates[0].segments:>9}"
+            f"{rate.flags_per_s:>9,.0f}{'yes' if same else 'NO':>11}"
         )
     print(
         f"{scale_store.WRITERS} writers / 1 writer: "
@@ -86,12 +98,18 @@ def _broker(
 ) -> tuple[dict[str, scale_broker.Rate], scale_broker.Overhead, dict[str, float | None]]:
     print(
         "\n[redis] redis-server on loopback started for the run (no persistence), one Python "
-        "client, the broker's functions (each call a round trip)"
+        f"client, the broker's functions (each call a round trip), best of {REPEATS}"
     )
     with scale_broker.redis_on_loopback(folder) as redis_server:
         client = room_input.raw_client(redis_server.url)
-        rates = scale_broker.input_rates(client) + scale_broker.queue_rates(client)
-        overhead = scale_broker.overhead(client)
+        tries = [
+            scale_broker.input_rates(client) + scale_broker.queue_rates(client)
+            for _ in range(REPEATS)
+        ]
+        rates = [min(same, key=lambda rate: rate.seconds) for same in zip(*tries, strict=True)]
+        overhead = min(
+            (scale_broker.overhead(client) for _ in range(REPEATS)), key=lambda o: o.broker_s
+        )
         caption_bytes = len(scale_broker.caption_lines(1)[0])
         server = {
             "caption": scale_broker.server_xadd_rate(redis_server.port, caption_bytes, 200_000),
@@ -114,7 +132,7 @@ def _broker(
         )
     print(
         f"\n[overhead] a caption line pushed to a room's input stream, read back (count=1) and "
-        f"parsed: {overhead.broker_s * 1e6:.0f} µs a segment; handed over by an in-process call: "
+        f"parsed, best of {REPEATS}: {overhead.broker_s * 1e6:.0f} µs a segment; handed over by an in-process call: "
         f"{overhead.in_process_s * 1e9:.0f} ns; ratio {overhead.ratio:,.0f}x ({overhead.segments:,} "
         f"segments)"
     )
@@ -124,11 +142,11 @@ def _broker(
 def _speech(checker) -> list:
     runs, method = scale_speech.stream_rtfs(checker)
     print(f"\n[speech] {method}")
-    print(f"{'K':>3}{'wall s':>9}{'RTF':>8}{'keeps up':>10}{'segments/stream':>17}")
+    print(f"{'K':>3}{'wall s':>9}{'RTF':>8}{'keeps up':>10}{'segments/stream':>17}{'runs':>6}")
     for run in runs:
         print(
             f"{run.streams:>3}{run.wall_s:>9.1f}{run.rtf:>8.3f}{'yes' if run.rtf < 1 else 'no':>10}"
-            f"{run.segments / run.streams:>17.1f}"
+            f"{run.segments / run.streams:>17.1f}{run.runs:>6}"
         )
     print(f"\n[workers] {scale_speech.worker_capacity()}")
     return runs
@@ -142,7 +160,11 @@ def _needs(runs, store: scale_store.StoreRate) -> Needs:
 
 
 def _summary(needs: Needs, store, cost, rates, server, runs) -> None:
-    kept = max((r.streams for r in runs if r.rtf < 1), default=0)
+    kept = 0  # the most streams such that every count up to it kept up
+    for run in runs:
+        if run.rtf >= 1:
+            break
+        kept = run.streams
     push = rates["room_input.push (pcm)"]
     captions = rates["room_input.push (caption)"]
     check_cores = needs.segments_per_s * cost.per_result_s / RESULT_SEGMENTS

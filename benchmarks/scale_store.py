@@ -91,12 +91,11 @@ def _prepared_db(path: Path, rooms: int) -> sqlite_utils.Database:
 
 
 def store_rate(
-    folder: Path, results: Sequence[tuple[int, TimedReport]], writers: int = 1
+    path: Path, results: Sequence[tuple[int, TimedReport]], writers: int = 1
 ) -> StoreRate:
-    """Record `results` into a new store in `folder` with `writers` threads (a connection each,
+    """Record `results` into a new store at `path` with `writers` threads (a connection each,
     taking the results in turn); the rows stored and the wall seconds."""
     rooms = 1 + max(room for room, _ in results)
-    path = folder / f"scale-{writers}.db"
     connections = [_prepared_db(path, rooms)]
     connections += [open_db(path, migrate=False) for _ in range(writers - 1)]
     shares = [results[i::writers] for i in range(writers)]

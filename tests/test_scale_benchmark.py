@@ -23,7 +23,7 @@ def test_results_run_on_in_stream_time_and_take_the_sentences_in_turn():
 
 
 def test_store_rate_counts_the_rows_the_results_stored(results, tmp_path):
-    rate = scale_store.store_rate(tmp_path, results)
+    rate = scale_store.store_rate(tmp_path / "scale.db", results)
     # one flag per sentence with hits: each segment is one line, and an utterance never crosses one
     flagged_lines = sum(
         len({result.timed.text.count("\n", 0, hit.start) for hit in result.report.hits})
@@ -35,8 +35,8 @@ def test_store_rate_counts_the_rows_the_results_stored(results, tmp_path):
 
 
 def test_two_writers_store_the_same_rows_as_one(results, tmp_path):
-    one = scale_store.store_rate(tmp_path, results, writers=1)
-    two = scale_store.store_rate(tmp_path, results, writers=2)
+    one = scale_store.store_rate(tmp_path / "one.db", results, writers=1)
+    two = scale_store.store_rate(tmp_path / "two.db", results, writers=2)
     assert (two.segments, two.flags) == (one.segments, one.flags)
 
 
