@@ -77,7 +77,8 @@ def _store(checker, folder: Path) -> tuple[scale_store.StoreRate, list[scale_sto
         )
     print(
         f"{scale_store.WRITERS} writers / 1 writer: "
-        f"{rates[1].segments_per_s / rates[0].segments_per_s:.2f}x (SQLite takes one writer at a time)"
+        f"{rates[1].segments_per_s / rates[0].segments_per_s:.2f}x (SQLite commits one write "
+        f"transaction at a time; only work outside the write lock overlaps)"
     )
     return rates[0], rates
 
