@@ -140,7 +140,7 @@ def _broker(
     return {r.what: r for r in rates}, overhead, server
 
 
-def _speech(checker) -> list:
+def _speech(checker, folder: Path) -> list:
     runs, method = scale_speech.stream_rtfs(checker)
     print(f"\n[speech] {method}")
     print(f"{'K':>3}{'wall s':>9}{'RTF':>8}{'keeps up':>10}{'segments/stream':>17}{'runs':>6}")
@@ -149,7 +149,8 @@ def _speech(checker) -> list:
             f"{run.streams:>3}{run.wall_s:>9.1f}{run.rtf:>8.3f}{'yes' if run.rtf < 1 else 'no':>10}"
             f"{run.segments / run.streams:>17.1f}{run.runs:>6}"
         )
-    print(f"\n[workers] {scale_speech.worker_capacity()}")
+    print("\n[workers]")
+    print(scale_speech.worker_capacity(folder))
     return runs
 
 
@@ -208,5 +209,5 @@ def run() -> None:
         store, _ = _store(checker, Path(folder))
         cost = _check(checker)
         rates, _, server = _broker(Path(folder))
-    runs = _speech(checker)
+        runs = _speech(checker, Path(folder))
     _summary(_needs(runs, store), store, cost, rates, server, runs)

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from api.workers.speech import asr_options
 from monitor import Checker
 from monitor.settings import Settings
@@ -18,10 +20,10 @@ from monitor.sources.media import SAMPLE_RATE
 
 from .asr_speed import test_audio
 from .live_streams import Run, measure_streams
+from .scale_workers import WORKER_COUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAM_COUNTS = (1, 2, 3, 4)
-WORKER_COUNTS = (1, 2, 3)
 
 
 def stream_rtfs(checker: Checker) -> tuple[list[Run], str]:
@@ -53,15 +55,34 @@ def worker_command() -> list[str] | None:
     return command if answer.returncode == 0 else None
 
 
-def worker_capacity() -> str:
-    """Rooms kept up with by 1, 2 and 3 worker processes, or why that was not measured."""
+def worker_capacity(folder: Path) -> str:
+    """Rooms kept up with by 1, 2 and 3 worker processes (benchmarks/scale_workers.py), or why
+    that was not measured."""
     if worker_command() is None:
         return (
             "skipped: this tree has no `qinglang worker` command yet (issue 15, branch "
             "q15-worker); rooms per worker process are estimated from the RTF above instead"
         )
-    return (
-        "skipped: `qinglang worker` exists but this benchmark does not drive it yet; rooms per "
-        f"worker process ({', '.join(map(str, WORKER_COUNTS))} processes) are estimated from "
-        "the RTF above"
+    from .scale_workers import worker_audio, worker_runs
+
+    blocks, audio_s = worker_audio()
+    print(
+        f"N `qinglang worker` processes (the service's model settings, --max-rooms ceil(K/N)) "
+        f"and an API node with a broker; each of K rooms gets {audio_s:.1f} s of Mandarin as "
+        f"0.5 s PCM blocks on its input stream at once, then `stop`; RTF = seconds until the "
+        f"slowest room ended / audio seconds"
     )
+    print(f"{'workers':>8}{'rooms':>7}{'slowest room s':>16}{'RTF':>8}{'keeps up':>10}")
+    kept: dict[int, int] = {}
+    try:
+        for run in worker_runs(folder, blocks, audio_s):
+            print(
+                f"{run.workers:>8}{run.rooms:>7}{run.slowest_s:>16.1f}{run.rtf:>8.3f}"
+                f"{'yes' if run.rtf < 1 else 'no':>10}"
+            )
+            if run.rtf < 1:
+                kept[run.workers] = run.rooms
+    except (RuntimeError, httpx.HTTPError) as exc:  # e.g. a tree whose API has no worker routes
+        return f"stopped: {exc}; rooms per worker process are estimated from the RTF above"
+    summary = ", ".join(f"{n} worker(s) {kept.get(n, f'fewer than {n}')}" for n in WORKER_COUNTS)
+    return f"rooms kept up with: {summary}"
