@@ -25,7 +25,7 @@ from monitor.broker import room_input
 
 from . import scale_broker, scale_speech, scale_store
 from .live_streams import CORES
-from .scale_text import RESULT_SEGMENTS
+from .scale_text import RESULT_SEGMENTS, SENTENCES
 
 ROOMS = 10_000
 PCM_BYTES_PER_S = 32_000  # 16 kHz s16le mono, per room pushing audio
@@ -51,11 +51,12 @@ def _header() -> None:
 
 def _store(checker, folder: Path) -> tuple[scale_store.StoreRate, list[scale_store.StoreRate]]:
     results = scale_store.posted_results(checker)
+    flagged = sum(1 for sentence in SENTENCES if checker.check(sentence).hits)
     print(
         f"\n[store] record_check on a new SQLite file (WAL, synchronous=FULL, one transaction a "
         f"result), {len(results)} results of {RESULT_SEGMENTS} segments round-robin "
         f"over {scale_store.ROOMS} rooms, reports computed beforehand; text written for the "
-        f"benchmark (4 sentences in 20 flagged)"
+        f"benchmark ({flagged} sentences in {len(SENTENCES)} flagged)"
     )
     rates = [
         min(
