@@ -2,7 +2,7 @@
 
 python -m benchmarks              # all of them
 python -m benchmarks asr live     # only these (any of: startup, check, asr, live, credit, api,
-                                  # hostile, precision, real)
+                                  # hostile, precision, real, scale)
 """
 
 from __future__ import annotations
@@ -60,6 +60,12 @@ def _real() -> None:
     real(["--no-morphs"])
 
 
+def _scale() -> None:
+    from .scale import run
+
+    run()
+
+
 def _live() -> None:
     from .live_streams import run
 
@@ -71,6 +77,10 @@ BENCHMARKS: dict[str, tuple[str, Callable[[], None]]] = {
     "check": ("check throughput against jieba.lcut and Aho-Corasick scans", _check),
     "asr": ("qinglang's overhead around faster-whisper (in process and as a command)", _asr),
     "live": ("concurrent live streams one machine keeps up with", _live),
+    "scale": (
+        "past one machine: store write rate, check cost, Redis Streams, broker overhead, RTF",
+        _scale,
+    ),
     "credit": ("recomputing 100,000 anchors' credit from 1,000,000 violations", _credit),
     "api": ("POST /v1/check under load against a trivial endpoint; service memory", _api),
     "hostile": ("peak service memory under hostile inputs against the 1.5 GB budget", _hostile),

@@ -20,7 +20,7 @@ from .corpus import livestream_text
 REPEATS = 3
 
 
-def _best_seconds(work: Callable[[], object], repeats: int = REPEATS) -> float:
+def best_seconds(work: Callable[[], object], repeats: int = REPEATS) -> float:
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -34,15 +34,15 @@ def _measure(density: str, checker, full, pyaho, rs) -> None:
     lines = text.split("\n")
     hits = len(checker.check(text).hits)
     results = {
-        "check (whole text)": _best_seconds(lambda: checker.check(text)),
-        "check (one call per line)": _best_seconds(lambda: [checker.check(li) for li in lines]),
-        "full pipeline (whole text)": _best_seconds(lambda: full.check(text)),
-        "full pipeline (per line)": _best_seconds(
+        "check (whole text)": best_seconds(lambda: checker.check(text)),
+        "check (one call per line)": best_seconds(lambda: [checker.check(li) for li in lines]),
+        "full pipeline (whole text)": best_seconds(lambda: full.check(text)),
+        "full pipeline (per line)": best_seconds(
             lambda: [full.check(li) for li in lines], repeats=1
         ),
-        "jieba.lcut": _best_seconds(lambda: jieba.lcut(text), repeats=1),
-        "pyahocorasick scan": _best_seconds(lambda: sum(1 for _ in pyaho.iter(text))),
-        "ahocorasick_rs scan": _best_seconds(
+        "jieba.lcut": best_seconds(lambda: jieba.lcut(text), repeats=1),
+        "pyahocorasick scan": best_seconds(lambda: sum(1 for _ in pyaho.iter(text))),
+        "ahocorasick_rs scan": best_seconds(
             lambda: rs.find_matches_as_indexes(text, overlapping=True)
         ),
     }

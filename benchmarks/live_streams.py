@@ -110,13 +110,17 @@ def _streams_once(
     return wall, sum(monitor.stats.segments for monitor in monitors)
 
 
-def _measure(
-    checker: Checker, samples: np.ndarray, streams: int, threads: int, adaptive: bool = True
+def measure_streams(
+    checker: Checker,
+    samples: np.ndarray,
+    streams: int,
+    options: AsrOptions,
+    adaptive: bool = True,
 ) -> Run:
-    """One run of K streams on a freshly loaded model (load not timed); with `adaptive`, a
-    second run when the first is near the line, the best kept."""
+    """One run of K streams on a freshly loaded model with `options` (load not timed); with
+    `adaptive`, a second run when the first is near the line, the best kept."""
     audio_s = len(samples) / SAMPLE_RATE
-    transcriber = Transcriber(_options(streams, threads))
+    transcriber = Transcriber(options)
     try:
         wall, segments = _streams_once(transcriber, checker, samples, streams)
         runs = 1
@@ -126,7 +130,7 @@ def _measure(
     finally:
         del transcriber
         gc.collect()  # let go of the model before the next one is loaded
-    return Run(streams, threads, wall, audio_s, segments, runs)
+    return Run(streams, options.threads, wall, audio_s, segments, runs)
 
 
 def _near_line(rtf: float) -> bool:
@@ -155,7 +159,7 @@ def run() -> None:
     # Thread setting, chosen at K = 2: CTranslate2's default against the cores split in two.
     candidates = {"threads=0": 0, f"threads={_split_threads(2)} (cores split)": _split_threads(2)}
     tried = {
-        name: _measure(checker, samples, 2, threads, adaptive=False)
+        name: measure_streams(checker, samples, 2, _options(2, threads), adaptive=False)
         for name, threads in candidates.items()
     }
     for name, result in tried.items():
@@ -181,7 +185,7 @@ def run() -> None:
         if streams == 2 and not _near_line(tried[chosen].rtf):
             result = tried[chosen]  # measured above
         else:
-            result = _measure(checker, samples, streams, threads)
+            result = measure_streams(checker, samples, streams, _options(streams, threads))
         print(_row(result), flush=True)
         if result.rtf >= 1:
             break
