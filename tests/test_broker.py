@@ -132,7 +132,7 @@ def test_a_wiped_redis_is_refilled_with_the_stores_active_rooms_and_unfinished_j
     job = {"owner_key_id": key_id, "file_path": "a.wav", "file_name": "a.wav", "size_bytes": 1}
     job_ids = [jobs.enqueue(db, **job)[0]["id"] for _ in range(4)]
     running = jobs.claim_next(db)["id"]  # the oldest: now running, still unfinished
-    jobs.finish(db, job_ids[1], {})
+    jobs.finish(db, jobs.claim_next(db)["id"], {})  # the second: done (only a running job ends)
     jobs.fail(db, job_ids[2], "坏文件 / bad file")
 
     redis_server.restart()

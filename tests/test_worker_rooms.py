@@ -233,6 +233,7 @@ def test_stopping_a_room_marks_it_at_once_tells_its_worker_and_takes_its_last_re
     room = _open_room(http, keys)
     consumer = _consumer(keys)
     _claim(broker, consumer)
+    http.get(f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys))  # a worker fetches first
     stopped = http.post(f"/v1/live/rooms/{room['id']}/stop", headers=auth(keys["platform"][1]))
     assert stopped.status_code == 200 and stopped.json()["state"] == "stopped"
     with client_for(redis_url(broker), decode=False) as raw:
@@ -471,3 +472,42 @@ def test_a_worker_that_takes_a_room_over_resumes_where_the_store_is_and_the_firs
         f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys, "worker2", consumer=second)
     )
     assert again.json()["resume"]["sequence"] == 5 and again.json()["resume"]["origin"] == 1.5
+
+
+def test_a_post_from_a_worker_that_did_not_fetch_the_room_since_it_was_taken_over_is_refused(
+    node,
+):
+    """The store fences posts: the broker says the first worker holds the room again, but the
+    store's recorded worker is the one that fetched it last, so the first worker's post (made
+    without reading the resume point) records nothing."""
+    http, keys, db, broker = node
+    room = _open_room(http, keys)
+    first, second = _consumer(keys, tail="0001"), _consumer(keys, "worker2", tail="0002")
+    quick = leases.LeaseOptions(heartbeat_s=0.1, lease_s=0.3, takeover_every_s=0.1)
+    _claim(broker, first)
+    http.get(f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys, consumer=first))
+    wait_until(lambda: leases.take_over(broker, "room", second, quick), 30, "no takeover")
+    http.get(f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys, "worker2", consumer=second))
+    # the second stalls in turn; the first takes the room back on the broker but posts at once
+    wait_until(lambda: leases.take_over(broker, "room", first, quick), 30, "no takeover back")
+    assert leases.holder(broker, "room", room["id"]) == first
+    before = _counts(db, room["id"])
+    late = http.post(
+        f"/v1/worker/rooms/{room['id']}/results",
+        json={"results": [_result(30.0, CLAIM)], "position": {"stream_s": 34.0}, "audio_s": 34.0},
+        headers=_as_worker(keys, consumer=first),
+    )
+    assert (late.status_code, late.json()["error"]) == (409, "not_held")
+    assert _counts(db, room["id"]) == before
+    assert (
+        http.get(f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys, consumer=first)).json()[
+            "resume"
+        ]["stream_s"]
+        is None
+    )  # nothing moved; fetching makes it the room's again
+    posted = http.post(
+        f"/v1/worker/rooms/{room['id']}/results",
+        json={"results": [_result(30.0, CLAIM)], "position": {"stream_s": 34.0}, "audio_s": 34.0},
+        headers=_as_worker(keys, consumer=first),
+    )
+    assert posted.status_code == 200 and _counts(db, room["id"])["flags"] == before["flags"] + 1

@@ -15,8 +15,6 @@ from api.v1.schemas.worker import Recorded, RoomEnd, RoomResults, WorkerRoom
 from api.v1.worker_auth import Worker
 from monitor.live.room_store import get_room, set_worker, stop_active
 from monitor.live.worker_results import PostedResult, WorkerPost, record_post
-from monitor.report import ReportWarning
-from monitor.sources.segments import Segment
 
 router = APIRouter(tags=["worker"])
 _E = {"model": ErrorBody}
@@ -65,13 +63,9 @@ def post_results(
     post = WorkerPost(
         results=tuple(
             PostedResult(
-                segments=tuple(
-                    Segment(s.start, max(s.start, s.end), s.text, confidence=s.confidence,
-                            issues=tuple(s.issues))
-                    for s in result.segments
-                ),
+                segments=tuple(s.to_segment() for s in result.segments),
                 latency_s=result.latency_s,
-                warnings=tuple(ReportWarning(**w.model_dump()) for w in result.warnings),
+                warnings=tuple(w.to_warning() for w in result.warnings),
             )
             for result in body.results
         ),
@@ -82,6 +76,7 @@ def post_results(
     recorded = record_post(
         db, services.checker, room, post, default_profile=services.settings.profile,
         on_block=getattr(request.app.state.live_rooms, "on_block", None),
+        worker=worker.consumer,
     )  # fmt: skip
     return {"recorded": recorded, "state": get_room(db, room_id)["state"]}
 

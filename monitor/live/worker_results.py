@@ -23,9 +23,9 @@ import sqlite_utils
 from monitor.checking.checker import Checker
 from monitor.checking.detectors.fact_rules import ProductFacts
 from monitor.checking.timed_check import check_segments
-from monitor.errors import MissingRecord
+from monitor.errors import MissingRecord, StateConflict
 from monitor.live.room_results import OnBlock, record_room_result
-from monitor.live.room_store import add_event, event_for_key, store_position
+from monitor.live.room_store import add_event, event_for_key, recorded_worker, store_position
 from monitor.live.stream_monitor import LiveResult
 from monitor.report import ReportWarning
 from monitor.sources.segments import Segment
@@ -77,9 +77,17 @@ def record_post(
     *,
     default_profile: str | None,
     on_block: OnBlock | None,
+    worker: str,
 ) -> list[int]:
-    """Check and record a worker's post for `room` (its store row); the event number of each
-    result with segments, in order (the one recorded before for a replayed result)."""
+    """Check and record `worker`'s post for `room` (its store row); the event number of each
+    result with segments, in order (the one recorded before for a replayed result).
+
+    Fenced in the store: the post is refused (`StateConflict` `not_held`, nothing recorded) unless
+    `worker` is the room's recorded worker in the same transaction. A worker that took the room
+    over became its recorded worker when it fetched the room, before it read any audio; so a late
+    post of the worker it replaced (stalled past its lease, not yet told) can no longer land after
+    the successor read the resume position, and the same speech is never recorded twice with
+    different segment times."""
     facts, product_class = None, None
     if room["product_id"]:
         try:
@@ -100,6 +108,11 @@ def record_post(
     target = _Target(room["id"], room["anchor_id"], room["stream_id"], room["product_id"])
     recorded = []
     with transaction(db):
+        if recorded_worker(db, target.id) != worker:
+            raise StateConflict(
+                f"直播间 {target.id} 已由其他节点接管 / room {target.id} is now another worker's",
+                "not_held",
+            )
         for key, result in checked:
             seq = event_for_key(db, target.id, key)
             if seq is None:
