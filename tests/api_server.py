@@ -20,10 +20,12 @@ from api.core.server import server_config
 
 
 @contextmanager
-def running(app, start_timeout: float = 60) -> Iterator[str]:
-    """Serve `app` (its lifespan included) until the block ends; yields the base URL."""
+def running(app, start_timeout: float = 60, port: int = 0) -> Iterator[str]:
+    """Serve `app` (its lifespan included) until the block ends; yields the base URL. `port`: a
+    given one (to serve again where a stopped server was), else a free one."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     server = uvicorn.Server(server_config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

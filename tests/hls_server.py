@@ -34,6 +34,7 @@ class LiveHls:
         self.started = 0.0
         self.requests: list[str] = []
         self.ended_at: float | None = None  # monotonic time the last segment was published
+        self.first_listed = 0  # segments before this one slid out of the playlist's window
         self._server: ThreadingHTTPServer | None = None
 
     def published(self) -> int:
@@ -53,8 +54,10 @@ class LiveHls:
         count = self.published()
         target = max(int(length + 0.999) for _, length in self.segments)
         lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}",
-                 "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:EVENT"]  # fmt: skip
-        for name, length in self.segments[:count]:
+                 f"#EXT-X-MEDIA-SEQUENCE:{self.first_listed}"]  # fmt: skip
+        if not self.first_listed:
+            lines.append("#EXT-X-PLAYLIST-TYPE:EVENT")  # an EVENT playlist only grows
+        for name, length in self.segments[self.first_listed : count]:
             lines += [f"#EXTINF:{length:.3f},", name]
         if count == len(self.segments):
             lines.append("#EXT-X-ENDLIST")

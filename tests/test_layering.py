@@ -28,6 +28,7 @@ STAGES = tuple(
     for s in ("", ".*")
 )
 BROKER = ("monitor.broker", "monitor.broker.*")  # the work transport (Redis), past one machine
+WORKER = ("monitor.worker", "monitor.worker.*")  # `qinglang worker`: talks to the API over HTTP
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,17 @@ RULES = (
         ("monitor.store", "monitor.store.*", *PURE),
         BROKER,
         why="the store is the truth and the check is pure: neither knows the broker",
+    ),
+    Rule(
+        ("monitor", "monitor.*", *WEB),
+        WORKER,
+        exempt=(*CLI, *WORKER),
+        why="only the command line starts a worker",
+    ),
+    Rule(
+        WORKER,
+        (*WEB, "monitor.store", "monitor.store.*"),
+        why="a worker reaches the store only through the API node, over HTTP",
     ),
 )
 
@@ -123,7 +135,10 @@ def test_the_scan_sees_the_imports_the_cli_may_make():
 
 
 def test_a_core_module_importing_a_skin_is_reported(tmp_path):
-    for folder in ("monitor/cli", "monitor/checking", "monitor/store", "monitor/broker", "api"):
+    for folder in (
+        "monitor/cli", "monitor/checking", "monitor/store", "monitor/broker", "monitor/worker",
+        "api",
+    ):  # fmt: skip
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "__init__.py").write_text("")
     (tmp_path / "monitor" / "cli" / "tool.py").write_text("from api import app\n")
@@ -134,12 +149,18 @@ def test_a_core_module_importing_a_skin_is_reported(tmp_path):
     (tmp_path / "api" / "__init__.py").write_text("from monitor.cli.tool import main\n")
     (tmp_path / "monitor" / "broker" / "queue.py").write_text("import monitor.store\n")
     (tmp_path / "monitor" / "store" / "jobs.py").write_text("from monitor.broker import queue\n")
+    (tmp_path / "monitor" / "worker" / "loop.py").write_text("from monitor.store import db\n")
+    (tmp_path / "monitor" / "live" / "rooms.py").parent.mkdir()
+    (tmp_path / "monitor" / "live" / "rooms.py").write_text("import monitor.worker.loop\n")
     assert violations(import_edges(tmp_path)) == [
         "api imports monitor.cli.tool: the API and UI do not import the command line",
         "monitor.checking.scoring imports api.core.app: the core imports no skin",
         "monitor.checking.scoring imports monitor.cli.tool: the core imports no skin",
         "monitor.checking.scoring imports monitor.store: the check is pure: no store, network, "
         "review or credit",
+        "monitor.live.rooms imports monitor.worker.loop: only the command line starts a worker",
         "monitor.store.jobs imports monitor.broker.queue: the store is the truth and the check is "
         "pure: neither knows the broker",
+        "monitor.worker.loop imports monitor.store: a worker reaches the store only through the "
+        "API node, over HTTP",
     ]

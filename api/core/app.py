@@ -36,6 +36,9 @@ from api.v1 import public as routes_public
 from api.v1 import registry as routes_registry
 from api.v1 import streams as routes_streams
 from api.v1 import webhooks as routes_webhooks
+from api.v1 import worker_identity as routes_worker_identity
+from api.v1 import worker_jobs as routes_worker_jobs
+from api.v1 import worker_rooms as routes_worker_rooms
 from api.v1.due_process import appeals as routes_appeals
 from api.v1.due_process import repairs as routes_repairs
 from api.v1.due_process import scripts as routes_scripts
@@ -93,11 +96,14 @@ _ROUTE_MODULES = (
     routes_appeals,
     routes_repairs,
     routes_scripts,
+    routes_worker_identity,
     routes_public,
     routes_jobs,
     routes_live,
     routes_live_audio,
     routes_webhooks,
+    routes_worker_jobs,
+    routes_worker_rooms,
     routes_admin,
     routes_ui,
     docs_pages,

@@ -1,6 +1,7 @@
 """The web UI's live monitoring page (实时监测): the live rooms a user may see, active first, each
 with its latest events (results with verdict and hits, gaps, stops), refreshed every 3 s by htmx
-polling a fragment. A regulator or platform starts a room for a stream URL through the same call
+polling a fragment. With a broker (issue 15) each room shows the worker holding it, or that it
+waits for one, and the page lists the workers alive. A regulator or platform starts a room for a stream URL through the same call
 as `POST /v1/live/rooms` (so the URL policy and the room limit apply) and stops a room.
 
 Who sees what is the API's rule: a regulator every room, a platform key the rooms it started,
@@ -9,6 +10,7 @@ an anchor key its anchor's rooms.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import sqlite_utils
@@ -22,6 +24,7 @@ from api.ui.auth import UiCaller, ui_roles
 from api.ui.render import HtmlErrorRoute, UiError, render
 from api.v1.live import create_room
 from api.v1.schemas.jobs import RoomCreate
+from monitor.broker.status import broker_status
 from monitor.errors import InputError
 from monitor.store.registry import id_names
 from monitor.store.stream_views import live_room_views
@@ -43,12 +46,22 @@ def _scope(caller: UiCaller) -> dict[str, Any]:
     return {}
 
 
-def _rooms_context(db: sqlite_utils.Database, caller: UiCaller) -> dict[str, Any]:
+def _rooms_context(request: Request, db: sqlite_utils.Database, caller: UiCaller) -> dict[str, Any]:
+    """The rooms; with a broker also the workers alive (a regulator sees them all, others the
+    ones holding their rooms) and whether the broker answers."""
     rooms = live_room_views(db, limit=ROOMS_SHOWN, events=EVENTS_SHOWN, **_scope(caller))
+    client = request.app.state.broker
+    broker = None
+    if client is not None:
+        broker = broker_status(client, request.app.state.services.settings.broker_url, time.time())
+        if caller.role != "regulator":
+            mine = {room["worker"] for room in rooms}
+            broker["workers"] = [w for w in broker["workers"] if w["worker"] in mine]
     return {
         "rooms": rooms,
         "active": sum(room["state"] == "active" for room in rooms),
         "may_stop": caller.role in ("regulator", "platform"),
+        "broker": broker,
     }
 
 
@@ -60,7 +73,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     context = {
-        **_rooms_context(db, caller),
+        **_rooms_context(request, db, caller),
         "start": start or {},
         "may_start": caller.role in ("regulator", "platform"),
         "anchors": id_names(db, "anchors"),
@@ -76,7 +89,7 @@ def live_page(request: Request, caller: Viewer, db: DatabaseDep) -> Response:
 @router.get("/ui/live/rooms")
 def live_rooms_fragment(request: Request, caller: Viewer, db: DatabaseDep) -> Response:
     """The room list alone: htmx polls it every 3 s."""
-    return render(request, "_live_rooms.html", _rooms_context(db, caller))
+    return render(request, "_live_rooms.html", _rooms_context(request, db, caller))
 
 
 @router.post("/ui/live/rooms")
@@ -157,5 +170,5 @@ def stop_room(
     if room["state"] == "active":
         rooms.stop_room(room_id, actor=caller.principal.actor)
     if request.headers.get("HX-Request"):
-        return render(request, "_live_rooms.html", _rooms_context(db, caller))
+        return render(request, "_live_rooms.html", _rooms_context(request, db, caller))
     return RedirectResponse("/ui/live", status_code=303)

@@ -3,6 +3,7 @@ restart, and the state of the service's own periodic work."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from api.core.auth import require_roles
 from api.core.errors import ApiError, ErrorBody
 from api.core.reloader import Reloader, ReloadFailed
 from api.workers.background_tasks import CreditRecompute, FileWatch, Workers
+from monitor.broker.status import broker_status
 from monitor.store.api_keys import Principal
 
 router = APIRouter(tags=["admin"])
@@ -47,10 +49,43 @@ class RecomputeState(BaseModel):
     last_seconds: float
 
 
+class QueueState(BaseModel):
+    kind: str = Field(description="room | job")
+    waiting: int = Field(description="Queued, not taken by a worker yet.")
+    held: int = Field(description="Held by a worker (claimed, not finished).")
+
+
+class WorkerState(BaseModel):
+    worker: str = Field(description="Consumer name: w<key id>.<host>.<pid>.<hex>.")
+    host: str
+    device: str
+    max_rooms: int
+    rooms: list[int]
+    jobs: list[int]
+    rtf: float | None = Field(description="Real-time factor over the last minute (< 1 keeps up).")
+    last_heartbeat: str = Field(description="UTC, ISO-8601.")
+
+
+class RoomWaiting(BaseModel):
+    room_id: int
+    waited_s: float
+
+
+class BrokerState(BaseModel):
+    url: str = Field(description="The broker's address, without user or password.")
+    connected: bool
+    queues: list[QueueState]
+    workers: list[WorkerState]
+    rooms_waiting: list[RoomWaiting]
+
+
 class AdminStatus(BaseModel):
     serving: ServiceVersion
     watching_files: bool
     credit_recompute: RecomputeState
+    broker: BrokerState | None = Field(
+        description="Speech workers on other machines (QINGLANG_BROKER_URL); null without one."
+    )
 
 
 def background(app: FastAPI) -> Workers:
@@ -94,7 +129,8 @@ def reload(request: Request, caller: Regulator) -> dict:
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
 )
 def status(request: Request, caller: Regulator) -> dict:
-    """The version serving, reload history and the scheduled credit recompute."""
+    """The version serving, reload history and the scheduled credit recompute; with a broker,
+    its queues, the workers alive and the rooms waiting for one."""
     state = request.app.state
     settings = state.services.settings
     recompute: CreditRecompute | None = state.credit_recompute
@@ -110,4 +146,9 @@ def status(request: Request, caller: Regulator) -> dict:
             "last_anchors": runs.get("last_anchors", 0),
             "last_seconds": runs.get("last_seconds", 0.0),
         },
+        "broker": (
+            broker_status(state.broker, settings.broker_url, time.time())
+            if state.broker is not None
+            else None
+        ),
     }

@@ -4,18 +4,25 @@ A media upload is written to the files folder as it arrives, probed, and acknowl
 once the file is synced and its job row committed; one worker thread takes queued jobs in order
 (`JobWorker`, started with the app). Jobs left running by a killed process are queued again at
 start-up. A job belongs to the key that made it; regulators see every job.
+
+With a broker (QINGLANG_BROKER_URL) the job is also queued on it for a `qinglang worker`
+(api/v1/worker_jobs.py) and no job runs in this process: no JobWorker, and running jobs are left
+running at start (their workers hold them). A broker that does not answer at upload loses
+nothing: the job is stored, and the refill queues it once the broker is back.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 import anyio
+import redis
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.core.auth import require_roles
-from api.core.context import DatabaseDep
+from api.core.context import DatabaseDep, broker
 from api.core.errors import ApiError, ErrorBody
 from api.core.uploads import receive_upload
 from api.v1.check import require_known_class
@@ -23,12 +30,14 @@ from api.v1.schemas.common import FORM_STREAM_ID_SCHEMA, RecordId
 from api.v1.schemas.jobs import Job, JobAccepted, JobList, JobStatus
 from api.workers.job_worker import JobWorker
 from api.workers.record_target import product_facts, record_target
+from monitor.broker import queue
 from monitor.lexicon.profiles import find_profile
 from monitor.sources.media import check_duration
 from monitor.speech.job_runner import UnsupportedMedia, probe_recording
 from monitor.store.api_keys import ROLES, Principal
 from monitor.store.jobs import enqueue, get_job, job_for_idempotency_key, list_jobs
 
+logger = logging.getLogger("qinglang")
 router = APIRouter(tags=["jobs"])
 AnyKey = Annotated[Principal, Depends(require_roles(*ROLES))]
 _UPLOAD_FIELDS = frozenset({"anchor", "stream", "product", "profile", "product_class"})
@@ -87,6 +96,8 @@ async def upload_media(
         raise
     if not created:  # a retry raced the first upload with the same key: keep the first copy
         upload.path.unlink(missing_ok=True)
+    elif (client := broker(request)) is not None:
+        await anyio.to_thread.run_sync(_queue_for_workers, client, job["id"])
     wake = getattr(request.app.state, "job_wakeup", None)
     if wake is not None:
         wake.set()
@@ -97,6 +108,15 @@ def _accepted(request: Request, job: dict) -> JSONResponse:
     url = str(request.url_for("get_job_status", job_id=job["id"]).path)
     body = {"job_id": job["id"], "status": job["status"], "status_url": url}
     return JSONResponse(body, status_code=202, headers={"Location": url})
+
+
+def _queue_for_workers(client: redis.Redis, job_id: int) -> None:
+    try:
+        queue.enqueue(client, "job", job_id)
+    except redis.RedisError as exc:  # stored all the same: the refill queues it when Redis is back
+        logger.warning(
+            "job %s not queued on the broker (%s); the refill will queue it", job_id, exc
+        )
 
 
 def _job_for_key(services, caller: Principal, key: str) -> dict | None:
@@ -159,5 +179,6 @@ def list_my_jobs(
     return {"jobs": list_jobs(db, owner, status, limit)}
 
 
-def background(app: Any) -> JobWorker:
-    return JobWorker(app)
+def background(app: Any) -> JobWorker | None:
+    """The in-process job worker; none with a broker (workers run the jobs)."""
+    return None if app.state.broker is not None else JobWorker(app)

@@ -12,18 +12,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from api.core.auth import anchor_id_for, require_roles
 from api.core.context import DatabaseDep, ServicesDep
 from api.core.errors import ApiError, ErrorBody
 from api.v1.schemas.common import RecordId
-from api.v1.schemas.jobs import CaptionPush, CaptionResults, EventList, Room, RoomCreate, RoomList
+from api.v1.schemas.jobs import (
+    CaptionPush,
+    CaptionResults,
+    EventList,
+    InputQueued,
+    Room,
+    RoomCreate,
+    RoomList,
+)
+from api.workers.broker_background import broker_background
 from api.workers.record_target import stream_conflict
 from api.workers.speech import shared_transcriber
+from monitor.broker.connect import client_for
 from monitor.errors import MissingRecord, StateConflict
 from monitor.lexicon.profiles import find_profile
+from monitor.live.broker_rooms import BrokerRooms, BrokerUnavailable, NoWorker
 from monitor.live.room_quotas import QuotaExceeded
-from monitor.live.rooms import LiveRooms, RoomNotActive, RoomQuotaFull
+from monitor.live.rooms import LiveRooms
+from monitor.live.stored_rooms import RoomNotActive, RoomQuotaFull
 from monitor.live.url_policy import check_source
 from monitor.notify.outbox import enqueue_event
 from monitor.sources.caption_text import join_lines
@@ -40,7 +53,7 @@ URL_ROOMS_NOT_FOR_ANCHORS = (
 )
 
 
-def _rooms(services_app) -> LiveRooms:
+def _rooms(services_app) -> LiveRooms | BrokerRooms:
     rooms = getattr(services_app.state, "live_rooms", None)
     if rooms is None:
         raise ApiError(503, "unavailable", "直播监测未启动 / live rooms are not running")
@@ -57,7 +70,7 @@ def room_visible(caller: Principal, room: dict | None) -> bool:
     return room["owner_key_id"] == caller.key_id
 
 
-def _room(rooms: LiveRooms, caller: Principal, room_id: int) -> dict:
+def _room(rooms: LiveRooms | BrokerRooms, caller: Principal, room_id: int) -> dict:
     room = rooms.get(room_id)
     if not room_visible(caller, room):
         raise ApiError(404, "room_not_found", f"直播间不存在 / no room {room_id}")
@@ -68,6 +81,33 @@ def _not_active(room_id: int) -> ApiError:
     return ApiError(
         409, "room_not_active", f"直播间 {room_id} 已结束 / room {room_id} is not active"
     )
+
+
+def broker_unavailable() -> ApiError:
+    """Redis does not answer: the client tries again shortly (everything else keeps working)."""
+    return ApiError(
+        503,
+        "broker_unavailable",
+        "任务队列暂不可用，请稍后重试 / the work broker is unavailable; try again shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
+def _no_worker(exc: NoWorker) -> ApiError:
+    return ApiError(
+        503,
+        "no_worker",
+        f"暂无可用的转写节点：已有直播间等待 {exc.waited_s:.1f} 秒 / no worker is free: a room "
+        f"has waited {exc.waited_s:.1f} s for one (QINGLANG_ROOM_PLACEMENT_SECONDS "
+        f"{exc.limit_s:g}); try again later",
+        {"waited_s": round(exc.waited_s, 1), "placement_s": exc.limit_s},
+        headers={"Retry-After": str(max(5, round(exc.limit_s)))},
+    )
+
+
+def queued(body: dict) -> JSONResponse:
+    """202: pushed input queued for the room's worker (results appear as room events)."""
+    return JSONResponse(status_code=202, content=body)
 
 
 @router.post(
@@ -87,7 +127,11 @@ def create_room(
     A `stream` stored under another anchor: 409 `stream_conflict` (403 to an anchor key), as
     for uploads.
     `source_url` is for platform and regulator keys: an anchor key pushes its own audio or
-    captions (403)."""
+    captions (403).
+    With a broker (QINGLANG_BROKER_URL) the room is queued for a worker: the total room limit
+    does not apply, the per-key ones do; 503 `no_worker` (with Retry-After) while a room has
+    waited for a worker longer than QINGLANG_ROOM_PLACEMENT_SECONDS, 503 `broker_unavailable`
+    when the broker does not answer."""
     if body.source_url and caller.role == "anchor":
         raise ApiError(403, "forbidden", URL_ROOMS_NOT_FOR_ANCHORS)
     rooms = _rooms(request.app)
@@ -111,6 +155,10 @@ def create_room(
         raise _quota_error(full.exceeded, caller.role) from None
     except ModelUnavailable as exc:
         raise ApiError(503, "asr_unavailable", str(exc)) from None
+    except NoWorker as exc:
+        raise _no_worker(exc) from None
+    except BrokerUnavailable:
+        raise broker_unavailable() from None
 
 
 _QUOTA_MESSAGES = {
@@ -177,10 +225,17 @@ def room_events(
 @router.post(
     "/v1/live/rooms/{room_id}/captions",
     response_model=CaptionResults,
-    responses={400: _E, 401: _E, 403: _E, 404: _E, 409: _E, 422: _E},
-)
-def push_captions(room_id: RecordId, body: CaptionPush, request: Request, caller: Caller) -> dict:
-    """Caption lines `{t, d?, text}` (stream seconds): their results, flags with times, at once."""
+    responses={
+        202: {"model": InputQueued, "description": "Queued for the room's worker (broker)."},
+        400: _E, 401: _E, 403: _E, 404: _E, 409: _E, 422: _E, 503: _E,
+    },
+)  # fmt: skip
+def push_captions(
+    room_id: RecordId, body: CaptionPush, request: Request, caller: Caller
+) -> dict | JSONResponse:
+    """Caption lines `{t, d?, text}` (stream seconds): their results, flags with times, at once.
+    With a broker: 202 `{"queued": n, "input_entry": id}`, the lines queued for the room's
+    worker; their results appear as the room's events."""
     rooms = _rooms(request.app)
     _room(rooms, caller, room_id)
     lines = []
@@ -189,9 +244,13 @@ def push_captions(room_id: RecordId, body: CaptionPush, request: Request, caller
         if text:
             lines.append(Segment(start=line.t, end=line.t + (line.d or 0.0), text=text))
     try:
+        if isinstance(rooms, BrokerRooms):
+            return queued(rooms.push_captions(room_id, lines))
         return {"room_id": room_id, "results": rooms.push_captions(room_id, lines)}
     except RoomNotActive:
         raise _not_active(room_id) from None
+    except BrokerUnavailable:
+        raise broker_unavailable() from None
 
 
 @router.post(
@@ -208,13 +267,25 @@ def stop_room(room_id: RecordId, request: Request, caller: Caller) -> dict:
     return rooms.stop_room(room_id, actor=caller.actor)
 
 
-def background(app) -> LiveRooms:
+def background(app):
     """The live rooms; a block verdict in a room becomes a `live.block` webhook event, recorded
-    in the same transaction as the room's flags."""
+    in the same transaction as the room's flags. With a broker, rooms are held by workers: the
+    app runs the refill and idle threads instead of monitors (api/workers/broker_background.py)."""
+
+    def on_block(db, event):
+        enqueue_event(db, "live.block", event["anchor_id"], event)
+
+    if app.state.broker is not None:
+        rooms = BrokerRooms(
+            app, app.state.broker, client_for(app.state.services.settings.broker_url, decode=False),
+            on_block=on_block,
+        )  # fmt: skip
+        app.state.live_rooms = rooms
+        return broker_background(app, rooms)
     rooms = LiveRooms(
         app,
         transcriber=lambda: shared_transcriber(app.state.services.settings),
-        on_block=lambda db, event: enqueue_event(db, "live.block", event["anchor_id"], event),
+        on_block=on_block,
     )
     app.state.live_rooms = rooms
     return rooms

@@ -1,6 +1,10 @@
 """Pushed audio of a live room over a WebSocket: binary frames in, one JSON text message per
 result out. The key comes in the Authorization header or a first text message; only a room that
-takes pushed input (no source URL) accepts audio, and only from a key that may see it."""
+takes pushed input (no source URL) accepts audio, and only from a key that may see it.
+
+With a broker (QINGLANG_BROKER_URL) the audio goes to the room's input stream for the worker that
+holds it: each frame is answered `{"type": "queued", "queued": 1, "input_entry": id}` (the results
+appear as the room's events)."""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from api.core.ws_messages import MessageRefused, read_text_message
 from api.v1.live import room_visible
 from api.v1.schemas.common import RecordId
 from monitor.errors import InputError
-from monitor.live.rooms import RoomNotActive
+from monitor.live.broker_rooms import BrokerRooms, BrokerUnavailable
+from monitor.live.stored_rooms import RoomNotActive
 from monitor.store.api_keys import Principal, authenticate
 
 router = APIRouter(tags=["live"])
@@ -51,6 +56,7 @@ async def room_audio(
         )
         return
     push = rooms.push_encoded if format == "encoded" else rooms.push_pcm
+    broker = isinstance(rooms, BrokerRooms)
     try:
         while True:
             message = await websocket.receive()
@@ -63,14 +69,15 @@ async def room_audio(
                         raise InputError(
                             "PCM 帧长度须为偶数 / a PCM frame must have an even length"
                         )
-                    events = await run_in_threadpool(push, room_id, data)
+                    pushed = await run_in_threadpool(push, room_id, data)
+                    events = [{"type": "queued", **pushed}] if broker else pushed
                 else:
                     request = read_text_message(message.get("text") or "")
                     if not request.get("flush"):
                         raise InputError(
                             '未知消息 / unknown message (send {"flush": true} or audio)'
                         )
-                    events = await run_in_threadpool(rooms.flush, room_id)
+                    events = [] if broker else await run_in_threadpool(rooms.flush, room_id)
                     events.append({"type": "flushed"})
             except MessageRefused as exc:
                 await websocket.close(exc.code, exc.reason)
@@ -79,6 +86,9 @@ async def room_audio(
                 await websocket.close(
                     1008, f"直播间 {room_id} 未在监测 / room {room_id} is not active"
                 )
+                return
+            except BrokerUnavailable:
+                await websocket.close(1013, "任务队列暂不可用 / the work broker is unavailable")
                 return
             except InputError as exc:
                 events = [{"type": "error", "message": str(exc)}]

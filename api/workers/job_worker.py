@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from typing import Any
 
 from api.workers.speech import shared_transcriber
 from monitor.errors import InputError, QinglangError, UnknownProfileError
 from monitor.speech.asr_model import ModelUnavailable
-from monitor.speech.job_runner import JobStopped, run_job
-from monitor.store.jobs import (
-    claim_next,
-    fail,
-    files_in_use,
-    release,
-    requeue_interrupted,
-    retry_or_fail,
-)
+from monitor.speech.job_runner import JobStopped, discard_upload, failure_message, run_job
+from monitor.store.jobs import claim_next, fail, release, requeue_interrupted, retry_or_fail
 
 logger = logging.getLogger("qinglang")
 
@@ -85,19 +77,13 @@ class JobWorker:
             release(db, job["id"])
             return
         except (InputError, ModelUnavailable, UnknownProfileError) as exc:
-            fail(db, job["id"], _as_the_client_named_it(str(exc), job))
+            fail(db, job["id"], failure_message(str(exc), job))
         except QinglangError as exc:
             logger.error("job %s failed: %s", job["id"], exc)
-            fail(db, job["id"], _as_the_client_named_it(str(exc), job))
+            fail(db, job["id"], failure_message(str(exc), job))
         except Exception:
             logger.exception("job %s failed", job["id"])
             message = "任务处理失败（内部错误）/ the job failed (internal error)"
             if retry_or_fail(db, job, message):
                 return  # its file is needed for the next attempt
-        if job["file_path"] not in files_in_use(db):
-            Path(job["file_path"]).unlink(missing_ok=True)
-
-
-def _as_the_client_named_it(message: str, job: dict) -> str:
-    """A failure names the upload by the name its client gave, never by the server's path."""
-    return message.replace(job["file_path"], job.get("file_name") or "上传文件 upload")
+        discard_upload(db, job)

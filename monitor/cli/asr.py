@@ -55,7 +55,8 @@ def asr_options(command):
     return command
 
 
-def make_transcriber(settings: Settings, **chosen) -> Transcriber:
+def make_transcriber(settings: Settings, workers: int = 1, **chosen) -> Transcriber:
+    """The speech model for the chosen options; `workers`: decodes that may run at once."""
     from monitor.speech.asr_model import ModelUnavailable
     from monitor.speech.transcriber import AsrOptions, Transcriber
 
@@ -70,6 +71,7 @@ def make_transcriber(settings: Settings, **chosen) -> Transcriber:
         language=None if language == "auto" else language,
         beam_size=chosen.get("beam_size") or 0,
         cache_dir=Path(settings.asr_cache_dir) if settings.asr_cache_dir else None,
+        workers=workers,
     )
     try:
         return Transcriber(options)

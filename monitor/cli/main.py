@@ -44,6 +44,7 @@ from monitor.cli.speech import (
     watch_command,
 )
 from monitor.cli.store import COMMANDS as STORE_COMMANDS
+from monitor.cli.worker import worker_command
 from monitor.sources.text_input import check_readable, read_script, read_stream
 
 if TYPE_CHECKING:
@@ -234,6 +235,7 @@ def train_command(corpus, out, extra) -> None:
 main.add_command(lexicon_group)
 main.add_command(transcribe_command)
 main.add_command(watch_command)
+main.add_command(worker_command)
 for _command in (*STORE_COMMANDS, *SERVE_COMMANDS):
     main.add_command(_command)
 chinese_help_options(main)

@@ -30,6 +30,18 @@ class AudioBlock:
     samples: np.ndarray  # 16 kHz mono float32
     arrived: float  # time.monotonic() when it was read
     sequence: int | None = None  # HLS media sequence number
+    origin: float | None = None  # HLS: the stream's time origin (PTS of the first segment read)
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a reader continues a stream another reader had begun (a worker taking a room over):
+    HLS after media sequence `sequence`, with stream times measured from the same `origin`; any
+    source skips audio before stream time `stream_s`. None fields: from the start."""
+
+    sequence: int | None = None
+    origin: float | None = None
+    stream_s: float | None = None
 
 
 class Backoff:

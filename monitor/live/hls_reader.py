@@ -1,7 +1,8 @@
 """Reading an HLS stream: the playlist is polled (a master playlist's first variant followed) and
 each media segment fetched once, by its media sequence number, so a reconnect neither repeats nor
 skips a segment that is still listed; if the outage outlasted the playlist's window, the lost
-segments are reported as a gap. Every URL is fetched by `guarded_http.StreamFetcher` (each hop
+segments are reported as a gap. A reader may resume where another stopped (the last sequence it
+finished and its time origin), so stream times stay the same across readers. Every URL is fetched by `guarded_http.StreamFetcher` (each hop
 checked by the URL policy); FFmpeg only decodes the fetched bytes."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import m3u8
 import numpy as np
 
 from monitor.errors import InputError
-from monitor.live.audio_blocks import AudioBlock, Backoff, EventSink, wait_to_retry
+from monitor.live.audio_blocks import AudioBlock, Backoff, EventSink, Resume, wait_to_retry
 from monitor.live.guarded_http import FETCH_FAILED, Fetched, FetchFailed, StreamFetcher
 from monitor.live.url_policy import AddressNotAllowed
 from monitor.sources.media import NETWORK_INPUT, decode_container
@@ -41,10 +42,14 @@ def hls_blocks(
     stop: threading.Event,
     on_event: EventSink,
     max_outage_s: float,
+    resume: Resume | None = None,
 ) -> Iterator[AudioBlock]:
+    """The stream's audio blocks, segment by segment. `resume`: continue after its sequence with
+    its time origin (the sequences no longer listed are a `gap`); each block carries the origin,
+    so that whoever continues this reading may be given it."""
     backoff = Backoff(max_outage_s)
-    last_sequence: int | None = None
-    first_time: float | None = None
+    last_sequence: int | None = resume.sequence if resume else None
+    first_time: float | None = resume.origin if resume else None
     while not stop.is_set():
         try:
             playlist, playlist_hop = _media_playlist(fetcher, url, hop)
@@ -88,6 +93,7 @@ def hls_blocks(
                 samples=samples,
                 arrived=arrived,
                 sequence=sequence,
+                origin=first_time,
             )
         if failed:
             continue

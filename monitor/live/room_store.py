@@ -83,12 +83,28 @@ def mark_stopped(
             _audit_stop(db, actor, room_id, anchor_id, state, error)
 
 
+def stop_active(
+    db: sqlite_utils.Database, room_id: int, state: str, error: str | None, actor: str
+) -> bool:
+    """`mark_stopped` with the room's `stopped` event, in one transaction, for a room held by a
+    worker; False (and nothing changes) when the room was no longer active."""
+    with transaction(db):
+        active = db.execute(
+            "SELECT anchor_id FROM live_rooms WHERE id = ? AND state = 'active'", [room_id]
+        ).fetchone()
+        if active:
+            add_event(db, room_id, "stopped", {"detail": {"state": state}})
+            mark_stopped(db, room_id, active[0], state, error, actor)
+    return bool(active)
+
+
 def count_result(
     db: sqlite_utils.Database, room_id: int, audio_s: float, segments: int, flags: int
 ) -> None:
-    """Add a result's segments and flags to the room's counts, and how much audio it heard."""
+    """Add a result's segments and flags to the room's counts, and how much audio it heard (never
+    less than it had: a worker that took the room over counts from where the store was)."""
     db.execute(
-        "UPDATE live_rooms SET audio_s = ?, segments = segments + ?, flags = flags + ? "
+        "UPDATE live_rooms SET audio_s = MAX(audio_s, ?), segments = segments + ?, flags = flags + ? "
         "WHERE id = ?",
         [round(audio_s, 3), segments, flags, room_id],
     )
@@ -119,17 +135,85 @@ def active_room_ids(db: sqlite_utils.Database) -> list[int]:
     ]
 
 
-def add_event(db: sqlite_utils.Database, room_id: int, kind: str, body: dict) -> dict:
-    """Append the room's next numbered event; returns it as the events list shows it."""
+def add_event(
+    db: sqlite_utils.Database, room_id: int, kind: str, body: dict, result_key: str | None = None
+) -> dict:
+    """Append the room's next numbered event; returns it as the events list shows it.
+    `result_key` names a result a worker posted (one event per key: see `event_for_key`)."""
     seq = db.execute(
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM live_events WHERE room_id = ?", [room_id]
     ).fetchone()[0]
     at = now_iso()
     db.execute(
-        "INSERT INTO live_events (room_id, seq, at, type, payload) VALUES (?, ?, ?, ?, ?)",
-        [room_id, seq, at, kind, json.dumps(body, ensure_ascii=False)],
+        "INSERT INTO live_events (room_id, seq, at, type, payload, result_key) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [room_id, seq, at, kind, json.dumps(body, ensure_ascii=False), result_key],
     )
     return {"seq": seq, "at": at, "type": kind, **body}
+
+
+def event_for_key(db: sqlite_utils.Database, room_id: int, result_key: str) -> int | None:
+    """The number of the room's event recorded under `result_key`, if one was."""
+    row = db.execute(
+        "SELECT seq FROM live_events WHERE room_id = ? AND result_key = ?", [room_id, result_key]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_worker(db: sqlite_utils.Database, room_id: int, worker: str) -> dict | None:
+    """`worker` holds the room now (issue 15): it was seen now, and when it is not the worker the
+    room had, the room records it with a `worker` event naming the previous one. The `worker`
+    event, or None when the worker did not change."""
+    with transaction(db):
+        row = db.execute("SELECT worker FROM live_rooms WHERE id = ?", [room_id]).fetchone()
+        if row is None:
+            return None
+        db.execute(
+            "UPDATE live_rooms SET worker = ?, worker_seen_at = ? WHERE id = ?",
+            [worker, now_iso(), room_id],
+        )
+        if row[0] == worker:
+            return None
+        return add_event(db, room_id, "worker", {"worker": worker, "previous": row[0]})
+
+
+def store_position(
+    db: sqlite_utils.Database, room_id: int, position: dict[str, Any], audio_s: float
+) -> None:
+    """Where a worker that takes the room over resumes (`sequence`, `origin`, `stream_s`,
+    `input_entry`; a None keeps the stored value) and how much audio the room heard; its worker
+    was seen now. Part of the caller's transaction with the results it covers."""
+    db.execute(
+        "UPDATE live_rooms SET resume_sequence = COALESCE(?, resume_sequence), "
+        "resume_origin = COALESCE(?, resume_origin), resume_s = COALESCE(?, resume_s), "
+        "input_entry = COALESCE(?, input_entry), audio_s = MAX(audio_s, ?), "
+        "worker_seen_at = ? WHERE id = ?",
+        [position.get("sequence"), position.get("origin"), position.get("stream_s"),
+         position.get("input_entry"), round(audio_s, 3), now_iso(), room_id],
+    )  # fmt: skip
+
+
+def active_room_owners(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """The (key id, key role) that opened each active room: what the room quotas count."""
+    return [
+        (key_id, role)
+        for key_id, role in db.execute(
+            "SELECT r.owner_key_id, k.role FROM live_rooms r JOIN api_keys k "
+            "ON k.id = r.owner_key_id WHERE r.state = 'active'"
+        )
+    ]
+
+
+def active_rooms_last_heard(db: sqlite_utils.Database) -> list[tuple[int, str, str]]:
+    """Every active room's (id, anchor, last time it was heard from: its start or its worker's
+    last fetch or post, whichever is later), for the idle timeout of rooms held by workers."""
+    return [
+        (room_id, anchor_id, heard)
+        for room_id, anchor_id, heard in db.execute(
+            "SELECT id, anchor_id, MAX(started_at, COALESCE(worker_seen_at, started_at)) "
+            "FROM live_rooms WHERE state = 'active' ORDER BY id"
+        )
+    ]
 
 
 def room_events(

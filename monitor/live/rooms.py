@@ -24,44 +24,31 @@ from typing import Any
 
 import numpy as np
 
-from monitor.checking.detectors.fact_rules import ProductFacts
-from monitor.errors import InputError
 from monitor.ids import stream_id as checked_stream_id
-from monitor.live.room_quotas import QuotaExceeded
 from monitor.live.room_results import OnBlock, Room, record_result
 from monitor.live.room_store import (
     SYSTEM_ACTOR,
     add_event,
-    get_room,
     insert_room,
     interrupt_active_rooms,
     mark_stopped,
-    room_events,
-    room_ids,
+)
+from monitor.live.stored_rooms import (
+    RoomNotActive,
+    RoomQuotaFull,
+    StoredRooms,
+    idle_message,
+    room_refs,
 )
 from monitor.live.stream_monitor import LiveResult, StreamMonitor
 from monitor.live.watch import watch
 from monitor.sources.segments import Segment
 from monitor.store.db import transaction
-from monitor.store.registry import get_product
-from monitor.store.stream_views import check_stream_anchor
 
 logger = logging.getLogger("qinglang")
 
 
-class RoomQuotaFull(Exception):
-    """A new room would break a quota (which one, its limit, the rooms counted now)."""
-
-    def __init__(self, exceeded: QuotaExceeded):
-        super().__init__(exceeded)
-        self.exceeded = exceeded
-
-
-class RoomNotActive(InputError):
-    """The room was stopped, ended or interrupted: it takes no more input."""
-
-
-class LiveRooms:
+class LiveRooms(StoredRooms):
     def __init__(
         self,
         app_or_services: Any,
@@ -70,7 +57,7 @@ class LiveRooms:
         transcriber: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
-        self._source = app_or_services
+        super().__init__(app_or_services)
         self.on_block = on_block
         self._transcriber = transcriber
         self._clock = clock
@@ -78,14 +65,6 @@ class LiveRooms:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._reaper: threading.Thread | None = None
-
-    @property
-    def services(self):
-        state = getattr(self._source, "state", None)
-        return state.services if state is not None else self._source
-
-    def _db(self):
-        return self.services.connect()
 
     # --- lifecycle (the app's background) --------------------------------------------------
 
@@ -134,12 +113,7 @@ class LiveRooms:
         quotas = services.settings.room_quotas()
         db = self._db()
         try:
-            facts, product_class = None, None
-            if product_id:
-                product = get_product(db, product_id)
-                facts, product_class = ProductFacts.from_record(product), product["product_class"]
-            if stream_id:
-                check_stream_anchor(db, stream_id, anchor_id)
+            facts, product_class = room_refs(db, anchor_id, stream_id, product_id)
             with self._lock:
                 owners = [(r.owner_key_id, r.owner_role) for r in self._rooms.values()]
                 exceeded = quotas.refusal(owner_key_id, owner_role, owners)
@@ -225,30 +199,6 @@ class LiveRooms:
                 db.conn.close()
         return self.get(room_id)
 
-    # --- reading ----------------------------------------------------------------------------
-
-    def get(self, room_id: int) -> dict[str, Any] | None:
-        db = self._db()
-        try:
-            return get_room(db, room_id)
-        finally:
-            db.conn.close()
-
-    def list(self, owner_key_id: int | None = None, anchor_id: str | None = None) -> list[dict]:
-        db = self._db()
-        try:
-            ids = room_ids(db, owner_key_id, anchor_id)
-        finally:
-            db.conn.close()
-        return [self.get(room_id) for room_id in ids]
-
-    def events(self, room_id: int, after: int = 0, limit: int = 500) -> list[dict]:
-        db = self._db()
-        try:
-            return room_events(db, room_id, after, limit, newest=False)
-        finally:
-            db.conn.close()
-
     def stop_idle(self) -> list[int]:
         """Stop every room that heard nothing for `room_idle_seconds` (a URL room hears its
         source's audio; a push room what is pushed); returns their ids."""
@@ -266,7 +216,7 @@ class LiveRooms:
         for room in stale:
             if not self.is_live(room.id):  # stopped meanwhile
                 continue
-            message = f"空闲超时 / idle timeout: no input for {idle_s:g} s"
+            message = idle_message(idle_s)
             self._event(room.id, "idle_timeout", {"idle_s": idle_s, "message": message})
             self.stop_room(room.id, state="ended", error=message)
         return [room.id for room in stale]
@@ -287,7 +237,7 @@ class LiveRooms:
     def _live(self, room_id: int) -> Room:
         room = self._rooms.get(room_id)
         if room is None:
-            raise RoomNotActive(f"直播间 {room_id} 未在监测 / room {room_id} is not active")
+            raise RoomNotActive(room_id)
         return room
 
     def _result(self, room: Room, result: LiveResult) -> dict:

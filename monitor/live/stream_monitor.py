@@ -19,13 +19,11 @@ import numpy as np
 from monitor.checking.checker import Checker
 from monitor.checking.detectors.fact_rules import ProductFacts
 from monitor.checking.timed_check import check_segments
+from monitor.live.speech_stream import SpeechStream
 from monitor.report import Report, ReportWarning
-from monitor.sources.media import SAMPLE_RATE, decode_bytes
+from monitor.sources.media import decode_bytes
 from monitor.sources.segments import Segment
-from monitor.speech.speech_chunker import Chunk, ChunkRules, SpeechChunker, silero_speech_finder
-from monitor.speech.transcriber import Transcriber, bare_text
-
-REPEAT_WINDOW_S = 30.0
+from monitor.speech.transcriber import Transcriber
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,8 @@ class StreamStats:
 
 
 class StreamMonitor:
+    """The speech half (`SpeechStream`: audio to timed segments) plus the check."""
+
     def __init__(
         self,
         checker: Checker,
@@ -90,32 +90,22 @@ class StreamMonitor:
         self.facts = facts
         self.stats = StreamStats()
         self._clock = clock
-        self._chunker: SpeechChunker | None = None
-        if transcriber is not None:
-            policy = transcriber.policy
-            self._chunker = SpeechChunker(
-                silero_speech_finder(policy.vad), ChunkRules.from_policy(policy.live)
-            )
-        self._arrivals: deque[tuple[float, float]] = deque()  # (stream time of block end, wall)
-        self._last_line: tuple[str, float] | None = None
+        self.speech = SpeechStream(transcriber, clock=clock) if transcriber is not None else None
 
     @property
     def gaps(self) -> list[tuple[float, float]]:
-        return self._chunker.gaps if self._chunker else []
+        return self.speech.gaps if self.speech else []
 
     def push_audio(
         self, samples: np.ndarray, stream_time: float | None = None, arrived: float | None = None
     ) -> list[LiveResult]:
         """16 kHz mono float32 samples starting at `stream_time` (default: after the last block)."""
-        if self._chunker is None:
+        if self.speech is None:
             raise RuntimeError("this monitor has no transcriber; push captions instead")
-        arrived = self._clock() if arrived is None else arrived
-        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
-        chunks = self._chunker.feed(samples, stream_time)
-        if self._chunker.end is not None:
-            self._arrivals.append((self._chunker.end, arrived))
-        self.stats.audio_s += len(samples) / SAMPLE_RATE
-        return [result for chunk in chunks if (result := self._recognise(chunk))]
+        before = self.speech.audio_s
+        heard = self.speech.push_audio(samples, stream_time, arrived)
+        self.stats.audio_s += self.speech.audio_s - before
+        return [self._check(h.segments, h.arrived, h.warnings) for h in heard]
 
     def push_encoded(self, data: bytes, stream_time: float | None = None) -> list[LiveResult]:
         """A self-contained encoded chunk (WAV, MPEG-TS segment, Ogg/Opus…)."""
@@ -128,23 +118,9 @@ class StreamMonitor:
 
     def flush(self) -> list[LiveResult]:
         """The stream ended: recognise the speech still buffered."""
-        if self._chunker is None:
+        if self.speech is None:
             return []
-        return [result for chunk in self._chunker.flush() if (result := self._recognise(chunk))]
-
-    def _recognise(self, chunk: Chunk) -> LiveResult | None:
-        transcript = self.transcriber.transcribe(chunk.samples, live=True, offset=chunk.start)
-        segments = tuple(s for s in transcript.segments if not self._repeats(s))
-        if not segments:
-            return None
-        return self._check(segments, self._arrival_of(segments[-1].end), transcript.warnings)
-
-    def _repeats(self, segment: Segment) -> bool:
-        """A line that repeats the previous chunk's last line word for word, within
-        REPEAT_WINDOW_S, is Whisper looping over the chunk boundary, not new speech."""
-        bare = bare_text(segment.text)
-        last, self._last_line = self._last_line, (bare, segment.end)
-        return last is not None and last[0] == bare and segment.start - last[1] < REPEAT_WINDOW_S
+        return [self._check(h.segments, h.arrived, h.warnings) for h in self.speech.flush()]
 
     def _check(
         self, segments: tuple[Segment, ...], arrived: float, warnings: Sequence[ReportWarning] = ()
@@ -163,9 +139,3 @@ class StreamMonitor:
         if timed.report.hits:
             self.stats.latencies.append(latency)
         return LiveResult(segments, timed.report, timed.timed.text, latency)
-
-    def _arrival_of(self, stream_time: float) -> float:
-        """When the audio at `stream_time` had arrived; older arrivals are let go."""
-        while len(self._arrivals) > 1 and self._arrivals[0][0] < stream_time:
-            self._arrivals.popleft()
-        return self._arrivals[0][1] if self._arrivals else self._clock()

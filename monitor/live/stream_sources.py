@@ -7,7 +7,8 @@ an http(s) source itself, it decodes the bytes fetched for it.
 - HLS (an answer starting with #EXTM3U, whatever its path) is read by live/hls_reader.py.
 - Anything else FFmpeg reads (RTMP, HTTP-FLV, a local file) is decoded continuously; after a
   reconnect, audio whose stream time was already delivered is dropped by the chunker, and a
-  timestamp reset (a new RTMP session starting at 0) is shifted to follow on.
+  timestamp reset (a new RTMP session starting at 0) is shifted to follow on, also when the
+  reader resumes a stream another reader delivered up to some time.
 A local file can be played at real speed, as if it were live.
 """
 
@@ -18,13 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from monitor.errors import InputError
-from monitor.live.audio_blocks import AudioBlock, Backoff, EventSink, wait_to_retry
+from monitor.live.audio_blocks import AudioBlock, Backoff, EventSink, Resume, wait_to_retry
 from monitor.live.guarded_http import FETCH_FAILED, BodyReader, FetchFailed, StreamFetcher
 from monitor.live.hls_reader import hls_blocks, is_playlist
 from monitor.live.url_policy import AddressNotAllowed, check_target
@@ -46,25 +48,57 @@ def open_source(
     realtime: bool = False,
     max_outage_s: float = 300.0,
     is_file: bool = False,
+    resume: Resume | None = None,
 ) -> Iterator[AudioBlock]:
     """Audio blocks of `source`. A network source is read under the URL policy with the
     operator's `allow` list (QINGLANG_WATCH_ALLOW), every hop checked; a policy refusal ends it
-    with AddressNotAllowed (an InputError, never retried)."""
+    with AddressNotAllowed (an InputError, never retried). `resume`: continue another reader's
+    stream (HLS after its last sequence, with its time origin); audio before `resume.stream_s`
+    is skipped, whatever the source."""
     reading = {"stop": stop, "on_event": on_event, "max_outage_s": max_outage_s}
     if is_file:
-        return ffmpeg_blocks(
+        blocks = ffmpeg_blocks(
             source, lambda: nullcontext(source), None, realtime=realtime, is_file=True, **reading
         )
-    if urlsplit(source).scheme.lower() in RTMP_SCHEMES:
-        return ffmpeg_blocks(
+    elif urlsplit(source).scheme.lower() in RTMP_SCHEMES:
+        blocks = ffmpeg_blocks(
             source, lambda: nullcontext(_rtmp_address(source, allow)), _rtmp_options(source),
-            realtime=realtime, is_file=False, **reading,
+            realtime=realtime, is_file=False, resumed_at=_resumed_at(resume), **reading,
         )  # fmt: skip
-    return http_blocks(source, allow, **reading)
+    else:
+        blocks = http_blocks(source, allow, resume=resume, **reading)
+    if resume is None or resume.stream_s is None:
+        return blocks
+    return skip_before(blocks, resume.stream_s)
+
+
+def _resumed_at(resume: Resume | None) -> float:
+    """Where the stream was delivered up to by the reader this one continues (0: none)."""
+    return (resume.stream_s or 0.0) if resume is not None else 0.0
+
+
+def skip_before(blocks: Iterator[AudioBlock], stream_s: float) -> Iterator[AudioBlock]:
+    """The blocks with the audio before stream time `stream_s` cut off (done by another reader)."""
+    for block in blocks:
+        if block.start is None:
+            yield block
+            continue
+        skip = round((stream_s - block.start) * SAMPLE_RATE)
+        if skip >= len(block.samples):
+            continue
+        if skip > 0:
+            block = replace(block, start=stream_s, samples=block.samples[skip:])
+        yield block
 
 
 def http_blocks(
-    url: str, allow: str, *, stop: threading.Event, on_event: EventSink, max_outage_s: float
+    url: str,
+    allow: str,
+    *,
+    stop: threading.Event,
+    on_event: EventSink,
+    max_outage_s: float,
+    resume: Resume | None = None,
 ) -> Iterator[AudioBlock]:
     """An http(s) source: whatever the path says, an answer that starts with #EXTM3U is read as
     HLS by us; anything else is handed to FFmpeg as bytes (it never fetches a URL itself)."""
@@ -73,10 +107,10 @@ def http_blocks(
         try:
             yield from ffmpeg_blocks(
                 url, lambda: _media_body(fetcher, url), NETWORK_INPUT, realtime=False,
-                is_file=False, **reading,
+                is_file=False, resumed_at=_resumed_at(resume), **reading,
             )  # fmt: skip
         except _Playlist as found:
-            yield from hls_blocks(found.url, fetcher, hop=found.hop, **reading)
+            yield from hls_blocks(found.url, fetcher, hop=found.hop, resume=resume, **reading)
 
 
 class _Playlist(Exception):
@@ -114,11 +148,14 @@ def ffmpeg_blocks(
     realtime: bool,
     max_outage_s: float,
     is_file: bool,
+    resumed_at: float = 0.0,
 ) -> Iterator[AudioBlock]:
     """Decode what `open_input()` gives (a path, a checked RTMP URL, or a fetched body) with
-    FFmpeg `options`, opening it again after a drop."""
+    FFmpeg `options`, opening it again after a drop. `resumed_at`: another reader delivered the
+    stream up to this time, so a source whose timestamps start again from 0 follows on after it
+    (one whose timestamps went on is not shifted: open_source skips what was delivered)."""
     backoff = Backoff(max_outage_s, first_tries=1 if is_file else 3)
-    delivered = 0.0  # stream time just after the last delivered sample
+    delivered = resumed_at  # stream time just after the last delivered sample
     while not stop.is_set():
         shift: float | None = None
         began = time.monotonic()

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from monitor.live.audio_blocks import AudioBlock, Resume
+from monitor.live.speech_stream import Heard, SpeechStream
 from monitor.live.stream_monitor import LiveResult, StreamMonitor
 from monitor.live.stream_sources import EventSink, open_source
 
@@ -27,8 +29,8 @@ class WatchSummary:
 
 def watch(
     source: str,
-    monitor: StreamMonitor,
-    on_result: Callable[[LiveResult], None],
+    monitor: StreamMonitor | SpeechStream,
+    on_result: Callable[[LiveResult], None] | Callable[[Heard], None],
     on_event: EventSink,
     *,
     stop: threading.Event | None = None,
@@ -36,9 +38,14 @@ def watch(
     realtime: bool = False,
     max_outage_s: float = 300.0,
     is_file: bool = False,
+    resume: Resume | None = None,
+    on_block: Callable[[AudioBlock], None] | None = None,
 ) -> WatchSummary:
     """Run until the source ends, fails for good, or `stop` is set (Ctrl-C sets it). `allow`:
-    the operator's allow list for non-public addresses (QINGLANG_WATCH_ALLOW), for every hop."""
+    the operator's allow list for non-public addresses (QINGLANG_WATCH_ALLOW), for every hop.
+    `resume`: continue another reader's stream (stream_sources.open_source). `on_block` sees
+    each block before `monitor` does (in the caller's thread). `monitor` is a StreamMonitor, or
+    anything with its `push_audio` and `flush` (the speech half alone: speech_stream)."""
     stop = stop or threading.Event()
     summary = WatchSummary()
     blocks: queue.Queue = queue.Queue(maxsize=_QUEUE_BLOCKS)
@@ -67,6 +74,7 @@ def watch(
                 realtime=realtime,
                 max_outage_s=max_outage_s,
                 is_file=is_file,
+                resume=resume,
             ):
                 put(block)
         except Exception as exc:  # handed to the caller's thread, which reports it
@@ -99,6 +107,8 @@ def watch(
             if block.sequence is not None:
                 summary.sequences.append(block.sequence)
                 on_event("received", {"sequence": block.sequence, "start": block.start})
+            if on_block is not None:
+                on_block(block)
             for result in monitor.push_audio(block.samples, block.start, arrived=block.arrived):
                 on_result(result)
     except KeyboardInterrupt:

@@ -3,6 +3,9 @@ job row), check the timed transcript, and, when the job names an anchor and a st
 stream's segments and flags and point the stream at the recording so that a reviewer can play
 it from the flagged second.
 
+The second half, `complete_job` (check, record, done), is also where a transcript posted by a
+worker on another machine ends (issue 15): the API node checks whoever transcribed.
+
 What the job recorded is stored in bounded batches (`recording.record_check`), then the stream's
 recording and the job's being done are committed together; recording is idempotent, so a job run
 again after a crash between the two adds nothing twice, and a long transcript never holds the
@@ -23,10 +26,11 @@ from monitor.checking.checker import Checker
 from monitor.checking.detectors.fact_rules import ProductFacts
 from monitor.checking.timed_check import check_segments
 from monitor.errors import InputError
+from monitor.sources.segments import Transcript
 from monitor.speech.transcriber import Transcriber
 from monitor.store.db import transaction
-from monitor.store.flag_store import record_check
-from monitor.store.jobs import finish, report_progress
+from monitor.store.flag_store import record_check, set_media_path
+from monitor.store.jobs import files_in_use, finish, report_progress
 from monitor.store.registry import get_product
 from monitor.vocabulary import MEDIA_MAX_SECONDS
 
@@ -125,6 +129,21 @@ def run_job(
     transcript = transcriber.transcribe_file(
         job["file_path"], max_media_bytes, progress, max_seconds=max_media_seconds
     )
+    return complete_job(db, job, transcript, checker=checker, default_profile=default_profile)
+
+
+def complete_job(
+    db: sqlite_utils.Database,
+    job: dict[str, Any],
+    transcript: Transcript,
+    *,
+    checker: Checker,
+    default_profile: str,
+) -> dict[str, Any]:
+    """Check a running job's timed transcript with its profile, product class and product facts,
+    record its segments and flags when it names an anchor and a stream (pointing the stream at the
+    recording), and mark it done; its result. The in-process job and a worker's posted transcript
+    (issue 15) both end here, so the check is the API node's whoever transcribed."""
     facts, product_class = None, job["product_class"]
     if job["product_id"]:
         product = get_product(db, job["product_id"])
@@ -158,9 +177,17 @@ def run_job(
         )
     with transaction(db):
         if recorded:
-            db.execute(
-                "UPDATE streams SET media_path = ? WHERE id = ?",
-                [job["file_path"], job["stream_id"]],
-            )
+            set_media_path(db, job["stream_id"], job["file_path"])
         finish(db, job["id"], result)
     return result
+
+
+def failure_message(message: str, job: dict[str, Any]) -> str:
+    """A failure names the upload by the name its client gave, never by the server's path."""
+    return message.replace(job["file_path"], job.get("file_name") or "上传文件 upload")
+
+
+def discard_upload(db: sqlite_utils.Database, job: dict[str, Any]) -> None:
+    """Delete a finished job's stored upload unless a stream plays it (the review UI does)."""
+    if job["file_path"] not in files_in_use(db):
+        Path(job["file_path"]).unlink(missing_ok=True)

@@ -59,6 +59,11 @@ class SpeechChunker:
         return len(self._buffer) / SAMPLE_RATE
 
     @property
+    def start(self) -> float | None:
+        """Stream time of the first sample still buffered (None: nothing buffered)."""
+        return self._start
+
+    @property
     def end(self) -> float | None:
         """Stream time just after the last sample received."""
         return None if self._start is None else self._start + self.buffered_s

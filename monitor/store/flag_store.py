@@ -59,6 +59,12 @@ def start_stream(
     return row
 
 
+def set_media_path(db: sqlite_utils.Database, stream_id: str, media_path: str) -> None:
+    """Point the stream at its recording, so that a reviewer can play it from a flagged second."""
+    with transaction(db):
+        db.execute("UPDATE streams SET media_path = ? WHERE id = ?", [media_path, stream_id])
+
+
 def add_segments(
     db: sqlite_utils.Database, stream_id: str, segments: Iterable[tuple[int, Segment]]
 ) -> list[int]:

@@ -6,6 +6,11 @@ start-up (`requeue_interrupted`), so an acknowledged upload is never lost, unles
 tried `max_attempts` times already: then it fails with the reason, so that a recording that kills
 the process is not taken up again at every restart. Processing a job twice is harmless: recording
 is idempotent.
+
+With a broker (issue 15) a worker on another machine holds the job: `take_for_worker` marks it
+running under the worker's consumer name, counting one more attempt only when the holder changes
+(a worker asking again is the same attempt; one taking over a dead worker's job is the next), and
+a job is done once: `finish` only ends a running job, so a replayed result changes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 MAX_ATTEMPTS = 2  # times a job is taken before an interruption or an internal error fails it
 _PUBLIC = (
     "id, status, file_name, size_bytes, duration_s, anchor_id, stream_id, product_id, profile, "
-    "progress, eta_s, attempts, created_at, started_at, finished_at, error, result"
+    "progress, eta_s, attempts, worker, created_at, started_at, finished_at, error, result"
 )
 
 
@@ -96,15 +101,17 @@ def report_progress(
         )
 
 
-def finish(db: sqlite_utils.Database, job_id: int, result: dict[str, Any]) -> None:
-    """Mark the job done with its result (inside the caller's transaction when there is one, so
-    that what the job recorded and its being done are committed together)."""
+def finish(db: sqlite_utils.Database, job_id: int, result: dict[str, Any]) -> bool:
+    """Mark the running job done with its result (inside the caller's transaction when there is
+    one, so that what the job recorded and its being done are committed together); False when it
+    was not running (done already: a replayed result changes nothing)."""
     with transaction(db):
-        db.execute(
+        cursor = db.execute(
             "UPDATE jobs SET status = 'done', progress = 1, eta_s = 0, finished_at = ?, "
-            "result = ?, error = NULL WHERE id = ?",
+            "result = ?, error = NULL WHERE id = ? AND status = 'running'",
             [now_iso(), json.dumps(result, ensure_ascii=False), job_id],
         )
+    return cursor.rowcount == 1
 
 
 def fail(db: sqlite_utils.Database, job_id: int, message: str) -> None:
@@ -135,8 +142,8 @@ def retry_or_fail(
     if job["attempts"] < max_attempts:
         with transaction(db):
             db.execute(
-                "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL, error = ? "
-                "WHERE id = ? AND status = 'running'",
+                "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL, error = ?, "
+                "worker = NULL WHERE id = ? AND status = 'running'",
                 [message, job["id"]],
             )
         return True
@@ -170,6 +177,59 @@ def requeue_interrupted(
             "UPDATE jobs SET status = 'queued', progress = 0, eta_s = NULL WHERE status = 'running'"
         )
     return again, [job_id for job_id, _ in given_up]
+
+
+def _worker_gone_reason(attempts: int) -> str:
+    return (
+        f"处理中断 {attempts} 次（工作节点停止），不再重试 / interrupted {attempts} times (its "
+        "worker stopped); not tried again"
+    )
+
+
+def take_for_worker(
+    db: sqlite_utils.Database, job_id: int, worker: str, max_attempts: int = MAX_ATTEMPTS
+) -> dict[str, Any] | None:
+    """The job (everything a worker needs, as `job_for_work`), now running with `worker` holding
+    it; None when there is no such job. A new holder is one more attempt; a job already taken
+    `max_attempts` times fails instead. A done or failed job is returned as it is."""
+    with transaction(db):
+        row = db.execute(
+            "SELECT status, worker, attempts FROM jobs WHERE id = ?", [job_id]
+        ).fetchone()
+        if row is None:
+            return None
+        status, holder, attempts = row
+        if status in ("queued", "running") and holder != worker:
+            if attempts >= max_attempts:
+                fail(db, job_id, _worker_gone_reason(attempts))
+            else:
+                db.execute(
+                    "UPDATE jobs SET status = 'running', worker = ?, started_at = ?, "
+                    "attempts = attempts + 1, progress = 0, eta_s = NULL WHERE id = ?",
+                    [worker, now_iso(), job_id],
+                )
+    return job_for_work(db, job_id)
+
+
+def job_for_work(db: sqlite_utils.Database, job_id: int) -> dict[str, Any] | None:
+    """Every column of the job (its stored file's path and product class included), or None."""
+    row = next(db.query("SELECT * FROM jobs WHERE id = ?", [job_id]), None)
+    return _public(row) if row else None
+
+
+def fail_from_worker(
+    db: sqlite_utils.Database,
+    job: dict[str, Any],
+    message: str,
+    retry: bool,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> None:
+    """A worker could not finish the running job: queued again for the next worker when `retry`
+    and attempts remain, else failed with `message`."""
+    if retry:
+        retry_or_fail(db, job, message, max_attempts)
+    else:
+        fail(db, job["id"], message)
 
 
 def unfinished_job_ids(db: sqlite_utils.Database) -> list[int]:

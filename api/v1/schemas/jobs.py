@@ -121,6 +121,9 @@ class Job(BaseModel):
     progress: float = Field(ge=0, le=1, description="Fraction of the recording transcribed.")
     eta_s: float | None = Field(description="Estimated seconds until done, while running.")
     attempts: int
+    worker: str | None = Field(
+        None, description="The worker process transcribing it, with a broker (else null)."
+    )
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -165,13 +168,17 @@ class CaptionPush(BaseModel):
 class RoomEvent(BaseModel):
     seq: int
     at: str
-    type: str = Field(description="result | started | stopped | reconnecting | gap | end | error …")
+    type: str = Field(
+        description="result | started | stopped | reconnecting | gap | end | error | worker …"
+    )
     verdict: Verdict | None = None
     latency_s: float | None = None
     segments: list[dict[str, Any]] | None = None
     hits: list[TimedHit] | None = None
     flag_ids: list[int] | None = None
     detail: dict[str, Any] | None = None
+    worker: str | None = Field(None, description="`worker`: the worker holding the room now.")
+    previous: str | None = Field(None, description="`worker`: the one that held it before.")
 
 
 class Room(BaseModel):
@@ -188,11 +195,20 @@ class Room(BaseModel):
     audio_s: float
     segments: int
     flags: int
+    worker: str | None = None  # with a broker: the worker holding the room (None: waiting)
+    worker_seen_at: str | None = None
     last_events: list[RoomEvent]
 
 
 class RoomList(BaseModel):
     rooms: list[Room]
+
+
+class InputQueued(BaseModel):
+    """Pushed input queued for the worker holding the room (with a broker)."""
+
+    queued: int
+    input_entry: str | None
 
 
 class CaptionResults(BaseModel):
