@@ -511,3 +511,32 @@ def test_a_post_from_a_worker_that_did_not_fetch_the_room_since_it_was_taken_ove
         headers=_as_worker(keys, consumer=first),
     )
     assert posted.status_code == 200 and _counts(db, room["id"])["flags"] == before["flags"] + 1
+
+
+def test_the_input_a_worker_posted_as_consumed_is_trimmed_from_the_broker(node):
+    """Redis holds only the pushed input the store has not recorded as consumed."""
+    http, keys, _db, broker = node
+    room = _open_room(http, keys)
+    _claim(broker, _consumer(keys))
+    http.get(f"/v1/worker/rooms/{room['id']}", headers=_as_worker(keys))
+    entries = []
+    for second in range(5):
+        pushed = http.post(
+            f"/v1/live/rooms/{room['id']}/captions",
+            json={"lines": [{"t": float(second), "text": f"第{second}句"}]},
+            headers=auth(keys["platform"][1]),
+        )
+        entries.append(pushed.json()["input_entry"])
+    assert room_input.pending(broker, room["id"]) == 5
+    posted = http.post(
+        f"/v1/worker/rooms/{room['id']}/results",
+        json={"results": [_result(0.0, "第0句"), _result(1.0, "第1句"), _result(2.0, "第2句")],
+              "position": {"input_entry": entries[2]}},
+        headers=_as_worker(keys),
+    )  # fmt: skip
+    assert posted.status_code == 200
+    with client_for(redis_url(broker), decode=False) as raw:
+        left = room_input.read(raw, room["id"], None)
+    assert [entry.entry_id for entry in left] == entries[2:]  # the committed one and after
+    with client_for(redis_url(broker), decode=False) as raw:  # a successor reads on after it
+        assert [e.entry_id for e in room_input.read(raw, room["id"], entries[2])] == entries[3:]

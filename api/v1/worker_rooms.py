@@ -5,6 +5,9 @@ checks the text itself (live/worker_results.py); a replayed post changes nothing
 
 from __future__ import annotations
 
+import contextlib
+
+import redis
 from fastapi import APIRouter, Request
 
 from api.core.context import DatabaseDep, ServicesDep
@@ -13,6 +16,7 @@ from api.v1.schemas.common import RecordId
 from api.v1.schemas.jobs import Room
 from api.v1.schemas.worker import Recorded, RoomEnd, RoomResults, WorkerRoom
 from api.v1.worker_auth import Worker
+from monitor.broker import room_input
 from monitor.live.room_store import get_room, set_worker, stop_active
 from monitor.live.worker_results import PostedResult, WorkerPost, record_post
 
@@ -78,6 +82,9 @@ def post_results(
         on_block=getattr(request.app.state.live_rooms, "on_block", None),
         worker=worker.consumer,
     )  # fmt: skip
+    if post.position.get("input_entry"):
+        with contextlib.suppress(redis.RedisError):  # trimmed after the next post instead
+            room_input.consumed(worker.client, room_id, post.position["input_entry"])
     return {"recorded": recorded, "state": get_room(db, room_id)["state"]}
 
 

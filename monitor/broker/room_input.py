@@ -1,7 +1,8 @@
 """A live room's pushed input on the broker: caption lines and audio blocks appended by the API
 node as they arrive, read in order by the worker that holds the room. Entries stay until the
-room is finished (`drop`), so a worker that takes the room over reads on from the last entry the
-store recorded as consumed (the room's `input_entry`), not from what the dead worker had read.
+store has recorded them as consumed (`consumed`, after each post of the room's worker) or the room
+is finished (`drop`), so a worker that takes the room over reads on from the last entry the store
+recorded as consumed (the room's `input_entry`), not from what the dead worker had read.
 
 Each entry is `type` (one of INPUT_TYPES) and `data` (bytes: a caption line as JSON, PCM or an
 encoded chunk; empty for `stop`).
@@ -58,6 +59,13 @@ def read(
 def pending(client: redis.Redis, room_id: int | str) -> int:
     """How many inputs the room's stream holds (read or not: entries stay until `drop`)."""
     return client.xlen(input_key(room_id))
+
+
+def consumed(client: redis.Redis, room_id: int | str, entry_id: str) -> int:
+    """The store committed the room's input up to `entry_id`: the entries before it are removed
+    (a worker taking the room over reads after `entry_id`, so it never needs them), and a room
+    pushing audio for hours holds only what is not yet recorded. How many were removed."""
+    return client.xtrim(input_key(room_id), minid=entry_id, approximate=False)
 
 
 def drop(client: redis.Redis, room_id: int | str) -> None:
