@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from monitor.cli.group import _clear_errors, echo_json
+from monitor.cli.group import _clear_errors, _fail, echo_json
 from monitor.cli.inputs import acting, db_option, open_store
 from monitor.vocabulary import KEY_ROLES
 
@@ -124,6 +124,11 @@ def serve_command(db_path, host, port, demo) -> None:
     from monitor.settings import Settings
 
     settings = Settings()
+    if settings.local_workers > 0 and not settings.broker_url:
+        _fail(
+            "QINGLANG_LOCAL_WORKERS 需要任务代理：请同时设置 QINGLANG_BROKER_URL / "
+            "QINGLANG_LOCAL_WORKERS needs a broker: set QINGLANG_BROKER_URL too"
+        )
     if db_path:  # uploads and job files go beside the database actually served
         settings = settings.model_copy(update={"db": db_path})
     path = settings.db
@@ -134,7 +139,14 @@ def serve_command(db_path, host, port, demo) -> None:
         _start_demo(app, path, settings, f"http://{host}:{port}")
     # forwarded headers are read by the app, from QINGLANG_TRUSTED_PROXIES only (api/core/trusted_proxies.py);
     # at shutdown, requests in flight have api_shutdown_seconds to finish; then they are cancelled
-    uvicorn.Server(server_config(app, host=host, port=port)).run()
+    config = server_config(app, host=host, port=port)
+    if settings.local_workers > 0:
+        from monitor.cli.local_workers import LocalWorkers, serve_with_workers
+
+        workers = LocalWorkers(path, settings.broker_url, settings.local_workers)
+        serve_with_workers(config, host, workers)
+    else:
+        uvicorn.Server(config).run()
 
 
 def _start_demo(app, path, settings: Settings, base_url: str) -> None:
