@@ -6,8 +6,9 @@ Each measurement is the best of a few repeats (the machine is shared and noisy).
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import ahocorasick
 import ahocorasick_rs
@@ -27,6 +28,31 @@ def best_seconds(work: Callable[[], object], repeats: int = REPEATS) -> float:
         work()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def timed_threads(work: Sequence[Callable[[], None]]) -> float:
+    """Wall seconds for every callable, each on its own thread, started together."""
+    errors: list[BaseException] = []
+    ready = threading.Barrier(len(work) + 1)
+
+    def run(job: Callable[[], None]) -> None:
+        ready.wait()
+        try:
+            job()
+        except BaseException as exc:  # reported by the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(job,), daemon=True) for job in work]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return seconds
 
 
 def _measure(density: str, checker, full, pyaho, rs) -> None:

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import gc
 import os
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +32,7 @@ from monitor.sources.media import SAMPLE_RATE
 from monitor.speech.transcriber import AsrOptions, Transcriber
 
 from .asr_speed import test_audio
+from .check_speed import timed_threads
 
 STREAM_COUNTS = (1, 2, 3, 4, 6, 8)
 BLOCK_S = 0.5
@@ -82,31 +81,16 @@ def _streams_once(
     and the segments recognised."""
     block = round(BLOCK_S * SAMPLE_RATE)
     monitors = [StreamMonitor(checker, transcriber) for _ in range(streams)]
-    ready = threading.Barrier(streams + 1)
-    errors: list[BaseException] = []
 
     def stream(monitor: StreamMonitor) -> None:
-        ready.wait()
-        try:
-            # As fast as it is taken, not at real speed: this measures capacity (how much audio
-            # the machine gets through), not latency (a stream fed in real time waits for its
-            # audio, and its flags come a chunk's recognition after the speech).
-            for start in range(0, len(samples), block):
-                monitor.push_audio(samples[start : start + block], start / SAMPLE_RATE)
-            monitor.flush()
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+        # As fast as it is taken, not at real speed: this measures capacity (how much audio
+        # the machine gets through), not latency (a stream fed in real time waits for its
+        # audio, and its flags come a chunk's recognition after the speech).
+        for start in range(0, len(samples), block):
+            monitor.push_audio(samples[start : start + block], start / SAMPLE_RATE)
+        monitor.flush()
 
-    threads = [threading.Thread(target=stream, args=(m,), daemon=True) for m in monitors]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    if errors:
-        raise errors[0]
+    wall = timed_threads([lambda monitor=monitor: stream(monitor) for monitor in monitors])
     return wall, sum(monitor.stats.segments for monitor in monitors)
 
 

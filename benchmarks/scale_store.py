@@ -10,9 +10,7 @@ one file): SQLite has one writer at a time, so this shows whether more writers a
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from monitor.store.db import open_db, transaction
 from monitor.store.flag_store import record_check
 from monitor.store.registry import add_anchor
 
-from .check_speed import best_seconds
+from .check_speed import best_seconds, timed_threads
 from .scale_text import SENTENCES, room_results
 
 ROOMS = 20
@@ -99,7 +97,7 @@ def store_rate(
     connections = [_prepared_db(path, rooms)]
     connections += [open_db(path, migrate=False) for _ in range(writers - 1)]
     shares = [results[i::writers] for i in range(writers)]
-    seconds = _timed_threads(
+    seconds = timed_threads(
         [
             lambda db=db, share=share: _write_all(db, share)
             for db, share in zip(connections, shares, strict=True)
@@ -115,31 +113,6 @@ def store_rate(
 def _write_all(db: sqlite_utils.Database, share: Sequence[tuple[int, TimedReport]]) -> None:
     for room, result in share:
         _record(db, room, result)
-
-
-def _timed_threads(work: Sequence[Callable[[], None]]) -> float:
-    """Wall seconds for every callable, each on its own thread, started together."""
-    errors: list[BaseException] = []
-    ready = threading.Barrier(len(work) + 1)
-
-    def run(job: Callable[[], None]) -> None:
-        ready.wait()
-        try:
-            job()
-        except BaseException as exc:  # reported by the caller's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(job,), daemon=True) for job in work]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return seconds
 
 
 def check_cost(checker: Checker, repeats: int = CHECK_REPEATS) -> CheckCost:
