@@ -41,13 +41,21 @@ def room_refs(
 ) -> tuple[ProductFacts | None, str | None]:
     """The product's facts and class for a new room; a product that does not exist
     (`MissingRecord`) or a stream of another anchor (`StateConflict`) is refused."""
-    facts, product_class = None, None
-    if product_id:
-        product = get_product(db, product_id)
-        facts, product_class = ProductFacts.from_record(product), product["product_class"]
+    found = product_facts(db, product_id)
     if stream_id:
         check_stream_anchor(db, stream_id, anchor_id)
-    return facts, product_class
+    return found
+
+
+def product_facts(
+    db: sqlite_utils.Database, product_id: str | None
+) -> tuple[ProductFacts | None, str | None]:
+    """A room's product facts and class, what its speech is checked against (Nones without a
+    product); `MissingRecord` for a product that does not exist."""
+    if not product_id:
+        return None, None
+    product = get_product(db, product_id)
+    return ProductFacts.from_record(product), product["product_class"]
 
 
 class StoredRooms:

@@ -21,16 +21,15 @@ from typing import Any
 import sqlite_utils
 
 from monitor.checking.checker import Checker
-from monitor.checking.detectors.fact_rules import ProductFacts
 from monitor.checking.timed_check import check_segments
 from monitor.errors import MissingRecord, StateConflict
 from monitor.live.room_results import OnBlock, record_room_result
 from monitor.live.room_store import add_event, event_for_key, recorded_worker, store_position
+from monitor.live.stored_rooms import product_facts
 from monitor.live.stream_monitor import LiveResult
 from monitor.report import ReportWarning
 from monitor.sources.segments import Segment
 from monitor.store.db import transaction
-from monitor.store.registry import get_product
 
 # Event types only the API node writes: a worker may not post them.
 OWN_EVENT_TYPES = frozenset({"result", "worker", "stopped", "idle_timeout"})
@@ -88,13 +87,10 @@ def record_post(
     post of the worker it replaced (stalled past its lease, not yet told) can no longer land after
     the successor read the resume position, and the same speech is never recorded twice with
     different segment times."""
-    facts, product_class = None, None
-    if room["product_id"]:
-        try:
-            product = get_product(db, room["product_id"])
-            facts, product_class = ProductFacts.from_record(product), product["product_class"]
-        except MissingRecord:  # removed since the room started: checked without its facts
-            pass
+    try:
+        facts, product_class = product_facts(db, room["product_id"])
+    except MissingRecord:  # removed since the room started: checked without its facts
+        facts, product_class = None, None
     checked = []
     for posted in post.results:
         if not posted.segments:
