@@ -38,6 +38,7 @@ from monitor.live.room_store import (
     active_rooms_last_heard,
     add_event,
     insert_room,
+    room_state,
     stop_active,
 )
 from monitor.live.stored_rooms import (
@@ -137,8 +138,12 @@ class BrokerRooms(StoredRooms):
         return self.get(room_id)
 
     def is_live(self, room_id: int) -> bool:
-        room = self.get(room_id)
-        return room is not None and room["state"] == "active"
+        """Active in the store (read on every push: the state alone, not the room's events)."""
+        db = self._db()
+        try:
+            return room_state(db, room_id) == "active"
+        finally:
+            db.conn.close()
 
     def push_captions(self, room_id: int, lines: list[Segment]) -> dict[str, Any]:
         data = [json.dumps(line.to_dict(), ensure_ascii=False).encode() for line in lines]

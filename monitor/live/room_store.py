@@ -177,6 +177,12 @@ def set_worker(db: sqlite_utils.Database, room_id: int, worker: str) -> dict | N
         return add_event(db, room_id, "worker", {"worker": worker, "previous": row[0]})
 
 
+def room_state(db: sqlite_utils.Database, room_id: int) -> str | None:
+    """The room's state alone (None: no such room), for checks on every push."""
+    row = db.execute("SELECT state FROM live_rooms WHERE id = ?", [room_id]).fetchone()
+    return row[0] if row else None
+
+
 def recorded_worker(db: sqlite_utils.Database, room_id: int) -> str | None:
     """The worker the store records as holding the room (the last to fetch it)."""
     row = db.execute("SELECT worker FROM live_rooms WHERE id = ?", [room_id]).fetchone()
