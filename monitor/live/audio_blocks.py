@@ -76,7 +76,12 @@ class Backoff:
                 f"more than {self.max_outage_s:.0f} s: {why}",
                 after_connect=True,
             )
-        return min(8.0, self.initial * 2 ** (self._failures - 1))
+        return backoff_s(self._failures, self.initial)
+
+
+def backoff_s(failures: int, initial: float = 0.5, longest: float = 8.0) -> float:
+    """The wait after `failures` failures in a row: 0.5, 1, 2, 4, 8, 8… s (from `initial`)."""
+    return min(longest, initial * 2 ** max(0, failures - 1))
 
 
 def wait_to_retry(

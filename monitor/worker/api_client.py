@@ -17,10 +17,11 @@ from typing import Any
 
 import httpx
 
+from monitor.live.audio_blocks import backoff_s
+
 logger = logging.getLogger("qinglang")
 WORKER_HEADER = "X-Qinglang-Worker"
 TIMEOUT_S = 30.0
-MAX_WAIT_S = 8.0
 
 
 class ApiUnavailable(Exception):
@@ -37,11 +38,6 @@ class ApiRefused(Exception):
 
 class NotHeld(ApiRefused):
     """409: the room or job is not held by this worker now (taken over, or the job failed)."""
-
-
-def backoff_s(failures: int) -> float:
-    """The wait after `failures` failures in a row: 0.5, 1, 2, 4, 8, 8… s."""
-    return min(MAX_WAIT_S, 0.5 * 2 ** max(0, failures - 1))
 
 
 class WorkerApi:

@@ -29,11 +29,11 @@ import redis
 
 from monitor.broker import leases, room_input
 from monitor.broker.leases import WorkItem
-from monitor.live.audio_blocks import AudioBlock, Resume
+from monitor.live.audio_blocks import AudioBlock, Resume, backoff_s
 from monitor.live.speech_stream import Heard, SpeechStream
 from monitor.live.watch import watch
 from monitor.sources.media import SAMPLE_RATE, decode_bytes
-from monitor.worker.api_client import ApiRefused, ApiUnavailable, NotHeld, WorkerApi, backoff_s
+from monitor.worker.api_client import ApiRefused, ApiUnavailable, NotHeld, WorkerApi
 from monitor.worker.held import Held
 from monitor.worker.outbox import Outbox
 from monitor.worker.room_position import RoomPosition
